@@ -1,0 +1,132 @@
+// Package config parses and validates the audguard plugin configuration
+// (contract §2) and compiles it into the lookup tables the request path uses.
+// It imports no proxy-wasm SDK, so the CLI and benchmarks use it natively.
+package config
+
+import (
+	"time"
+
+	"github.com/audguard/audguard/canonical"
+	"github.com/audguard/audguard/jwtlite"
+)
+
+// Mode is the plugin's enforcement mode (contract §2, §5.8).
+type Mode uint8
+
+const (
+	// ModeEnforce answers denials locally.
+	ModeEnforce Mode = iota
+	// ModeReport decides, logs and counts, but never answers locally.
+	ModeReport
+)
+
+func (m Mode) String() string {
+	if m == ModeReport {
+		return "report"
+	}
+	return "enforce"
+}
+
+// TokenType says how the JWS header `typ` is checked (RFC 9068 §4).
+type TokenType uint8
+
+const (
+	// TokenTypeATJWT requires typ "at+jwt" or "application/at+jwt" (case-insensitive).
+	TokenTypeATJWT TokenType = iota
+	// TokenTypeAny does not check typ.
+	TokenTypeAny
+)
+
+func (t TokenType) String() string {
+	if t == TokenTypeAny {
+		return "any"
+	}
+	return "at+jwt"
+}
+
+// Plugin is a validated, compiled configuration. It is immutable after Load.
+type Plugin struct {
+	Mode          Mode
+	ClockSkew     time.Duration
+	MaxTokenBytes int
+
+	Issuers   []*Issuer   // in configuration order
+	Resources []*Resource // in configuration order
+
+	// Lookup tables (contract §3), built once at start: O(1) per request.
+	ByRoute       map[string]*Resource // xds.route_name → resource
+	ByVirtualHost map[string]*Resource // xds.virtual_host_name → resource
+	ByAuthority   map[string]*Resource // canonical.NormalizeAuthority(a) → resource
+	Default       *Resource            // the `default` resource, or nil
+
+	// Metadata maps a normalised authority to the metadata endpoints served
+	// on it: metadata path (without a trailing "/") → resource (contract §5.1).
+	Metadata map[string]map[string]*Resource
+
+	// StripHeaders is the union of every resource's claim header names,
+	// lower-case, removed from every request (contract §5.7).
+	StripHeaders []string
+
+	// Warnings are non-fatal findings, in a stable order, each naming its JSON path.
+	Warnings []string
+}
+
+// Issuer is one trusted token issuer (contract §2, §2.1).
+type Issuer struct {
+	Name           string
+	Issuer         string // exact `iss`
+	Keys           *jwtlite.KeySet
+	Algorithms     []jwtlite.Algorithm // effective allowlist (explicit, or the keys' bound algorithms)
+	TokenType      TokenType
+	RequiredClaims []string
+}
+
+// PublicPath is one entry of resources[].public_paths (contract §5.3).
+type PublicPath struct {
+	Path   string // exact path, or for a prefix entry "/seg/" (the "*" removed)
+	Prefix bool   // entry was "/seg/*": matches Path and everything below it
+}
+
+// ClaimHeader maps a claim to a request header set for the upstream (contract §5.7).
+type ClaimHeader struct {
+	Claim  string
+	Header string // lower-case
+}
+
+// Resource is one protected MCP server (contract §2, §4).
+type Resource struct {
+	Index  int    // position in Plugin.Resources
+	URI    string // canonical resource URI (canonical.URI.String())
+	Parsed canonical.URI
+
+	Routes       []string
+	VirtualHosts []string
+	Authorities  []string // normalised with canonical.NormalizeAuthority
+	Default      bool
+
+	Issuers              []*Issuer // accepted issuers
+	RequiredScopes       []string
+	ScopesSupported      []string
+	AuthorizationServers []string
+
+	AudienceMatch     canonical.Mode
+	Audience          *canonical.AudienceMatcher
+	ExclusiveAudience bool
+
+	PublicPaths  []PublicPath
+	ForwardToken bool
+	ClaimHeaders []ClaimHeader // sorted by Header
+
+	MetadataPath string // "/.well-known/oauth-protected-resource" + path
+	MetadataURL  string // scheme://authority + MetadataPath
+}
+
+// IssuerFor returns the accepted issuer whose `iss` equals iss, or nil.
+func (r *Resource) IssuerFor(iss []byte) *Issuer {
+	for _, is := range r.Issuers {
+		if is.Issuer == string(iss) {
+			return is
+		}
+	}
+	return nil
+}
