@@ -1,10 +1,20 @@
 // Command filter is the audguard proxy-wasm plugin: thin glue between the
-// proxy-wasm host ABI and the pure decision package.
+// proxy-wasm host ABI and the pure decision package filter/policy.
+//
+// Everything that decides lives in filter/config (parsed once at start) and
+// filter/policy (per request); this file only reads what the host knows,
+// applies the decision, counts and logs. Every failing host call fails
+// closed.
 package main
 
 import (
+	"errors"
+
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/audguard/audguard/filter/config"
+	"github.com/audguard/audguard/filter/policy"
 )
 
 func main() {}
@@ -17,4 +27,151 @@ type vmContext struct{ types.DefaultVMContext }
 
 func (*vmContext) NewPluginContext(uint32) types.PluginContext { return &pluginContext{} }
 
-type pluginContext struct{ types.DefaultPluginContext }
+// pluginContext holds one compiled configuration and its engine. A new
+// configuration starts a new plugin context, so the token cache never
+// outlives the configuration it was filled under.
+type pluginContext struct {
+	types.DefaultPluginContext
+	engine   *policy.Engine
+	counters map[string]proxywasm.MetricCounter
+}
+
+// OnPluginStart parses and validates the configuration once (contract §2).
+// Any problem refuses the start: the host rejects the configuration, and
+// nothing ever runs in an allow-all state.
+func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
+	data, err := proxywasm.GetPluginConfiguration()
+	if err != nil && !errors.Is(err, types.ErrorStatusNotFound) {
+		proxywasm.LogErrorf("audguard: cannot read the plugin configuration: %v", err)
+		return types.OnPluginStartStatusFailed
+	}
+	cfg, err := config.Load(data)
+	if err != nil {
+		proxywasm.LogError("audguard: refusing to start: " + err.Error())
+		return types.OnPluginStartStatusFailed
+	}
+	for _, w := range cfg.Warnings {
+		proxywasm.LogWarn("audguard: " + w)
+	}
+	p.counters = make(map[string]proxywasm.MetricCounter)
+	for _, name := range policy.CounterNames() {
+		p.counters[name] = proxywasm.DefineCounterMetric(name)
+	}
+	p.engine = policy.New(cfg, policy.Options{})
+	proxywasm.LogInfof("audguard: started in %s mode with %d resource(s) and %d issuer(s)",
+		cfg.Mode, len(cfg.Resources), len(cfg.Issuers))
+	return types.OnPluginStartStatusOK
+}
+
+func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
+	return &httpContext{plugin: p}
+}
+
+func (p *pluginContext) count(name string) {
+	if c, ok := p.counters[name]; ok {
+		c.Increment(1)
+	}
+}
+
+type httpContext struct {
+	types.DefaultHttpContext
+	plugin   *pluginContext
+	route    string
+	hasRoute bool
+}
+
+// OnHttpRequestHeaders runs the whole decision on the request headers.
+func (h *httpContext) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
+	p := h.plugin
+	if p.engine == nil { // cannot happen after a successful start; fail closed
+		return h.hostFailure("plugin not started")
+	}
+	headers, err := proxywasm.GetHttpRequestHeaders()
+	if err != nil {
+		return h.hostFailure("reading request headers")
+	}
+	req := policy.Request{Headers: headers, EndOfStream: endOfStream}
+	var ok bool
+	if req.RouteName, req.HasRoute, ok = property("xds", "route_name"); !ok {
+		return h.hostFailure("reading xds.route_name")
+	}
+	if req.VirtualHost, req.HasVirtualHost, ok = property("xds", "virtual_host_name"); !ok {
+		return h.hostFailure("reading xds.virtual_host_name")
+	}
+	h.route, h.hasRoute = req.RouteName, req.HasRoute
+
+	d := p.engine.Decide(&req)
+	switch d.Cache {
+	case policy.CacheHit:
+		p.count(policy.CounterCacheHit)
+	case policy.CacheMiss:
+		p.count(policy.CounterCacheMiss)
+	}
+	if c := d.Counter(); c != "" {
+		p.count(c)
+	}
+	switch d.Outcome {
+	case policy.OutcomeDenied:
+		proxywasm.LogDebug(d.LogLine())
+	case policy.OutcomeWouldDeny:
+		proxywasm.LogInfo(d.LogLine())
+	}
+
+	for _, name := range d.Remove {
+		if err := proxywasm.RemoveHttpRequestHeader(name); err != nil {
+			return h.hostFailure("removing a request header")
+		}
+	}
+	if d.Local() {
+		if err := proxywasm.SendHttpResponse(d.Status, d.ReplyHeaders, d.ReplyBody, -1); err != nil {
+			proxywasm.LogErrorf("audguard: sending the local reply failed: %v", err)
+		}
+		return types.ActionPause
+	}
+	for _, kv := range d.Set {
+		if err := proxywasm.ReplaceHttpRequestHeader(kv[0], kv[1]); err != nil {
+			return h.hostFailure("setting a claim header")
+		}
+	}
+	return types.ActionContinue
+}
+
+// OnHttpResponseHeaders counts route_changed when the host reports a route
+// other than the one the decision used (a later filter cleared the route
+// cache; contract §3).
+func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
+	if h.hasRoute {
+		if route, has, ok := property("xds", "route_name"); ok && has && route != h.route {
+			h.plugin.count(policy.CounterRouteChanged)
+		}
+	}
+	return types.ActionContinue
+}
+
+// hostFailure fails closed when the host cannot tell us what we need: 500 in
+// enforce mode; in report mode the request is passed on, as report mode never
+// answers locally (contract §5.8).
+func (h *httpContext) hostFailure(what string) types.Action {
+	h.plugin.count(policy.CounterHostError)
+	proxywasm.LogErrorf("audguard: host call failed: %s", what)
+	if e := h.plugin.engine; e != nil && e.Config().Mode == config.ModeReport {
+		return types.ActionContinue
+	}
+	_ = proxywasm.SendHttpResponse(500, [][2]string{{"content-type", "application/json"}},
+		[]byte(`{"error":"server_error","error_description":"The authorization filter could not evaluate the request."}`), -1)
+	return types.ActionPause
+}
+
+// property reads a host property. A property the host does not have is no
+// error (has=false); any other failure is (ok=false).
+func property(path ...string) (value string, has, ok bool) {
+	b, err := proxywasm.GetProperty(path)
+	switch {
+	case err == nil:
+		return string(b), true, true
+	case errors.Is(err, types.ErrorStatusNotFound):
+		return "", false, true
+	default:
+		return "", false, false
+	}
+}

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
+
+	"github.com/audguard/audguard/filter/policy"
+)
+
+// TestDual runs every case of dualCases natively and in the compiled module.
+func TestDual(t *testing.T) {
+	k := getKeys(t)
+	configs := map[string][]byte{
+		"main":      testConfig(k, "enforce", true),
+		"nodefault": testConfig(k, "enforce", false),
+		"report":    testConfig(k, "report", false),
+	}
+	counterNames := policy.CounterNames()
+	for _, r := range runners() {
+		t.Run(r.name, func(t *testing.T) {
+			c := &tctx{now: r.now, keys: k}
+			for _, tc := range dualCases() {
+				t.Run(tc.name, func(t *testing.T) {
+					cfgName := tc.cfg
+					if cfgName == "" {
+						cfgName = "main"
+					}
+					h := startHost(t, r, configs[cfgName], tc.props, types.OnPluginStartStatusOK)
+					defer h.reset()
+					runDualCase(t, h, c, &tc, counterNames)
+				})
+			}
+		})
+	}
+}
+
+func runDualCase(t *testing.T, h *host, c *tctx, tc *dualCase, counterNames []string) {
+	t.Helper()
+	method, authority, path := tc.method, tc.authority, tc.path
+	if method == "" {
+		method = "GET"
+	}
+	if authority == "" {
+		authority = "mcp-a.example.com"
+	}
+	if path == "" {
+		path = "/mcp"
+	}
+	headers := [][2]string{
+		{":method", method}, {":path", path}, {":authority", authority}, {":scheme", "https"},
+		{"x-request-id", "req-42"},
+	}
+	var secrets []string
+	authz := tc.authz
+	if tc.token != nil {
+		tok := tc.token(c)
+		authz = append(authz, "Bearer "+tok)
+		secrets = append(secrets, tok)
+	}
+	if tc.authzFn != nil {
+		authz = append(authz, tc.authzFn(c)...)
+	}
+	for _, v := range authz {
+		headers = append(headers, [2]string{"authorization", v})
+		if _, cred, ok := strings.Cut(v, " "); ok && len(strings.TrimSpace(cred)) > 8 {
+			secrets = append(secrets, strings.TrimSpace(cred))
+		}
+	}
+	headers = append(headers, tc.headers...)
+
+	id := h.h.InitializeHttpContext()
+	action := h.h.CallOnRequestHeaders(id, headers, !tc.openBody)
+	local := h.h.GetSentLocalResponse(id)
+
+	if tc.status == 0 {
+		if action != types.ActionContinue || local != nil {
+			st := uint32(0)
+			var www string
+			if local != nil {
+				st, www = local.StatusCode, header(local.Headers, "www-authenticate")
+			}
+			t.Fatalf("want continue; got action %v, local status %d, www-authenticate %q, counters %v",
+				action, st, www, h.counters(counterNames))
+		}
+	} else {
+		if local == nil {
+			t.Fatalf("want local %d; got action %v and no local reply; counters %v", tc.status, action, h.counters(counterNames))
+		}
+		if action != types.ActionPause {
+			t.Errorf("action = %v, want pause", action)
+		}
+		if local.StatusCode != tc.status {
+			t.Errorf("status = %d, want %d (www-authenticate %q, body %s)", local.StatusCode, tc.status,
+				header(local.Headers, "www-authenticate"), local.Data)
+		}
+		if tc.www != "" || tc.status == 403 && strings.Contains(tc.counter, "unmatched") {
+			if got := header(local.Headers, "www-authenticate"); got != tc.www {
+				t.Errorf("www-authenticate:\n got %q\nwant %q", got, tc.www)
+			}
+		}
+		if tc.body != "" || (tc.status == 200 && tc.method == "HEAD") {
+			if string(local.Data) != tc.body {
+				t.Errorf("body:\n got %s\nwant %s", local.Data, tc.body)
+			}
+		}
+		if tc.status >= 400 && tc.status != 405 {
+			var b map[string]string
+			if err := json.Unmarshal(local.Data, &b); err != nil || b["error"] == "" || b["error_description"] == "" {
+				t.Errorf("reply body %q is not the {error, error_description} JSON object", local.Data)
+			}
+			if got := header(local.Headers, "content-type"); got != "application/json" {
+				t.Errorf("content-type = %q", got)
+			}
+		}
+		for name, want := range tc.reply {
+			if got, ok := lookup(local.Headers, name); !ok || got != want {
+				t.Errorf("reply header %s = %q (present %v), want %q", name, got, ok, want)
+			}
+		}
+		hasOrigin := false
+		for _, kv := range headers {
+			hasOrigin = hasOrigin || kv[0] == "origin"
+		}
+		if !hasOrigin {
+			if _, ok := lookup(local.Headers, "access-control-expose-headers"); ok {
+				t.Errorf("CORS expose header on a reply to a request without Origin")
+			}
+		}
+	}
+
+	up := h.h.GetCurrentRequestHeaders(id)
+	if tc.status == 0 {
+		for name, want := range tc.up {
+			got, ok := lookup(up, name)
+			if !ok || (want != "*" && got != want) {
+				t.Errorf("upstream header %s = %q (present %v), want %q", name, got, ok, want)
+			}
+		}
+	}
+	for _, name := range tc.gone {
+		if got, ok := lookup(up, name); ok {
+			t.Errorf("upstream header %s = %q, want it removed", name, got)
+		}
+	}
+
+	moved := h.counters(counterNames)
+	delete(moved, policy.CounterCacheHit)
+	delete(moved, policy.CounterCacheMiss)
+	want := map[string]uint64{}
+	if tc.counter != "" {
+		want[tc.counter] = 1
+	}
+	if !equalCounters(moved, want) {
+		t.Errorf("counters moved %v, want %v", moved, want)
+	}
+
+	logs := allLogs(h)
+	if tc.logHas != "" && !strings.Contains(strings.Join(logs, "\n"), tc.logHas) {
+		t.Errorf("no log line contains %q; logs: %q", tc.logHas, logs)
+	}
+	for _, line := range logs {
+		for _, s := range secrets {
+			if strings.Contains(line, s) || strings.Contains(line, lastPart(s)) {
+				t.Errorf("a log line contains token bytes: %q", line)
+			}
+		}
+	}
+}
+
+func lastPart(tok string) string {
+	if i := strings.LastIndexByte(tok, '.'); i >= 0 && len(tok)-i > 8 {
+		return tok[i+1:]
+	}
+	return tok
+}
+
+func allLogs(h *host) []string {
+	var out []string
+	out = append(out, h.h.GetTraceLogs()...)
+	out = append(out, h.h.GetDebugLogs()...)
+	out = append(out, h.h.GetInfoLogs()...)
+	out = append(out, h.h.GetWarnLogs()...)
+	out = append(out, h.h.GetErrorLogs()...)
+	out = append(out, h.h.GetCriticalLogs()...)
+	return out
+}
+
+func equalCounters(a, b map[string]uint64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func header(hs [][2]string, name string) string {
+	v, _ := lookup(hs, name)
+	return v
+}
+
+func lookup(hs [][2]string, name string) (string, bool) {
+	for _, kv := range hs {
+		if strings.EqualFold(kv[0], name) {
+			return kv[1], true
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,76 @@
+package policy
+
+// Counter names (contract §7). In Envoy they appear as stats under the
+// "wasmcustom." prefix.
+const (
+	CounterAllowed      = "audguard.allowed"
+	CounterMetadata     = "audguard.metadata"
+	CounterPublic       = "audguard.public"
+	CounterPreflight    = "audguard.preflight"
+	CounterRouteChanged = "audguard.route_changed"
+	CounterCacheHit     = "audguard.cache.hit"
+	CounterCacheMiss    = "audguard.cache.miss"
+	CounterHostError    = "audguard.host_error"
+	counterDeniedPrefix = "audguard.denied."
+	counterWouldPrefix  = "audguard.would_deny."
+)
+
+// DeniedCounter is the name of the denial counter for r.
+func DeniedCounter(r Reason) string { return counterDeniedPrefix + r.String() }
+
+// WouldDenyCounter is the name of the report-mode counter for r.
+func WouldDenyCounter(r Reason) string { return counterWouldPrefix + r.String() }
+
+// CounterNames lists every counter the filter defines, in a stable order.
+func CounterNames() []string {
+	names := []string{CounterAllowed, CounterMetadata, CounterPublic, CounterPreflight,
+		CounterRouteChanged, CounterCacheHit, CounterCacheMiss, CounterHostError}
+	for _, r := range Reasons() {
+		names = append(names, DeniedCounter(r), WouldDenyCounter(r))
+	}
+	return names
+}
+
+// Counter returns the counter a decision moves ("" for none). Cache counters
+// are separate: see Decision.Cache.
+func (d *Decision) Counter() string {
+	switch d.Outcome {
+	case OutcomeAllowed:
+		return CounterAllowed
+	case OutcomeDenied:
+		return counterDeniedNames[d.Reason]
+	case OutcomeWouldDeny:
+		return counterWouldNames[d.Reason]
+	case OutcomeMetadata:
+		return CounterMetadata
+	case OutcomePublic:
+		return CounterPublic
+	case OutcomePreflight:
+		return CounterPreflight
+	}
+	return ""
+}
+
+// Precomputed so the request path does not concatenate.
+var counterDeniedNames, counterWouldNames [numReasons]string
+
+func init() {
+	for r := ReasonNone + 1; r < numReasons; r++ {
+		counterDeniedNames[r] = DeniedCounter(r)
+		counterWouldNames[r] = WouldDenyCounter(r)
+	}
+}
+
+// LogLine is the one log line for a denial or would-deny (contract §7): the
+// reason, the resource and the request id, never token bytes or claims.
+func (d *Decision) LogLine() string {
+	res := "-"
+	if d.Resource != nil {
+		res = d.Resource.URI
+	}
+	verb := "deny"
+	if d.Outcome == OutcomeWouldDeny {
+		verb = "would deny"
+	}
+	return "audguard: " + verb + " reason=" + d.Reason.String() + " resource=" + res + " request_id=" + d.RequestID
+}

@@ -1,0 +1,404 @@
+package policy
+
+import (
+	"crypto/sha256"
+	"errors"
+	"hash"
+	"time"
+
+	"github.com/audguard/audguard/canonical"
+	"github.com/audguard/audguard/filter/config"
+	"github.com/audguard/audguard/jwtlite"
+)
+
+// Options tune an Engine.
+type Options struct {
+	// Now is the clock (contract §5.5 step 8). Default time.Now.
+	Now func() time.Time
+	// CacheSize bounds the verified-token cache: 0 means DefaultCacheSize,
+	// a negative value disables the cache.
+	CacheSize int
+}
+
+// Engine makes the per-request decisions for one compiled configuration.
+// Build it once per configuration (a new configuration means a new Engine, so
+// the token cache is flushed with it). Not safe for concurrent use.
+type Engine struct {
+	cfg     *config.Plugin
+	replies []resourceReplies // by Resource.Index
+	now     func() time.Time
+	cache   *tokenCache
+	strip   map[string]struct{}
+
+	parser jwtlite.Parser
+	tok    jwtlite.Token
+	sha    hash.Hash
+	sum    [32]byte
+	view   requestView
+	d      Decision
+	buf    []byte
+}
+
+// New precomputes everything the request path needs for cfg.
+func New(cfg *config.Plugin, opts Options) *Engine {
+	e := &Engine{
+		cfg:     cfg,
+		replies: make([]resourceReplies, len(cfg.Resources)),
+		now:     opts.Now,
+		sha:     sha256.New(),
+		strip:   make(map[string]struct{}, len(cfg.StripHeaders)),
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	for _, r := range cfg.Resources {
+		e.replies[r.Index] = newResourceReplies(r)
+	}
+	for _, h := range cfg.StripHeaders {
+		e.strip[h] = struct{}{}
+	}
+	size := opts.CacheSize
+	if size == 0 {
+		size = DefaultCacheSize
+	}
+	e.cache = newTokenCache(size)
+	return e
+}
+
+// Config returns the configuration the engine was built from.
+func (e *Engine) Config() *config.Plugin { return e.cfg }
+
+// CacheLen returns the number of verified tokens currently cached.
+func (e *Engine) CacheLen() int { return e.cache.len() }
+
+// Decide runs contract §5 for one request: 5.1 metadata, 5.2 preflight,
+// resource resolution (§3), 5.3 public paths, 5.4 extraction, 5.5
+// verification, 5.6 scopes, 5.7 headers; 5.8 in report mode.
+func (e *Engine) Decide(req *Request) *Decision {
+	d := &e.d
+	d.reset()
+	v := &e.view
+	*v = requestView{}
+	v.read(req.Headers)
+	d.RequestID = sanitizeRequestID(v.requestID)
+	report := e.cfg.Mode == config.ModeReport
+
+	// §5.7: client-sent claim headers go on every request, whatever follows.
+	e.stripClaimHeaders(req.Headers, d)
+
+	authority, authOK := canonical.NormalizeAuthority(v.authority)
+	path := pathOnly(v.path)
+
+	// §5.1 metadata, before resource resolution.
+	if authOK {
+		if r := e.metadataResource(authority, path); r != nil {
+			d.Resource = r
+			if report {
+				d.Outcome = OutcomeMetadataPassed
+				return d
+			}
+			e.serveMetadata(r, v, d)
+			return d
+		}
+	}
+
+	// §5.2 CORS preflight.
+	if v.method == "OPTIONS" && v.hasOrigin && v.hasACRMethod && req.EndOfStream {
+		d.Outcome = OutcomePreflight
+		if !report {
+			d.Remove = append(d.Remove, "authorization")
+		}
+		return d
+	}
+
+	// §3 resource resolution.
+	r := e.resolve(req, authority, authOK)
+	if r == nil {
+		e.deny(d, v, nil, ReasonUnmatchedResource, report)
+		return d
+	}
+	d.Resource = r
+
+	// §5.3 public paths.
+	if publicMatch(r, path) {
+		d.Outcome = OutcomePublic
+		if !report && !r.ForwardToken {
+			d.Remove = append(d.Remove, "authorization")
+		}
+		return d
+	}
+
+	// §5.4 token extraction.
+	if tokenInQuery(v.path) {
+		e.deny(d, v, r, ReasonTokenInQuery, report)
+		return d
+	}
+	if v.authCount > 1 {
+		e.deny(d, v, r, ReasonInvalidRequest, report)
+		return d
+	}
+	if v.authCount == 0 {
+		e.deny(d, v, r, ReasonMissingToken, report)
+		return d
+	}
+	token, isBearer, ok := bearerCredentials(v.authorization)
+	if !isBearer {
+		e.deny(d, v, r, ReasonMissingToken, report)
+		return d
+	}
+	if !ok {
+		e.deny(d, v, r, ReasonInvalidRequest, report)
+		return d
+	}
+
+	// §5.5 verification and §5.6 scopes.
+	claims, reason := e.verify(r, token, d)
+	if reason == ReasonNone && !hasScopes(claims, r.RequiredScopes) {
+		reason = ReasonInsufficientScope
+	}
+	if reason != ReasonNone {
+		e.deny(d, v, r, reason, report)
+		return d
+	}
+
+	// §5.7 allowed.
+	d.Outcome = OutcomeAllowed
+	if !report && !r.ForwardToken {
+		d.Remove = append(d.Remove, "authorization")
+	}
+	e.setClaimHeaders(r, claims, d)
+	return d
+}
+
+// resolve maps a request to its resource (contract §3): route name, then
+// virtual host name, then authority, then the default resource.
+func (e *Engine) resolve(req *Request, authority string, authOK bool) *config.Resource {
+	if req.HasRoute {
+		if r := e.cfg.ByRoute[req.RouteName]; r != nil {
+			return r
+		}
+	}
+	if req.HasVirtualHost {
+		if r := e.cfg.ByVirtualHost[req.VirtualHost]; r != nil {
+			return r
+		}
+	}
+	if authOK {
+		if r := e.cfg.ByAuthority[authority]; r != nil {
+			return r
+		}
+	}
+	return e.cfg.Default
+}
+
+// metadataResource finds the resource whose RFC 9728 metadata endpoint is at
+// authority+path (one terminating "/" tolerated).
+func (e *Engine) metadataResource(authority, path string) *config.Resource {
+	paths := e.cfg.Metadata[authority]
+	if paths == nil {
+		return nil
+	}
+	if len(path) > 1 && path[len(path)-1] == '/' {
+		path = path[:len(path)-1]
+	}
+	return paths[path]
+}
+
+// serveMetadata answers the metadata endpoint (contract §5.1, RFC 9728 §3).
+func (e *Engine) serveMetadata(r *config.Resource, v *requestView, d *Decision) {
+	rr := &e.replies[r.Index]
+	d.Outcome = OutcomeMetadata
+	switch v.method {
+	case "GET", "HEAD":
+		d.Status = 200
+		d.ReplyHeaders = append(d.ReplyHeaders,
+			[2]string{hdrContentType, mimeJSON},
+			[2]string{hdrACAO, "*"})
+		if v.method == "GET" {
+			d.ReplyBody = rr.metadataDoc
+		}
+	case "OPTIONS":
+		d.Status = 204
+		d.ReplyHeaders = append(d.ReplyHeaders,
+			[2]string{hdrACAO, "*"},
+			[2]string{hdrACAM, metadataMethods})
+		if h := sanitizeHeaderList(v.acrHeaders); h != "" {
+			d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrACAH, h})
+		}
+		d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrACMA, preflightMaxAge})
+	default:
+		d.Status = 405
+		d.ReplyHeaders = append(d.ReplyHeaders,
+			[2]string{hdrAllow, metadataMethods},
+			[2]string{hdrContentType, mimeJSON})
+		d.ReplyBody = errorBody("method_not_allowed", "The metadata endpoint answers GET, HEAD and OPTIONS.")
+		if v.hasOrigin {
+			d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrACAO, "*"}, [2]string{hdrACEH, hdrWWWAuthenticate})
+		}
+	}
+}
+
+// deny records a denial: a local reply in enforce mode, a would-deny in
+// report mode (contract §5.8, §6).
+func (e *Engine) deny(d *Decision, v *requestView, r *config.Resource, reason Reason, report bool) {
+	d.Reason = reason
+	d.Resource = r
+	if report {
+		d.Outcome = OutcomeWouldDeny
+		return
+	}
+	d.Outcome = OutcomeDenied
+	status, code := statusAndCode(reason)
+	d.Status = status
+	if r != nil && reason != ReasonUnmatchedResource {
+		d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrWWWAuthenticate, e.replies[r.Index].challenge(reason)})
+	}
+	d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrContentType, mimeJSON})
+	if v.hasOrigin {
+		d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrACAO, "*"}, [2]string{hdrACEH, hdrWWWAuthenticate})
+	}
+	d.ReplyBody = errorBody(code, reason.Description())
+}
+
+// verify runs contract §5.5 for token against resource r and returns the
+// verified claims, or the first failing check's reason.
+func (e *Engine) verify(r *config.Resource, token string, d *Decision) (*jwtlite.Claims, Reason) {
+	// 1. size, before any decoding.
+	if len(token) > e.cfg.MaxTokenBytes {
+		return nil, ReasonTokenTooLarge
+	}
+	now := e.now()
+	nowSec := float64(now.UnixNano()) / 1e9
+	skew := e.cfg.ClockSkew
+
+	e.sha.Reset()
+	_, _ = e.sha.Write(stringBytes(token))
+	e.sha.Sum(e.sum[:0])
+
+	var claims *jwtlite.Claims
+	var issuer *config.Issuer
+	if ent := e.cache.get(&e.sum, nowSec); ent != nil {
+		d.Cache = CacheHit
+		// 4. the cached token's issuer must be accepted here too.
+		if !accepts(r, ent.issuer) {
+			return nil, ReasonUnknownIssuer
+		}
+		claims, issuer = &ent.claims, ent.issuer
+	} else {
+		d.Cache = CacheMiss
+		var reason Reason
+		issuer, reason = e.verifyCold(r, token)
+		if reason != ReasonNone {
+			return nil, reason
+		}
+		claims = &e.tok.Claims
+		if exp, ok := claims.Expiry(); ok {
+			e.cache.put(&e.sum, issuer, claims, exp+skew.Seconds(), nowSec)
+		}
+	}
+
+	// 8. time.
+	if err := claims.CheckTime(now, skew); err != nil {
+		return nil, reasonOf(err, ReasonExpired)
+	}
+	// 9. audience (RFC 8707; contract §4).
+	found, extra := false, false
+	if err := claims.EachAudience(func(aud []byte) bool {
+		if r.Audience.Match(aud) {
+			found = true
+		} else {
+			extra = true
+		}
+		return true
+	}); err != nil || !found {
+		return nil, ReasonWrongAudience
+	}
+	if extra && r.ExclusiveAudience {
+		return nil, ReasonExtraAudience
+	}
+	// 10. required claims.
+	for _, name := range issuer.RequiredClaims {
+		if !claims.Has(name) {
+			return nil, ReasonMissingClaim
+		}
+	}
+	return claims, ReasonNone
+}
+
+// verifyCold runs steps 2–7 of contract §5.5: syntax, header, issuer, key,
+// signature and type. Only a token that passes them is cached.
+func (e *Engine) verifyCold(r *config.Resource, token string) (*config.Issuer, Reason) {
+	t := &e.tok
+	if err := e.parser.Parse(token, t); err != nil {
+		return nil, reasonOf(err, ReasonMalformedToken)
+	}
+	if !t.Claims.IssuerPresent() {
+		return nil, ReasonMissingClaim
+	}
+	iss, ok := t.Claims.Issuer()
+	if !ok {
+		return nil, ReasonUnknownIssuer
+	}
+	issuer := r.IssuerFor(iss)
+	if issuer == nil {
+		return nil, ReasonUnknownIssuer
+	}
+	key, err := issuer.Keys.Select(&t.Header)
+	if err != nil {
+		return nil, ReasonUnknownKey
+	}
+	if err := key.Verify(t.Header.Alg, t.SigningInput, t.Signature); err != nil {
+		return nil, ReasonBadSignature
+	}
+	if issuer.TokenType == config.TokenTypeATJWT && !(t.Header.HasTyp && jwtlite.IsATJWT(t.Header.Typ)) {
+		return nil, ReasonWrongTokenType
+	}
+	return issuer, ReasonNone
+}
+
+func accepts(r *config.Resource, is *config.Issuer) bool {
+	for _, x := range r.Issuers {
+		if x == is {
+			return true
+		}
+	}
+	return false
+}
+
+// reasonOf maps a jwtlite sentinel error to its reason; fallback for anything
+// unexpected (fail closed: it is still a denial).
+func reasonOf(err error, fallback Reason) Reason {
+	switch {
+	case errors.Is(err, jwtlite.ErrMalformed):
+		return ReasonMalformedToken
+	case errors.Is(err, jwtlite.ErrUnsupportedAlgorithm):
+		return ReasonUnsupportedAlgorithm
+	case errors.Is(err, jwtlite.ErrExpired):
+		return ReasonExpired
+	case errors.Is(err, jwtlite.ErrNotYetValid):
+		return ReasonNotYetValid
+	case errors.Is(err, jwtlite.ErrIssuedInFuture):
+		return ReasonIssuedInFuture
+	case errors.Is(err, jwtlite.ErrTokenTooLarge):
+		return ReasonTokenTooLarge
+	}
+	return fallback
+}
+
+// hasScopes reports whether every required scope is granted (contract §5.6).
+func hasScopes(c *jwtlite.Claims, required []string) bool {
+	for _, want := range required {
+		granted := false
+		c.EachScope(func(s []byte) bool {
+			if string(s) == want {
+				granted = true
+				return false
+			}
+			return true
+		})
+		if !granted {
+			return false
+		}
+	}
+	return true
+}

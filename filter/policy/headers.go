@@ -1,0 +1,152 @@
+package policy
+
+import (
+	"unsafe"
+
+	"github.com/buger/jsonparser"
+
+	"github.com/audguard/audguard/filter/config"
+	"github.com/audguard/audguard/jwtlite"
+)
+
+// stripClaimHeaders lists every request header whose name, lower-cased with
+// "_" read as "-", is any resource's claim header (contract §5.7), so no
+// client can spoof a header the upstream trusts to come from a verified token.
+func (e *Engine) stripClaimHeaders(headers [][2]string, d *Decision) {
+	if len(e.strip) == 0 {
+		return
+	}
+	for _, h := range headers {
+		name := h[0]
+		if _, hit := e.strip[e.foldHeaderName(name)]; hit {
+			d.Remove = appendUnique(d.Remove, name)
+		}
+	}
+}
+
+// foldHeaderName returns name lower-cased with "_" as "-", using e.buf when it
+// has to change anything. The result is valid until the next call.
+func (e *Engine) foldHeaderName(name string) string {
+	clean := true
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c == '_' || ('A' <= c && c <= 'Z') {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return name
+	}
+	e.buf = e.buf[:0]
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '_':
+			c = '-'
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		e.buf = append(e.buf, c)
+	}
+	return unsafe.String(unsafe.SliceData(e.buf), len(e.buf))
+}
+
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// setClaimHeaders sets r's claim headers from verified claims (contract §5.7):
+// strings as they are, arrays of strings joined by one space, numbers and
+// booleans as their JSON text, anything else not set. Inside each value,
+// bytes outside %x21-7E, and "%" itself, are percent-encoded, so a claim
+// can never smuggle a line break, a separator or a lookalike into a header.
+func (e *Engine) setClaimHeaders(r *config.Resource, c *jwtlite.Claims, d *Decision) {
+	if len(r.ClaimHeaders) == 0 {
+		return
+	}
+	raw := c.Raw()
+	for _, ch := range r.ClaimHeaders {
+		val, typ, _, err := jsonparser.Get(raw, ch.Claim)
+		if err != nil {
+			continue
+		}
+		e.buf = e.buf[:0]
+		ok := true
+		switch typ {
+		case jsonparser.String:
+			e.buf, ok = appendEncodedJSONString(e.buf, val)
+		case jsonparser.Number, jsonparser.Boolean:
+			e.buf = append(e.buf, val...)
+		case jsonparser.Array:
+			first := true
+			_, aerr := jsonparser.ArrayEach(val, func(v []byte, vt jsonparser.ValueType, _ int, _ error) {
+				if !ok {
+					return
+				}
+				if vt != jsonparser.String {
+					ok = false
+					return
+				}
+				if !first {
+					e.buf = append(e.buf, ' ')
+				}
+				first = false
+				e.buf, ok = appendEncodedJSONString(e.buf, v)
+			})
+			if aerr != nil {
+				ok = false
+			}
+		default:
+			ok = false
+		}
+		if ok {
+			d.Set = append(d.Set, [2]string{ch.Header, string(e.buf)})
+		}
+	}
+}
+
+// appendEncodedJSONString unescapes a JSON string body and appends it with
+// bytes outside %x21-7E and "%" percent-encoded.
+func appendEncodedJSONString(dst, escaped []byte) ([]byte, bool) {
+	var scratch [256]byte
+	s, err := jsonparser.Unescape(escaped, scratch[:])
+	if err != nil {
+		return dst, false
+	}
+	const hexdigits = "0123456789ABCDEF"
+	for _, c := range s {
+		if c < 0x21 || c > 0x7e || c == '%' {
+			dst = append(dst, '%', hexdigits[c>>4], hexdigits[c&15])
+		} else {
+			dst = append(dst, c)
+		}
+	}
+	return dst, true
+}
+
+// stringBytes views s as bytes without copying. The bytes must not be written.
+func stringBytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
+
+// sanitizeRequestID keeps a client-supplied x-request-id safe to log: at most
+// 64 characters from [A-Za-z0-9._:-], else "-".
+func sanitizeRequestID(id string) string {
+	if id == "" || len(id) > 64 {
+		return "-"
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '.', c == '_', c == ':':
+		default:
+			return "-"
+		}
+	}
+	return id
+}

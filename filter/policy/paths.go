@@ -1,0 +1,62 @@
+package policy
+
+import (
+	"strings"
+
+	"github.com/audguard/audguard/filter/config"
+)
+
+// normalPath reports whether p (a path without query) is in the normal form
+// that public paths are matched against (contract §5.3): no empty segment
+// ("//"), no "." or ".." segment, no percent-encoded dot, slash or backslash
+// (any case), no backslash, ";" or NUL. Anything else must carry a token, so
+// a proxy or upstream that normalises differently can never turn a public
+// match into access to a protected path.
+func normalPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; c {
+		case '\\', ';', 0:
+			return false
+		case '%':
+			if i+2 >= len(p) {
+				return false
+			}
+			a, b := p[i+1], p[i+2]|0x20
+			if a == '2' && (b == 'e' || b == 'f') || a == '5' && b == 'c' {
+				return false
+			}
+		case '/':
+			if i+1 < len(p) && p[i+1] == '/' {
+				return false
+			}
+		}
+	}
+	// Segment checks: "." and "..".
+	for seg := range strings.SplitSeq(p[1:], "/") {
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
+}
+
+// publicMatch reports whether path (without query) is one of r's public
+// paths (contract §5.3): an exact entry, or under a "/seg/*" entry.
+func publicMatch(r *config.Resource, path string) bool {
+	if len(r.PublicPaths) == 0 || !normalPath(path) {
+		return false
+	}
+	for _, pp := range r.PublicPaths {
+		if pp.Prefix {
+			if strings.HasPrefix(path, pp.Path) {
+				return true
+			}
+		} else if path == pp.Path {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,143 @@
+package policy
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/audguard/audguard/filter/config"
+)
+
+// resourceReplies holds what the responses for one resource need, computed
+// once at start (contract §6, RFC 9728 §3.2, §5.1).
+type resourceReplies struct {
+	// metadataParam is `resource_metadata="<metadata URL>"` (RFC 9728 §5.1).
+	metadataParam string
+	// scopeParam is `scope="<required scopes>"`, or "" without required scopes.
+	scopeParam string
+	// missingChallenge is the whole WWW-Authenticate value for a request
+	// without a token: no error attribute (RFC 6750 §3.1).
+	missingChallenge string
+	// metadataDoc is the RFC 9728 §3.2 protected-resource metadata document.
+	metadataDoc []byte
+}
+
+func newResourceReplies(r *config.Resource) resourceReplies {
+	rr := resourceReplies{metadataParam: `resource_metadata="` + r.MetadataURL + `"`}
+	if len(r.RequiredScopes) > 0 {
+		rr.scopeParam = `scope="` + strings.Join(r.RequiredScopes, " ") + `"`
+	}
+	rr.missingChallenge = "Bearer " + rr.metadataParam
+	if rr.scopeParam != "" {
+		rr.missingChallenge += ", " + rr.scopeParam
+	}
+	rr.metadataDoc = metadataDocument(r)
+	return rr
+}
+
+// metadataDocument renders the RFC 9728 §3.2 document for r. Its `resource`
+// comes from the configured canonical URI alone, never from the request
+// (contract §4).
+func metadataDocument(r *config.Resource) []byte {
+	doc := struct {
+		Resource               string   `json:"resource"`
+		AuthorizationServers   []string `json:"authorization_servers"`
+		ScopesSupported        []string `json:"scopes_supported,omitempty"`
+		BearerMethodsSupported []string `json:"bearer_methods_supported"`
+	}{
+		Resource:               r.URI,
+		AuthorizationServers:   r.AuthorizationServers,
+		ScopesSupported:        r.ScopesSupported,
+		BearerMethodsSupported: []string{"header"},
+	}
+	if doc.AuthorizationServers == nil {
+		doc.AuthorizationServers = []string{}
+	}
+	b, err := json.Marshal(doc)
+	if err != nil { // cannot happen for strings; fail loudly at start, not per request
+		panic("policy: metadata document: " + err.Error())
+	}
+	return b
+}
+
+// errorBody renders the small JSON body of a local reply (contract §6).
+func errorBody(code, description string) []byte {
+	b := make([]byte, 0, 48+len(code)+len(description))
+	b = append(b, `{"error":"`...)
+	b = append(b, code...)
+	b = append(b, `","error_description":"`...)
+	b = append(b, description...)
+	b = append(b, `"}`...)
+	return b
+}
+
+// challenge renders the WWW-Authenticate value for a denial (contract §6).
+// Only fixed sentences and configured values go into it.
+func (rr *resourceReplies) challenge(reason Reason) string {
+	switch reason {
+	case ReasonMissingToken:
+		return rr.missingChallenge
+	case ReasonInvalidRequest, ReasonTokenInQuery:
+		return `Bearer error="invalid_request", error_description="` + reason.Description() + `", ` + rr.metadataParam
+	case ReasonInsufficientScope:
+		return `Bearer error="insufficient_scope", ` + rr.scopeParam + `, ` + rr.metadataParam +
+			`, error_description="` + reason.Description() + `"`
+	default:
+		return `Bearer error="invalid_token", error_description="` + reason.Description() + `", ` + rr.metadataParam
+	}
+}
+
+// statusAndCode gives the HTTP status and the body's `error` for a reason.
+func statusAndCode(reason Reason) (uint32, string) {
+	switch reason {
+	case ReasonMissingToken:
+		return 401, "unauthorized"
+	case ReasonInvalidRequest, ReasonTokenInQuery:
+		return 400, "invalid_request"
+	case ReasonInsufficientScope:
+		return 403, "insufficient_scope"
+	case ReasonUnmatchedResource:
+		return 403, "access_denied"
+	default:
+		return 401, "invalid_token"
+	}
+}
+
+// Header names and fixed values of local replies.
+const (
+	hdrContentType     = "content-type"
+	hdrWWWAuthenticate = "www-authenticate"
+	hdrACAO            = "access-control-allow-origin"
+	hdrACEH            = "access-control-expose-headers"
+	hdrACAM            = "access-control-allow-methods"
+	hdrACAH            = "access-control-allow-headers"
+	hdrACMA            = "access-control-max-age"
+	hdrAllow           = "allow"
+	mimeJSON           = "application/json"
+	metadataMethods    = "GET, HEAD, OPTIONS"
+	preflightMaxAge    = "86400"
+)
+
+// sanitizeHeaderList returns v when it is a safe comma-separated list of
+// header names to echo in access-control-allow-headers, else "".
+func sanitizeHeaderList(v string) string {
+	if len(v) > 1024 {
+		return ""
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c == ',' || c == ' ' || isTChar(c) {
+			continue
+		}
+		return ""
+	}
+	return v
+}
+
+// isTChar reports whether c is an RFC 9110 §5.6.2 tchar.
+func isTChar(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
