@@ -76,6 +76,7 @@ type Issuer struct {
 	Name           string
 	Issuer         string // exact `iss`
 	Keys           *jwtlite.KeySet
+	JWKS           []byte              // the configured JWK Set as compact JSON, private key members removed (for Plugin.JSON)
 	Algorithms     []jwtlite.Algorithm // effective allowlist (explicit, or the keys' bound algorithms)
 	TokenType      TokenType
 	RequiredClaims []string

@@ -1,0 +1,124 @@
+package config
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// readScopes reads a list of scopes, each an RFC 6749 §3.3 scope-token:
+// 1*( %x21 / %x23-5B / %x5D-7E ).
+func readScopes(n *node) ([]string, error) {
+	scopes, elems, err := readStrings(n)
+	if err != nil {
+		return nil, err
+	}
+	for i, s := range scopes {
+		if !isScopeToken(s) {
+			return nil, refuse(elems[i].path, "is not an RFC 6749 §3.3 scope-token",
+				`use printable ASCII without spaces, '"' or '\'`)
+		}
+	}
+	return scopes, nil
+}
+
+func isScopeToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x21 || c > 0x7E || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// readClaimHeaders reads resources[].claim_headers, an object mapping a claim
+// name to the request header set from it (contract §5.7). Header names are
+// RFC 9110 §5.6.2 tokens, stored lower-case, and never a header that routes,
+// frames or authenticates the request. The result is sorted by Header.
+func readClaimHeaders(n *node) ([]ClaimHeader, error) {
+	if n.kind != kindObject {
+		return nil, wrongType(n, "an object mapping claim names to header names")
+	}
+	out := make([]ClaimHeader, 0, len(n.keys))
+	seen := make(map[string]string, len(n.keys)) // stripKey(header) → path
+	for i, claim := range n.keys {
+		v := n.vals[i]
+		if claim == "" {
+			return nil, refuse(v.path, "the claim name is empty", "use the claim's name as the member name")
+		}
+		h, err := readNonEmptyString(v)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkClaimHeaderName(v.path, h); err != nil {
+			return nil, err
+		}
+		k := stripKey(h)
+		if prev, ok := seen[k]; ok {
+			return nil, refuse(v.path, fmt.Sprintf("header %q is already set from %s", h, prev), "set each header from one claim")
+		}
+		seen[k] = v.path
+		out = append(out, ClaimHeader{Claim: claim, Header: strings.ToLower(h)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Header < out[j].Header })
+	return out, nil
+}
+
+// forbiddenHeaders may never be set from a claim: they authenticate, route or
+// frame the request (contract §2), or are hop-by-hop (RFC 9110 §7.6.1).
+var forbiddenHeaders = map[string]bool{
+	"authorization": true, "host": true, "cookie": true, "te": true, "connection": true,
+	"transfer-encoding": true,
+	// Beyond the contract's list (safer reading): hop-by-hop and proxy headers.
+	"proxy-authorization": true, "proxy-connection": true, "keep-alive": true,
+	"upgrade": true, "trailer": true, "forwarded": true,
+}
+
+// forbiddenPrefixes are header families that may never be set from a claim.
+var forbiddenPrefixes = []string{"content-", "x-envoy-", "x-forwarded-", "mcp-"}
+
+func checkClaimHeaderName(path, h string) error {
+	if strings.HasPrefix(h, ":") {
+		return refuse(path, fmt.Sprintf("%q is a pseudo-header", h), "use an ordinary header name such as x-mcp-subject")
+	}
+	if !isToken(h) {
+		return refuse(path, fmt.Sprintf("%q is not an RFC 9110 §5.6.2 token", h), "use letters, digits and '-' only")
+	}
+	k := stripKey(h)
+	if forbiddenHeaders[k] {
+		return refuse(path, fmt.Sprintf("%q may not be set from a claim", h), "use an application header such as x-mcp-subject")
+	}
+	for _, p := range forbiddenPrefixes {
+		if strings.HasPrefix(k, p) {
+			return refuse(path, fmt.Sprintf("%q may not be set from a claim (%s* headers are reserved)", h, p), "use an application header such as x-mcp-subject")
+		}
+	}
+	return nil
+}
+
+// stripKey is the form header names are compared in (contract §5.7):
+// lower-case, with "_" read as "-".
+func stripKey(h string) string {
+	return strings.ReplaceAll(strings.ToLower(h), "_", "-")
+}
+
+// isToken reports whether s is an RFC 9110 §5.6.2 token (1*tchar).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}

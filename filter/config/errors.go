@@ -1,0 +1,65 @@
+package config
+
+import (
+	"errors"
+	"strings"
+)
+
+// ErrInvalid is wrapped by every error Load returns: the configuration is
+// refused and the plugin must not start (contract §2: "Nothing ever starts in
+// an allow-all state").
+var ErrInvalid = errors.New("config: invalid configuration")
+
+// Error is one refusal of the configuration (contract §2): the JSON path of
+// the offending value (`resources[1].public_paths[0]`, `issuers[0].jwks`, or
+// `$` for the document itself), what is wrong, and how to fix it.
+//
+// errors.Is(err, ErrInvalid) holds for every *Error; an error passed through
+// from package jwtlite (contract §2.1) is also reachable with errors.Is.
+type Error struct {
+	Path string
+	Msg  string
+	Fix  string
+
+	cause error // underlying error (jwtlite, canonical), if any
+}
+
+// Error returns the refusal as ONE line: `config: <path>: <msg>; fix: <fix>`.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("config: ")
+	b.WriteString(oneLine(e.Path))
+	b.WriteString(": ")
+	b.WriteString(oneLine(e.Msg))
+	if e.Fix != "" {
+		b.WriteString("; fix: ")
+		b.WriteString(oneLine(e.Fix))
+	}
+	return b.String()
+}
+
+// Unwrap exposes ErrInvalid and the underlying cause for errors.Is / errors.As.
+func (e *Error) Unwrap() []error {
+	if e.cause != nil {
+		return []error{ErrInvalid, e.cause}
+	}
+	return []error{ErrInvalid}
+}
+
+// oneLine replaces line breaks so a refusal is always logged as a single line.
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	return strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+}
+
+// refuse builds an *Error.
+func refuse(path, msg, fix string) error {
+	return &Error{Path: path, Msg: msg, Fix: fix}
+}
+
+// refuseCause builds an *Error that wraps cause.
+func refuseCause(path, msg, fix string, cause error) error {
+	return &Error{Path: path, Msg: msg, Fix: fix, cause: cause}
+}

@@ -1,0 +1,170 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/audguard/audguard/jwtlite"
+)
+
+var issuerMembers = []string{"name", "issuer", "jwks", "algorithms", "token_type", "required_claims"}
+
+// privateJWKMembers are the private key members of RFC 7518 §6.2.2, §6.3.2 and
+// RFC 8037 §2. They are never used for verification (contract §2.1) and are
+// dropped from the stored JWK Set so Plugin.JSON never echoes them.
+var privateJWKMembers = map[string]bool{"d": true, "p": true, "q": true, "dp": true, "dq": true, "qi": true, "oth": true}
+
+func (l *loader) issuers(n *node) error {
+	if n.kind != kindArray {
+		return wrongType(n, "an array of issuers")
+	}
+	if len(n.elems) == 0 {
+		return refuse(n.path, "no issuer is configured", "add at least one issuer with its JWK Set")
+	}
+	l.byName = make(map[string]*Issuer, len(n.elems))
+	issPath := make(map[string]string, len(n.elems))
+	for _, e := range n.elems {
+		is, err := l.issuer(e)
+		if err != nil {
+			return err
+		}
+		if prev, ok := l.byName[is.Name]; ok {
+			return refuse(e.member("name").path, fmt.Sprintf("issuer name %q is already used by %s", is.Name, issPath[prev.Issuer]),
+				"give every issuer a unique name")
+		}
+		if prev, ok := issPath[is.Issuer]; ok {
+			return refuse(e.member("issuer").path, fmt.Sprintf("issuer %q is already configured by %s", is.Issuer, prev),
+				"configure each issuer once, with all its keys in one JWK Set")
+		}
+		l.byName[is.Name] = is
+		issPath[is.Issuer] = e.path
+		l.p.Issuers = append(l.p.Issuers, is)
+	}
+	return nil
+}
+
+// issuer reads one issuers[] entry and parses its keys (contract §2, §2.1).
+func (l *loader) issuer(n *node) (*Issuer, error) {
+	if err := object(n, issuerMembers...); err != nil {
+		return nil, err
+	}
+	is := &Issuer{TokenType: TokenTypeATJWT}
+	v, err := required(n, "name")
+	if err != nil {
+		return nil, err
+	}
+	if is.Name, err = readNonEmptyString(v); err != nil {
+		return nil, err
+	}
+	if v, err = required(n, "issuer"); err != nil {
+		return nil, err
+	}
+	if is.Issuer, err = readNonEmptyString(v); err != nil {
+		return nil, err
+	}
+
+	var explicit []jwtlite.Algorithm
+	algNode := n.member("algorithms")
+	if algNode != nil {
+		if explicit, err = readAlgorithms(algNode); err != nil {
+			return nil, err
+		}
+	}
+
+	if v := n.member("token_type"); v != nil {
+		w, err := readWord(v, "at+jwt", "any")
+		if err != nil {
+			return nil, err
+		}
+		if w == "any" {
+			is.TokenType = TokenTypeAny
+		}
+	}
+
+	is.RequiredClaims = []string{}
+	if v := n.member("required_claims"); v != nil {
+		if is.RequiredClaims, _, err = readStrings(v); err != nil {
+			return nil, err
+		}
+	}
+
+	jwksNode, err := required(n, "jwks")
+	if err != nil {
+		return nil, err
+	}
+	if is.JWKS, err = readJWKS(jwksNode); err != nil {
+		return nil, err
+	}
+	ks, warns, err := jwtlite.ParseKeySet(is.JWKS, explicit)
+	if err != nil {
+		fix := ""
+		if errors.Is(err, jwtlite.ErrNoUsableKey) {
+			fix = "add a signature verification key (see the warnings about skipped keys)"
+		}
+		return nil, refuseCause(jwksNode.path, strings.TrimPrefix(err.Error(), "jwtlite: "), fix, err)
+	}
+	for _, w := range warns {
+		l.warn(jwksNode.path, strings.TrimPrefix(w, "jwtlite: "))
+	}
+	is.Keys = ks
+	if explicit != nil {
+		is.Algorithms = explicit
+		for i, a := range explicit {
+			if a.IsHMAC() {
+				l.warn(algNode.elems[i].path, string(a)+" verifies with a shared secret: the shared secret is visible in the host's config dump")
+			}
+		}
+	} else {
+		is.Algorithms = ks.Algorithms()
+	}
+	return is, nil
+}
+
+// readAlgorithms reads an explicit JWA allowlist (contract §2.1): known,
+// implemented algorithms only, never "none", no repeats, not empty.
+func readAlgorithms(n *node) ([]jwtlite.Algorithm, error) {
+	names, elems, err := readStrings(n)
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, refuse(n.path, "must not be empty", `list the accepted algorithms, or omit "algorithms" for the keys' own algorithms`)
+	}
+	out := make([]jwtlite.Algorithm, len(names))
+	for i, s := range names {
+		a, ok := jwtlite.ParseAlgorithm(s)
+		if !ok {
+			return nil, refuse(elems[i].path, fmt.Sprintf("%q is not a supported JWS algorithm", s),
+				"use RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519, HS256, HS384 or HS512")
+		}
+		out[i] = a
+	}
+	return out, nil
+}
+
+// readJWKS reads issuers[].jwks, a JWK Set (RFC 7517 §5) given as a JSON
+// object or as a string holding one, and returns it as compact JSON with the
+// private key members removed.
+func readJWKS(n *node) ([]byte, error) {
+	set := n
+	switch n.kind {
+	case kindObject:
+	case kindString:
+		var err error
+		if set, err = parseTree([]byte(n.str), n.path); err != nil {
+			return nil, err
+		}
+		if set.kind != kindObject {
+			return nil, refuse(n.path, "the string must hold a JWK Set object, not "+set.kind.String(), `write {"keys": [...]}`)
+		}
+	default:
+		return nil, wrongType(n, "a JWK Set object or a string holding one")
+	}
+	var buf bytes.Buffer
+	set.encode(&buf, func(at []string, key string) bool {
+		return len(at) == 2 && at[0] == "keys" && at[1] == "[]" && privateJWKMembers[key]
+	}, nil)
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,97 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+)
+
+// readPublicPaths reads resources[].public_paths (contract §5.3). Entries are
+// exact paths or "/seg/*" prefixes, in the normal form the request path must
+// have to match (no "%", "?", dot segments, "//", "\", ";", NUL), and never
+// one that covers the resource's own path (resourcePath is the canonical
+// URI's path, "" for the root resource).
+func readPublicPaths(n *node, resourcePath string) ([]PublicPath, error) {
+	entries, elems, err := readStrings(n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PublicPath, 0, len(entries))
+	for i, e := range entries {
+		pp, err := publicPath(elems[i].path, e, resourcePath)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pp)
+	}
+	return out, nil
+}
+
+func publicPath(path, e, resourcePath string) (PublicPath, error) {
+	bad := func(msg string) (PublicPath, error) {
+		return PublicPath{}, refuse(path, msg, `write a plain absolute path such as "/healthz" or "/static/*"`)
+	}
+	if !strings.HasPrefix(e, "/") {
+		return bad(`must start with "/"`)
+	}
+	if e == "/*" {
+		return PublicPath{}, refuse(path, `"/*" would make every path of the resource public`, "list the public paths one by one")
+	}
+	switch {
+	case strings.Contains(e, "%"):
+		return bad(`contains "%": public paths are matched byte-exact and never percent-encoded`)
+	case strings.Contains(e, "?"):
+		return bad(`contains "?": public paths are matched against the path before the query`)
+	case strings.ContainsRune(e, 0):
+		return bad("contains a NUL byte")
+	case strings.Contains(e, `\`):
+		return bad(`contains "\"`)
+	case strings.Contains(e, ";"):
+		return bad(`contains ";"`)
+	case strings.Contains(e, "//"):
+		return bad(`contains "//"`)
+	}
+	pp := PublicPath{Path: e}
+	if i := strings.IndexByte(e, '*'); i >= 0 {
+		if i != len(e)-1 || !strings.HasSuffix(e, "/*") {
+			return bad(`"*" is allowed only as a final "/*"`)
+		}
+		pp = PublicPath{Path: e[:len(e)-1], Prefix: true}
+	}
+	for _, seg := range strings.Split(pp.Path[1:], "/") {
+		if seg == "." || seg == ".." {
+			return bad(`contains a "." or ".." segment`)
+		}
+	}
+	for i := 0; i < len(pp.Path); i++ {
+		if !isPathChar(pp.Path[i]) {
+			return bad(fmt.Sprintf("contains the byte 0x%02X, which is not allowed in a path (RFC 3986 §3.3)", pp.Path[i]))
+		}
+	}
+	if covers(pp, resourcePath) {
+		return PublicPath{}, refuse(path, "covers the resource's own path: it would let requests to the resource through without a token",
+			"remove it, or list only paths beside the resource's path")
+	}
+	return pp, nil
+}
+
+// covers reports whether the public path entry matches the resource's own
+// path (contract §2). The comparison ignores one trailing "/" on both sides:
+// "/mcp" and "/mcp/" both cover the resource "https://h/mcp" and the resource
+// "https://h/mcp/"; "/" covers the root resource.
+func covers(pp PublicPath, resourcePath string) bool {
+	base := strings.TrimSuffix(resourcePath, "/")
+	if pp.Prefix {
+		return strings.HasPrefix(base+"/", pp.Path)
+	}
+	return strings.TrimSuffix(pp.Path, "/") == base
+}
+
+// isPathChar reports whether c may appear in a public path entry: RFC 3986
+// §3.3 pchar without pct-encoded (and without ";", refused above), plus "/".
+func isPathChar(c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	}
+	return strings.IndexByte("-._~!$&'()*+,=:@/", c) >= 0
+}

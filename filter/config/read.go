@@ -1,0 +1,126 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Typed readers over the JSON tree. Each refusal names the value's JSON path
+// (contract §2: "a wrong type or a missing required member").
+
+func wrongType(n *node, want string) error {
+	return refuse(n.path, fmt.Sprintf("must be %s, not %s", want, n.kind), "")
+}
+
+// object checks that n is an object whose members are all in known.
+func object(n *node, known ...string) error {
+	if n.kind != kindObject {
+		return wrongType(n, "an object")
+	}
+	for i, k := range n.keys {
+		found := false
+		for _, kk := range known {
+			if k == kk {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return refuse(n.vals[i].path, "unknown member",
+				"remove it or correct the spelling; known members: "+strings.Join(known, ", "))
+		}
+	}
+	return nil
+}
+
+// required returns member key of object n, refusing when it is absent.
+func required(n *node, key string) (*node, error) {
+	v := n.member(key)
+	if v == nil {
+		return nil, refuse(n.path, fmt.Sprintf("missing required member %q", key), fmt.Sprintf("add %q", key))
+	}
+	return v, nil
+}
+
+func readString(n *node) (string, error) {
+	if n.kind != kindString {
+		return "", wrongType(n, "a string")
+	}
+	return n.str, nil
+}
+
+func readNonEmptyString(n *node) (string, error) {
+	s, err := readString(n)
+	if err != nil {
+		return "", err
+	}
+	if s == "" {
+		return "", refuse(n.path, "must not be empty", "")
+	}
+	return s, nil
+}
+
+func readBool(n *node) (bool, error) {
+	if n.kind != kindBool {
+		return false, wrongType(n, "a boolean")
+	}
+	return n.b, nil
+}
+
+// readInt reads an integer written without fraction or exponent, within [lo, hi].
+func readInt(n *node, lo, hi int64) (int64, error) {
+	if n.kind != kindNumber {
+		return 0, wrongType(n, "an integer")
+	}
+	v, err := strconv.ParseInt(n.str, 10, 64)
+	if err != nil || v < lo || v > hi {
+		return 0, refuse(n.path, fmt.Sprintf("must be an integer from %d to %d", lo, hi), "")
+	}
+	return v, nil
+}
+
+// readWord reads a string that must be one of words.
+func readWord(n *node, words ...string) (string, error) {
+	s, err := readString(n)
+	if err != nil {
+		return "", err
+	}
+	for _, w := range words {
+		if s == w {
+			return s, nil
+		}
+	}
+	return "", refuse(n.path, fmt.Sprintf("%q is not one of %s", s, quoteList(words)), "use one of "+quoteList(words))
+}
+
+// readStrings reads an array of non-empty, distinct strings and returns them
+// with their nodes. A repeated entry is refused (contract §2: "a name is
+// duplicated").
+func readStrings(n *node) ([]string, []*node, error) {
+	if n.kind != kindArray {
+		return nil, nil, wrongType(n, "an array of strings")
+	}
+	out := make([]string, 0, len(n.elems))
+	at := make(map[string]int, len(n.elems))
+	for i, e := range n.elems {
+		s, err := readNonEmptyString(e)
+		if err != nil {
+			return nil, nil, err
+		}
+		if j, dup := at[s]; dup {
+			return nil, nil, refuse(e.path, fmt.Sprintf("duplicate entry %q (also at %s)", s, n.elems[j].path), "remove the repeated entry")
+		}
+		at[s] = i
+		out = append(out, s)
+	}
+	return out, n.elems, nil
+}
+
+func quoteList(words []string) string {
+	q := make([]string, len(words))
+	for i, w := range words {
+		q[i] = strconv.Quote(w)
+	}
+	return strings.Join(q, ", ")
+}
