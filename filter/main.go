@@ -148,6 +148,9 @@ func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
 	return types.ActionContinue
 }
 
+// OnHttpStreamDone collects garbage, when due, after the response is done.
+func (h *httpContext) OnHttpStreamDone() { maybeCollect() }
+
 // hostFailure fails closed when the host cannot tell us what we need: 500 in
 // enforce mode; in report mode the request is passed on, as report mode never
 // answers locally (contract §5.8).

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"hash"
+	"strconv"
 	"time"
 
 	"github.com/audguard/audguard/canonical"
@@ -18,6 +19,9 @@ type Options struct {
 	// CacheSize bounds the verified-token cache: 0 means DefaultCacheSize,
 	// a negative value disables the cache.
 	CacheSize int
+	// Trace, when set, receives every check as it is made (for
+	// `audguard explain`). The filter never sets it.
+	Trace func(Step)
 }
 
 // Engine makes the per-request decisions for one compiled configuration.
@@ -29,6 +33,7 @@ type Engine struct {
 	now     func() time.Time
 	cache   *tokenCache
 	strip   map[string]struct{}
+	tr      func(Step)
 
 	parser jwtlite.Parser
 	tok    jwtlite.Token
@@ -45,6 +50,7 @@ func New(cfg *config.Plugin, opts Options) *Engine {
 		cfg:     cfg,
 		replies: make([]resourceReplies, len(cfg.Resources)),
 		now:     opts.Now,
+		tr:      opts.Trace,
 		sha:     sha256.New(),
 		strip:   make(map[string]struct{}, len(cfg.StripHeaders)),
 	}
@@ -92,6 +98,9 @@ func (e *Engine) Decide(req *Request) *Decision {
 	// §5.1 metadata, before resource resolution.
 	if authOK {
 		if r := e.metadataResource(authority, path); r != nil {
+			if e.tracing() {
+				e.trace("metadata", true, "RFC 9728 metadata endpoint of "+r.URI+" on "+authority)
+			}
 			d.Resource = r
 			if report {
 				d.Outcome = OutcomeMetadataPassed
@@ -104,6 +113,9 @@ func (e *Engine) Decide(req *Request) *Decision {
 
 	// §5.2 CORS preflight.
 	if v.method == "OPTIONS" && v.hasOrigin && v.hasACRMethod && req.EndOfStream {
+		if e.tracing() {
+			e.trace("preflight", true, "CORS preflight: passed on without a token")
+		}
 		d.Outcome = OutcomePreflight
 		if !report {
 			d.Remove = append(d.Remove, "authorization")
@@ -113,6 +125,9 @@ func (e *Engine) Decide(req *Request) *Decision {
 
 	// §3 resource resolution.
 	r := e.resolve(req, authority, authOK)
+	if e.tracing() {
+		e.traceResolve(req, authority, authOK, r)
+	}
 	if r == nil {
 		e.deny(d, v, nil, ReasonUnmatchedResource, report)
 		return d
@@ -121,6 +136,9 @@ func (e *Engine) Decide(req *Request) *Decision {
 
 	// §5.3 public paths.
 	if publicMatch(r, path) {
+		if e.tracing() {
+			e.trace("public path", true, path+" is a public path of "+r.URI)
+		}
 		d.Outcome = OutcomePublic
 		if !report && !r.ForwardToken {
 			d.Remove = append(d.Remove, "authorization")
@@ -151,10 +169,20 @@ func (e *Engine) Decide(req *Request) *Decision {
 		return d
 	}
 
+	if e.tracing() {
+		e.trace("token", true, "one Bearer token in the Authorization header ("+strconv.Itoa(len(token))+" bytes)")
+	}
+
 	// §5.5 verification and §5.6 scopes.
 	claims, reason := e.verify(r, token, d)
-	if reason == ReasonNone && !hasScopes(claims, r.RequiredScopes) {
-		reason = ReasonInsufficientScope
+	if reason == ReasonNone {
+		ok := hasScopes(claims, r.RequiredScopes)
+		if e.tracing() {
+			e.trace("scopes", ok, "required "+quoteList(r.RequiredScopes)+", granted "+quoteList(scopes(claims)))
+		}
+		if !ok {
+			reason = ReasonInsufficientScope
+		}
 	}
 	if reason != ReasonNone {
 		e.deny(d, v, r, reason, report)
@@ -265,6 +293,9 @@ func (e *Engine) deny(d *Decision, v *requestView, r *config.Resource, reason Re
 func (e *Engine) verify(r *config.Resource, token string, d *Decision) (*jwtlite.Claims, Reason) {
 	// 1. size, before any decoding.
 	if len(token) > e.cfg.MaxTokenBytes {
+		if e.tracing() {
+			e.trace("size", false, strconv.Itoa(len(token))+" bytes > max_token_bytes "+strconv.Itoa(e.cfg.MaxTokenBytes))
+		}
 		return nil, ReasonTokenTooLarge
 	}
 	now := e.now()
@@ -280,7 +311,13 @@ func (e *Engine) verify(r *config.Resource, token string, d *Decision) (*jwtlite
 	if ent := e.cache.get(&e.sum, nowSec); ent != nil {
 		d.Cache = CacheHit
 		// 4. the cached token's issuer must be accepted here too.
+		if e.tracing() {
+			e.trace("cache", true, "verified earlier by issuer "+ent.issuer.Name+"; signature not checked again")
+		}
 		if !accepts(r, ent.issuer) {
+			if e.tracing() {
+				e.trace("issuer", false, "issuer "+ent.issuer.Issuer+" is not accepted by "+r.URI)
+			}
 			return nil, ReasonUnknownIssuer
 		}
 		claims, issuer = &ent.claims, ent.issuer
@@ -298,7 +335,11 @@ func (e *Engine) verify(r *config.Resource, token string, d *Decision) (*jwtlite
 	}
 
 	// 8. time.
-	if err := claims.CheckTime(now, skew); err != nil {
+	err := claims.CheckTime(now, skew)
+	if e.tracing() {
+		e.trace("time", err == nil, claimTimes(claims, now, skew))
+	}
+	if err != nil {
 		return nil, reasonOf(err, ReasonExpired)
 	}
 	// 9. audience (RFC 8707; contract §4).
@@ -311,16 +352,31 @@ func (e *Engine) verify(r *config.Resource, token string, d *Decision) (*jwtlite
 		}
 		return true
 	}); err != nil || !found {
+		if e.tracing() {
+			e.trace("audience", false, "token aud "+quoteList(audiences(claims))+" does not name "+r.URI+" ("+r.AudienceMatch.String()+" match)")
+		}
 		return nil, ReasonWrongAudience
 	}
 	if extra && r.ExclusiveAudience {
+		if e.tracing() {
+			e.trace("audience", false, "token aud "+quoteList(audiences(claims))+" names other audiences besides "+r.URI+" (exclusive_audience)")
+		}
 		return nil, ReasonExtraAudience
+	}
+	if e.tracing() {
+		e.trace("audience", true, "token aud "+quoteList(audiences(claims))+" matches "+r.URI+" ("+r.AudienceMatch.String()+" match)")
 	}
 	// 10. required claims.
 	for _, name := range issuer.RequiredClaims {
 		if !claims.Has(name) {
+			if e.tracing() {
+				e.trace("required claims", false, "claim "+strconv.Quote(name)+" is missing or null")
+			}
 			return nil, ReasonMissingClaim
 		}
+	}
+	if e.tracing() && len(issuer.RequiredClaims) > 0 {
+		e.trace("required claims", true, "present: "+quoteList(issuer.RequiredClaims))
 	}
 	return claims, ReasonNone
 }
@@ -330,27 +386,69 @@ func (e *Engine) verify(r *config.Resource, token string, d *Decision) (*jwtlite
 func (e *Engine) verifyCold(r *config.Resource, token string) (*config.Issuer, Reason) {
 	t := &e.tok
 	if err := e.parser.Parse(token, t); err != nil {
+		if e.tracing() {
+			e.trace("syntax and header", false, err.Error())
+		}
 		return nil, reasonOf(err, ReasonMalformedToken)
 	}
+	if e.tracing() {
+		e.trace("syntax and header", true, "compact JWS, alg "+string(t.Header.Alg))
+	}
 	if !t.Claims.IssuerPresent() {
+		if e.tracing() {
+			e.trace("issuer", false, "the token has no iss claim")
+		}
 		return nil, ReasonMissingClaim
 	}
 	iss, ok := t.Claims.Issuer()
-	if !ok {
-		return nil, ReasonUnknownIssuer
+	var issuer *config.Issuer
+	if ok {
+		issuer = r.IssuerFor(iss)
 	}
-	issuer := r.IssuerFor(iss)
+	if e.tracing() {
+		accepted := make([]string, len(r.Issuers))
+		for i, is := range r.Issuers {
+			accepted[i] = is.Issuer
+		}
+		e.trace("issuer", issuer != nil, "iss "+strconv.Quote(string(iss))+"; accepted here: "+quoteList(accepted))
+	}
 	if issuer == nil {
 		return nil, ReasonUnknownIssuer
 	}
 	key, err := issuer.Keys.Select(&t.Header)
+	if e.tracing() {
+		detail := "alg " + string(t.Header.Alg)
+		if t.Header.HasKid {
+			detail += ", kid present"
+		} else {
+			detail += ", no kid"
+		}
+		if key != nil {
+			detail += "; selected " + key.Kty + " key bound to " + string(key.Alg)
+		} else {
+			detail += "; no key of issuer " + issuer.Name + " fits (a kid must name a key; alg must equal the key's bound algorithm)"
+		}
+		e.trace("key", err == nil, detail)
+	}
 	if err != nil {
 		return nil, ReasonUnknownKey
 	}
-	if err := key.Verify(t.Header.Alg, t.SigningInput, t.Signature); err != nil {
+	err = key.Verify(t.Header.Alg, t.SigningInput, t.Signature)
+	if e.tracing() {
+		e.trace("signature", err == nil, string(t.Header.Alg)+" signature")
+	}
+	if err != nil {
 		return nil, ReasonBadSignature
 	}
-	if issuer.TokenType == config.TokenTypeATJWT && !(t.Header.HasTyp && jwtlite.IsATJWT(t.Header.Typ)) {
+	okType := issuer.TokenType != config.TokenTypeATJWT || (t.Header.HasTyp && jwtlite.IsATJWT(t.Header.Typ))
+	if e.tracing() {
+		typ := "missing"
+		if t.Header.HasTyp {
+			typ = strconv.Quote(string(t.Header.Typ))
+		}
+		e.trace("token type", okType, "typ "+typ+", required "+issuer.TokenType.String())
+	}
+	if !okType {
 		return nil, ReasonWrongTokenType
 	}
 	return issuer, ReasonNone
@@ -401,4 +499,23 @@ func hasScopes(c *jwtlite.Claims, required []string) bool {
 		}
 	}
 	return true
+}
+
+// traceResolve explains which resource was chosen and why (contract §3).
+func (e *Engine) traceResolve(req *Request, authority string, authOK bool, r *config.Resource) {
+	var why string
+	switch {
+	case r == nil:
+		e.trace("resource", false, "no route, virtual host, authority or default resource matches")
+		return
+	case req.HasRoute && e.cfg.ByRoute[req.RouteName] == r:
+		why = "route name " + strconv.Quote(req.RouteName)
+	case req.HasVirtualHost && e.cfg.ByVirtualHost[req.VirtualHost] == r:
+		why = "virtual host " + strconv.Quote(req.VirtualHost)
+	case authOK && e.cfg.ByAuthority[authority] == r:
+		why = "authority " + strconv.Quote(authority)
+	default:
+		why = "the default resource"
+	}
+	e.trace("resource", true, r.URI+" (by "+why+")")
 }

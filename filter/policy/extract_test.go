@@ -1,0 +1,147 @@
+package policy
+
+import "testing"
+
+func TestBearerCredentials(t *testing.T) {
+	tests := []struct {
+		in         string
+		token      string
+		isBearer   bool
+		wellFormed bool
+	}{
+		{"Bearer abc.def.ghi", "abc.def.ghi", true, true},
+		{"bearer abc", "abc", true, true},
+		{"BEARER abc", "abc", true, true},
+		{"Bearer   abc", "abc", true, true},
+		{"Bearer abc==", "abc==", true, true},
+		{"Bearer a-b_c~d+e/f.g", "a-b_c~d+e/f.g", true, true},
+		{"Bearer", "", true, false},
+		{"Bearer ", "", true, false},
+		{"Bearer =", "", true, false},
+		{"Bearer a=b", "", true, false},
+		{"Bearer a b", "", true, false},
+		{"Bearer a,b", "", true, false},
+		{"Bearer a\tb", "", true, false},
+		{"Bearer\tabc", "", false, false},
+		{"Basic dXNlcg==", "", false, false},
+		{"Bearerabc", "", false, false},
+		{"", "", false, false},
+		{"DPoP abc", "", false, false},
+	}
+	for _, tc := range tests {
+		tok, isBearer, ok := bearerCredentials(tc.in)
+		if tok != tc.token || isBearer != tc.isBearer || ok != tc.wellFormed {
+			t.Errorf("bearerCredentials(%q) = %q, %v, %v; want %q, %v, %v", tc.in, tok, isBearer, ok, tc.token, tc.isBearer, tc.wellFormed)
+		}
+	}
+}
+
+func TestTokenInQuery(t *testing.T) {
+	tests := []struct {
+		path string
+		want bool
+	}{
+		{"/mcp", false},
+		{"/mcp?", false},
+		{"/mcp?access_token=x", true},
+		{"/mcp?a=1&access_token=x", true},
+		{"/mcp?a=1&access_token", true},
+		{"/mcp?access_token=", true},
+		{"/mcp?ACCESS_TOKEN=x", true},
+		{"/mcp?access%5Ftoken=x", true},
+		{"/mcp?access%5ftoken=x", true},
+		{"/mcp?%61ccess_token=x", true},
+		{"/mcp?xaccess_token=x", false},
+		{"/mcp?access_tokens=x", false},
+		{"/mcp?q=access_token", false},
+		{"/access_token", false},
+		{"/mcp?a=1&&access_token=1", true},
+	}
+	for _, tc := range tests {
+		if got := tokenInQuery(tc.path); got != tc.want {
+			t.Errorf("tokenInQuery(%q) = %v, want %v", tc.path, got, tc.want)
+		}
+	}
+}
+
+func TestNormalPath(t *testing.T) {
+	tests := []struct {
+		path string
+		want bool
+	}{
+		{"/", true},
+		{"/healthz", true},
+		{"/public/a/b.txt", true},
+		{"/public/", true},
+		{"/a%20b", true},
+		{"", false},
+		{"healthz", false},
+		{"//healthz", false},
+		{"/public//x", false},
+		{"/public/./x", false},
+		{"/public/../x", false},
+		{"/public/..", false},
+		{"/public/.", false},
+		{"/public/%2e%2e/x", false},
+		{"/public/%2E/x", false},
+		{"/public%2fx", false},
+		{"/public%2Fx", false},
+		{"/public%5cx", false},
+		{"/public\\x", false},
+		{"/healthz;a", false},
+		{"/a\x00", false},
+		{"/a%", false},
+		{"/a%2", false},
+		{"/...", true},
+		{"/.well-known/x", true},
+	}
+	for _, tc := range tests {
+		if got := normalPath(tc.path); got != tc.want {
+			t.Errorf("normalPath(%q) = %v, want %v", tc.path, got, tc.want)
+		}
+	}
+}
+
+func TestSanitize(t *testing.T) {
+	if got := sanitizeRequestID("abc-123"); got != "abc-123" {
+		t.Errorf("plain id: %q", got)
+	}
+	for _, bad := range []string{"", "a b", "a\nb", string(make([]byte, 65)), "x\"y"} {
+		if got := sanitizeRequestID(bad); got != "-" {
+			t.Errorf("sanitizeRequestID(%q) = %q, want -", bad, got)
+		}
+	}
+	if got := sanitizeHeaderList("authorization, mcp-protocol-version"); got != "authorization, mcp-protocol-version" {
+		t.Errorf("header list: %q", got)
+	}
+	if got := sanitizeHeaderList("a\r\nb"); got != "" {
+		t.Errorf("header list with CRLF: %q", got)
+	}
+}
+
+func TestReasons(t *testing.T) {
+	rs := Reasons()
+	if len(rs) != 18 {
+		t.Fatalf("%d reasons, want the 18 of contract §7", len(rs))
+	}
+	seen := map[string]bool{}
+	for _, r := range rs {
+		name := r.String()
+		if name == "" || seen[name] {
+			t.Errorf("reason %d: bad or duplicate name %q", r, name)
+		}
+		seen[name] = true
+		if back, ok := ParseReason(name); !ok || back != r {
+			t.Errorf("ParseReason(%q) = %v, %v", name, back, ok)
+		}
+		d := r.Description()
+		if d == "" {
+			t.Errorf("%s: no description", name)
+		}
+		for i := 0; i < len(d); i++ { // RFC 6750 §3: error_description characters
+			if c := d[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+				t.Errorf("%s: description has %q, not allowed in error_description", name, c)
+			}
+		}
+	}
+}

@@ -1,0 +1,454 @@
+package jwtlite
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"math/big"
+	"strconv"
+
+	"github.com/buger/jsonparser"
+)
+
+// jwk holds the members of one JWK (RFC 7517 §4, RFC 7518 §6) that matter for verification.
+// Private members (d, p, q, dp, dq, qi, oth) and certificate members are ignored.
+type jwk struct {
+	idx                            int
+	kty, kid, alg, use, crv        string
+	hasKid, hasAlg, hasUse, hasCrv bool
+	n, e, x, y, k                  []byte // still base64url
+	hasN, hasE, hasX, hasY, hasK   bool
+	keyOps                         []string
+	hasKeyOps                      bool
+}
+
+// name identifies the key in messages by index and kid (never key material).
+func (j *jwk) name() string {
+	if j.hasKid {
+		return "key " + strconv.Itoa(j.idx) + " (kid " + strconv.Quote(j.kid) + ")"
+	}
+	return "key " + strconv.Itoa(j.idx) + " (no kid)"
+}
+
+func (j *jwk) errorf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s: %s", ErrInvalidKey, j.name(), fmt.Sprintf(format, args...))
+}
+
+// errSkip carries the reason a key is skipped (a warning, not a failure).
+type errSkip struct{ msg string }
+
+func (e *errSkip) Error() string { return e.msg }
+
+func (j *jwk) skip(format string, args ...any) error {
+	return &errSkip{j.name() + ": skipped: " + fmt.Sprintf(format, args...)}
+}
+
+// decodeJWK reads the members of a JWK object. String members must be strings and key_ops an
+// array of strings (RFC 7517 §4.3).
+func decodeJWK(idx int, raw []byte) (*jwk, error) {
+	j := &jwk{idx: idx}
+	var scratch []byte
+	str := func(v []byte, vt jsonparser.ValueType) (string, error) {
+		if vt != jsonparser.String {
+			return "", errors.New("not a string")
+		}
+		u, err := unescape(v, &scratch)
+		return string(u), err
+	}
+	var bad string
+	err := jsonparser.ObjectEach(raw, func(key, v []byte, vt jsonparser.ValueType, _ int) error {
+		var err error
+		var s string
+		switch string(key) {
+		case "kty", "kid", "alg", "use", "crv", "n", "e", "x", "y", "k":
+			if s, err = str(v, vt); err != nil {
+				bad = string(key)
+				return err
+			}
+		case "key_ops":
+			j.hasKeyOps = true
+			if vt != jsonparser.Array {
+				bad = "key_ops"
+				return errors.New("not an array")
+			}
+			var inner error
+			_, err = jsonparser.ArrayEach(v, func(e []byte, et jsonparser.ValueType, _ int, _ error) {
+				s, err := str(e, et)
+				if err != nil {
+					inner = err
+				}
+				j.keyOps = append(j.keyOps, s)
+			})
+			if inner != nil || err != nil {
+				bad = "key_ops"
+				return errors.New("not an array of strings")
+			}
+			return nil
+		default:
+			return nil
+		}
+		switch string(key) {
+		case "kty":
+			j.kty = s
+		case "kid":
+			j.kid, j.hasKid = s, true
+		case "alg":
+			j.alg, j.hasAlg = s, true
+		case "use":
+			j.use, j.hasUse = s, true
+		case "crv":
+			j.crv, j.hasCrv = s, true
+		case "n":
+			j.n, j.hasN = []byte(s), true
+		case "e":
+			j.e, j.hasE = []byte(s), true
+		case "x":
+			j.x, j.hasX = []byte(s), true
+		case "y":
+			j.y, j.hasY = []byte(s), true
+		case "k":
+			j.k, j.hasK = []byte(s), true
+		}
+		return nil
+	})
+	if err != nil {
+		if bad != "" {
+			return j, j.errorf("member %q has the wrong type", bad)
+		}
+		return j, j.errorf("not a JSON object")
+	}
+	return j, nil
+}
+
+// hsListed reports whether algorithms contains an HS* algorithm.
+func hsListed(algorithms []Algorithm) bool {
+	for _, a := range algorithms {
+		if a.IsHMAC() {
+			return true
+		}
+	}
+	return false
+}
+
+// fits reports whether algorithm a can be used with this key's kty and crv (RFC 7518 §6).
+func (j *jwk) fits(a Algorithm) bool {
+	switch j.kty {
+	case "RSA":
+		return a.isRSA()
+	case "EC":
+		return a.ecCurve() != "" && a.ecCurve() == j.crv
+	case "OKP":
+		return j.crv == "Ed25519" && a.isEdDSA()
+	case "oct":
+		return a.IsHMAC()
+	}
+	return false
+}
+
+// listed reports whether a is in algorithms (EdDSA ≡ Ed25519).
+func listed(a Algorithm, algorithms []Algorithm) bool {
+	for _, b := range algorithms {
+		if sameAlgorithm(a, b) {
+			return true
+		}
+	}
+	return false
+}
+
+// buildKey applies contract §2.1 to one decoded JWK. It returns the usable key, or an *errSkip
+// (a warning) or an error wrapping ErrInvalidKey.
+func buildKey(j *jwk, algorithms []Algorithm) (*Key, error) {
+	if j.kty == "" {
+		return nil, j.errorf(`"kty" is missing or empty`)
+	}
+	if hsListed(algorithms) && j.kty != "oct" {
+		return nil, j.errorf(`"algorithms" lists an HS algorithm, so every key must be "oct" (kty is %q)`, j.kty)
+	}
+	// RFC 7517 §4.2, §4.3: keys meant for something other than verifying signatures.
+	if j.hasUse && j.use != "sig" {
+		return nil, j.skip(`"use" is %q, not "sig"`, j.use)
+	}
+	if j.hasKeyOps {
+		verify := false
+		for _, op := range j.keyOps {
+			verify = verify || op == "verify"
+		}
+		if !verify {
+			return nil, j.skip(`"key_ops" does not include "verify"`)
+		}
+	}
+	switch j.kty {
+	case "RSA":
+	case "EC":
+		if !j.hasCrv {
+			return nil, j.errorf(`EC key without "crv"`)
+		}
+		if j.crv != "P-256" && j.crv != "P-384" && j.crv != "P-521" {
+			return nil, j.skip("unsupported EC curve %q", j.crv)
+		}
+	case "OKP":
+		if !j.hasCrv {
+			return nil, j.errorf(`OKP key without "crv"`)
+		}
+		if j.crv != "Ed25519" {
+			return nil, j.skip("unsupported OKP curve %q", j.crv)
+		}
+	case "oct":
+		if !hsListed(algorithms) {
+			return nil, j.skip(`"oct" keys need an HS algorithm listed in "algorithms"`)
+		}
+	default:
+		return nil, j.skip("unsupported key type %q", j.kty)
+	}
+
+	// Binding (contract §2.1, RFC 8725 §3.1).
+	var alg Algorithm
+	if j.hasAlg {
+		a, ok := ParseAlgorithm(j.alg)
+		if !ok {
+			return nil, j.skip(`"alg" %q is not a signature algorithm we implement`, j.alg)
+		}
+		if !j.fits(a) {
+			if j.kty == "EC" || j.kty == "OKP" {
+				return nil, j.errorf(`"alg" %s does not fit a %s key on curve %q`, a, j.kty, j.crv)
+			}
+			return nil, j.errorf(`"alg" %s does not fit a %s key`, a, j.kty)
+		}
+		alg = a
+	} else {
+		var fit []Algorithm
+		for _, a := range algorithms {
+			if j.fits(a) && !listed(a, fit) {
+				fit = append(fit, a)
+			}
+		}
+		switch {
+		case len(fit) == 1:
+			alg = fit[0]
+		case j.kty == "EC":
+			alg = map[string]Algorithm{"P-256": ES256, "P-384": ES384, "P-521": ES512}[j.crv]
+		case j.kty == "OKP":
+			alg = EdDSA
+		case j.kty == "RSA":
+			return nil, j.errorf(`RSA key without "alg" needs "algorithms" with exactly one RSA algorithm`)
+		default:
+			return nil, j.errorf(`oct key without "alg" needs "algorithms" with exactly one HS algorithm`)
+		}
+	}
+
+	k := &Key{ID: j.kid, hasKid: j.hasKid, Alg: alg, Kty: j.kty}
+	if err := j.material(k); err != nil {
+		return nil, err
+	}
+	if algorithms != nil && !listed(alg, algorithms) {
+		return nil, j.skip(`bound algorithm %s is not in "algorithms"`, alg)
+	}
+	return k, nil
+}
+
+// b64 decodes a strict base64url member (RFC 7515 §2).
+func (j *jwk) b64(member string, has bool, v []byte) ([]byte, error) {
+	if !has {
+		return nil, j.errorf("member %q is missing", member)
+	}
+	out, ok := decodeB64(nil, v)
+	if !ok {
+		return nil, j.errorf("member %q is not strict unpadded base64url", member)
+	}
+	return out, nil
+}
+
+// material decodes and validates the public key (RFC 7518 §6.2.1, §6.3.1, §6.4; RFC 8037 §2).
+func (j *jwk) material(k *Key) error {
+	switch j.kty {
+	case "RSA":
+		n, err := j.b64("n", j.hasN, j.n)
+		if err != nil {
+			return err
+		}
+		e, err := j.b64("e", j.hasE, j.e)
+		if err != nil {
+			return err
+		}
+		// Base64urlUInt (RFC 7518 §2): minimal length, so no leading zero octet.
+		if len(n) == 0 || n[0] == 0 || len(e) == 0 || e[0] == 0 {
+			return j.errorf(`RSA "n" and "e" must be non-empty and without leading zero octets`)
+		}
+		nb := new(big.Int).SetBytes(n)
+		if nb.BitLen() < 2048 {
+			return j.errorf("RSA modulus has %d bits; at least 2048 are required", nb.BitLen())
+		}
+		if nb.Bit(0) == 0 {
+			return j.errorf("RSA modulus is even")
+		}
+		if len(e) > 4 {
+			return j.errorf("RSA exponent is too large")
+		}
+		var ev int64
+		for _, b := range e {
+			ev = ev<<8 | int64(b)
+		}
+		if ev <= 1 || ev%2 == 0 || ev > 1<<31-1 {
+			return j.errorf("RSA exponent must be odd, greater than 1 and below 2^31")
+		}
+		if hasROCAFingerprint(nb) {
+			return j.errorf("RSA modulus has the ROCA fingerprint (CVE-2017-15361); replace the key")
+		}
+		k.rsa = &rsa.PublicKey{N: nb, E: int(ev)}
+	case "EC":
+		curve, size := elliptic.P256(), 32
+		switch j.crv {
+		case "P-384":
+			curve, size = elliptic.P384(), 48
+		case "P-521":
+			curve, size = elliptic.P521(), 66
+		}
+		x, err := j.b64("x", j.hasX, j.x)
+		if err != nil {
+			return err
+		}
+		y, err := j.b64("y", j.hasY, j.y)
+		if err != nil {
+			return err
+		}
+		if len(x) != size || len(y) != size {
+			return j.errorf(`EC "x" and "y" must be %d octets each for %s`, size, j.crv)
+		}
+		point := make([]byte, 0, 1+2*size)
+		point = append(append(append(point, 4), x...), y...)
+		pub, err := ecdsa.ParseUncompressedPublicKey(curve, point)
+		if err != nil {
+			return j.errorf("EC point is not on curve %s", j.crv)
+		}
+		k.ec = pub
+	case "OKP":
+		x, err := j.b64("x", j.hasX, j.x)
+		if err != nil {
+			return err
+		}
+		if len(x) != 32 {
+			return j.errorf(`Ed25519 "x" must be 32 octets`)
+		}
+		k.ed = x
+	case "oct":
+		secret, err := j.b64("k", j.hasK, j.k)
+		if err != nil {
+			return err
+		}
+		if min := k.Alg.hash().Size(); len(secret) < min {
+			return j.errorf("%s secret has %d octets; at least %d are required", k.Alg, len(secret), min)
+		}
+		k.secret = secret
+	}
+	return nil
+}
+
+// checkAlgorithms refuses an explicit allowlist that is empty or names anything we do not implement.
+func checkAlgorithms(algorithms []Algorithm) error {
+	if algorithms != nil && len(algorithms) == 0 {
+		return fmt.Errorf(`%w: "algorithms" is empty`, ErrInvalidKey)
+	}
+	for _, a := range algorithms {
+		if _, ok := ParseAlgorithm(string(a)); !ok {
+			return fmt.Errorf(`%w: "algorithms" contains %q, which is not a signature algorithm we implement`, ErrInvalidKey, string(a))
+		}
+	}
+	return nil
+}
+
+// ParseKeySet parses a JWK Set JSON object (RFC 7517 §5) under the rules of contract §2.1.
+// algorithms is the issuer's explicit allowlist, or nil for the default (every asymmetric
+// algorithm the usable keys are bound to).
+//
+// Each key is bound to one algorithm (RFC 8725 §3.1): its "alg"; else the one algorithm in
+// algorithms that fits its type and curve; else, for EC and OKP, the curve's algorithm
+// (P-256→ES256, P-384→ES384, P-521→ES512, Ed25519→EdDSA); else an error naming the key.
+// Errors: RSA below 2048 bits, exponent not odd/>1/<2^31, a ROCA modulus; EC point off its
+// curve; "alg" not fitting kty/crv; malformed members; an HS* algorithm in algorithms next to
+// non-oct keys; an oct key shorter than its hash; duplicate "kid" among usable keys; duplicate
+// JSON members anywhere. Skipped with a warning: "use" not "sig"; "key_ops" without "verify";
+// unsupported kty, crv or "alg"; bound algorithm not in an explicit algorithms; oct keys
+// unless algorithms lists an HS* algorithm. No usable key left gives ErrNoUsableKey.
+// Errors wrap ErrInvalidKey or ErrNoUsableKey and never contain key material.
+func ParseKeySet(jwks []byte, algorithms []Algorithm) (ks *KeySet, warnings []string, err error) {
+	if err := checkAlgorithms(algorithms); err != nil {
+		return nil, nil, err
+	}
+	var c jsonChecker
+	if err := c.checkObject(jwks); err != nil {
+		return nil, nil, fmt.Errorf("%w: JWK Set: %v", ErrInvalidKey, err)
+	}
+	keys, vt, _, err := jsonparser.Get(jwks, "keys")
+	if err != nil || vt != jsonparser.Array {
+		return nil, nil, fmt.Errorf(`%w: JWK Set: "keys" must be an array`, ErrInvalidKey)
+	}
+	ks = &KeySet{byKid: map[string]*Key{}}
+	idx := 0
+	var firstErr error
+	_, _ = jsonparser.ArrayEach(keys, func(v []byte, et jsonparser.ValueType, _ int, _ error) {
+		i := idx
+		idx++
+		if firstErr != nil {
+			return
+		}
+		if et != jsonparser.Object {
+			firstErr = fmt.Errorf("%w: key %d: not a JSON object", ErrInvalidKey, i)
+			return
+		}
+		k, w, err := parseOne(i, v, algorithms)
+		warnings = append(warnings, w...)
+		if err != nil {
+			if !errors.Is(err, ErrNoUsableKey) {
+				firstErr = err
+			}
+			return
+		}
+		if k.hasKid {
+			if _, dup := ks.byKid[k.ID]; dup {
+				firstErr = fmt.Errorf("%w: key %d: duplicate kid %q", ErrInvalidKey, i, k.ID)
+				return
+			}
+			ks.byKid[k.ID] = k
+		}
+		ks.Keys = append(ks.Keys, k)
+	})
+	if firstErr != nil {
+		return nil, warnings, firstErr
+	}
+	if len(ks.Keys) == 0 {
+		return nil, warnings, fmt.Errorf("%w: the JWK Set has no usable key (%d keys, all skipped)", ErrNoUsableKey, idx)
+	}
+	return ks, warnings, nil
+}
+
+// parseOne decodes and builds key idx; a skipped key gives its warning and ErrNoUsableKey.
+func parseOne(idx int, raw []byte, algorithms []Algorithm) (*Key, []string, error) {
+	j, err := decodeJWK(idx, raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	k, err := buildKey(j, algorithms)
+	var skip *errSkip
+	if errors.As(err, &skip) {
+		return nil, []string{skip.msg}, fmt.Errorf("%w: %s", ErrNoUsableKey, skip.msg)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return k, nil, nil
+}
+
+// ParseKey parses one JWK (RFC 7517 §4) under the same rules as ParseKeySet. A key that
+// ParseKeySet would skip gives its warning and an error wrapping ErrNoUsableKey.
+func ParseKey(jwk []byte, algorithms []Algorithm) (*Key, []string, error) {
+	if err := checkAlgorithms(algorithms); err != nil {
+		return nil, nil, err
+	}
+	var c jsonChecker
+	if err := c.checkObject(jwk); err != nil {
+		return nil, nil, fmt.Errorf("%w: JWK: %v", ErrInvalidKey, err)
+	}
+	return parseOne(0, jwk, algorithms)
+}

@@ -1,0 +1,24 @@
+package jwtlite
+
+import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"hash"
+)
+
+// Key is a verification key bound to exactly one algorithm (RFC 8725 §3.1; contract §2.1).
+type Key struct {
+	ID  string    // JWK "kid" ("" if absent)
+	Alg Algorithm // the bound algorithm
+	Kty string    // "RSA", "EC", "OKP", "oct"
+
+	hasKid bool              // the JWK had a "kid" member
+	rsa    *rsa.PublicKey    // Kty "RSA"
+	ec     *ecdsa.PublicKey  // Kty "EC"
+	ed     ed25519.PublicKey // Kty "OKP", crv Ed25519 (32 bytes)
+	secret []byte            // Kty "oct"
+}
+
+// hmacHash is the constructor hmac.New takes.
+type hmacHash = func() hash.Hash
