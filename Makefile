@@ -4,7 +4,7 @@ WASM      := build/audguard.wasm
 FUZZTIME  ?= 20s
 PKGS      := ./...
 
-.PHONY: all build test vet check fuzz clean
+.PHONY: all build test vet check fuzz clean help
 
 all: build
 
@@ -41,3 +41,6 @@ fuzz:
 
 clean:
 	rm -rf build
+
+# Packaging (oci, e2e), CLI demo and benchmark targets live beside this file.
+include $(wildcard mk/*.mk)

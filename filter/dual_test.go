@@ -263,7 +263,7 @@ func dualCases() []dualCase {
 			path: "/.well-known/oauth-protected-resource/tools", props: map[string]string{"vhost": "vh_b"}, status: 401, www: `Bearer ` + metaB, counter: policy.DeniedCounter(policy.ReasonMissingToken)},
 		{name: "metadata/each server its own document", authority: "mcp-b.example.com", path: "/.well-known/oauth-protected-resource/mcp",
 			props: map[string]string{"vhost": "vh_b"}, status: 200,
-			body: `{"resource":"` + resB + `","authorization_servers":["` + issCorp + `","` + issPart + `"],"bearer_methods_supported":["header"]}`,
+			body:    `{"resource":"` + resB + `","authorization_servers":["` + issCorp + `","` + issPart + `"],"bearer_methods_supported":["header"]}`,
 			counter: policy.CounterMetadata},
 		{name: "metadata/authority normalised", authority: "MCP-A.example.com.:443", path: "/.well-known/oauth-protected-resource/mcp",
 			status: 200, counter: policy.CounterMetadata},

@@ -1,0 +1,233 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// listTools connects an MCP SDK client with token to endpoint and lists tools.
+func listTools(t *testing.T, endpoint, token string) ([]string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c := mcp.NewClient(&mcp.Implementation{Name: "audguard-e2e", Version: "0"}, nil)
+	session, err := c.Connect(ctx, &mcp.StreamableClientTransport{
+		Endpoint:             endpoint,
+		HTTPClient:           client(token),
+		MaxRetries:           -1,
+		DisableStandaloneSSE: true,
+	}, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer session.Close()
+	res, err := session.ListTools(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, tool := range res.Tools {
+		names = append(names, tool.Name)
+	}
+	return names, nil
+}
+
+// TestTokenForAListsToolsOnA: a token minted for server A (RFC 8707 audience
+// = A's canonical URI) works on A with either key type.
+func TestTokenForAListsToolsOnA(t *testing.T) {
+	for _, alg := range []string{"RS256", "ES256"} {
+		t.Run(alg, func(t *testing.T) {
+			names, err := listTools(t, resA, mint(t, tokenOpts{alg: alg, aud: resA}))
+			if err != nil {
+				t.Fatalf("list tools on A: %v", err)
+			}
+			if !slices.Equal(names, []string{"echo_a"}) {
+				t.Fatalf("tools on A = %v, want [echo_a]", names)
+			}
+		})
+	}
+}
+
+// TestTokenForAOnB: the same token on B is refused with 401 invalid_token and
+// a challenge pointing at B's metadata (RFC 9728 §5.1); the SDK client fails.
+func TestTokenForAOnB(t *testing.T) {
+	tok := mint(t, tokenOpts{aud: resA})
+	status, challenge := post(t, resB, tok)
+	if status != http.StatusUnauthorized {
+		t.Fatalf("A's token on B: status %d, want 401", status)
+	}
+	if got := challengeParam(challenge, "error"); got != "invalid_token" {
+		t.Errorf("challenge error %q, want invalid_token (challenge: %s)", got, challenge)
+	}
+	if got := challengeParam(challenge, "resource_metadata"); got != metaB {
+		t.Errorf("resource_metadata %q, want %q", got, metaB)
+	}
+	if _, err := listTools(t, resB, tok); err == nil {
+		t.Fatal("MCP client with A's token listed tools on B")
+	}
+}
+
+// TestMetadataFromChallenge: without a token each resource answers 401 with
+// resource_metadata; the document at that URL names the same resource.
+func TestMetadataFromChallenge(t *testing.T) {
+	for _, tc := range []struct{ endpoint, resource, meta string }{
+		{resA, resA, metaA},
+		{resB, resB, metaB},
+		{"https://mcp-b.example.com/reports/mcp", resBRep, metaBRep},
+	} {
+		t.Run(tc.resource, func(t *testing.T) {
+			status, challenge := post(t, tc.endpoint, "")
+			if status != http.StatusUnauthorized {
+				t.Fatalf("no token: status %d, want 401", status)
+			}
+			if challengeParam(challenge, "error") != "" {
+				t.Errorf("no-token challenge carries an error code (RFC 6750 §3.1): %s", challenge)
+			}
+			metaURL := challengeParam(challenge, "resource_metadata")
+			if metaURL != tc.meta {
+				t.Fatalf("resource_metadata %q, want %q", metaURL, tc.meta)
+			}
+			resp, err := client("").Get(metaURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+				t.Fatalf("metadata: status %d content-type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+			}
+			var doc struct {
+				Resource               string   `json:"resource"`
+				AuthorizationServers   []string `json:"authorization_servers"`
+				BearerMethodsSupported []string `json:"bearer_methods_supported"`
+				ScopesSupported        []string `json:"scopes_supported"`
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+				t.Fatal(err)
+			}
+			if doc.Resource != tc.resource {
+				t.Errorf("metadata resource %q, want %q", doc.Resource, tc.resource)
+			}
+			if !slices.Equal(doc.AuthorizationServers, []string{issuer}) || !slices.Equal(doc.BearerMethodsSupported, []string{"header"}) {
+				t.Errorf("metadata: authorization_servers %v bearer_methods_supported %v", doc.AuthorizationServers, doc.BearerMethodsSupported)
+			}
+			if !slices.Contains(doc.ScopesSupported, "mcp:tools") {
+				t.Errorf("metadata: scopes_supported %v lacks mcp:tools", doc.ScopesSupported)
+			}
+		})
+	}
+}
+
+// TestAudienceVariants: near-miss audiences are refused (contract §4, exact
+// mode), the per-route resource has its own audience, and other token faults
+// get their status.
+func TestAudienceVariants(t *testing.T) {
+	const reports = "https://mcp-b.example.com/reports/mcp"
+	tests := []struct {
+		name     string
+		endpoint string
+		opts     tokenOpts
+		want     int
+	}{
+		{"exact A", resA, tokenOpts{aud: resA}, http.StatusOK},
+		{"A in a one-element array", resA, tokenOpts{aud: []string{resA}}, http.StatusOK},
+		{"upper-case scheme and host", resA, tokenOpts{aud: "HTTPS://MCP-A.EXAMPLE.COM/mcp"}, http.StatusOK},
+		{"B's audience", resA, tokenOpts{aud: resB}, http.StatusUnauthorized},
+		{"A plus B (exclusive_audience)", resA, tokenOpts{aud: []string{resA, resB}}, http.StatusUnauthorized},
+		{"trailing slash", resA, tokenOpts{aud: resA + "/"}, http.StatusUnauthorized},
+		{"origin only", resA, tokenOpts{aud: "https://mcp-a.example.com"}, http.StatusUnauthorized},
+		{"http scheme", resA, tokenOpts{aud: "http://mcp-a.example.com/mcp"}, http.StatusUnauthorized},
+		{"explicit default port", resA, tokenOpts{aud: "https://mcp-a.example.com:443/mcp"}, http.StatusUnauthorized},
+		{"upper-case path", resA, tokenOpts{aud: "https://mcp-a.example.com/MCP"}, http.StatusUnauthorized},
+		{"percent-encoded path", resA, tokenOpts{aud: "https://mcp-a.example.com/%6Dcp"}, http.StatusUnauthorized},
+		{"dot segment", resA, tokenOpts{aud: "https://mcp-a.example.com/x/../mcp"}, http.StatusUnauthorized},
+		{"with query", resA, tokenOpts{aud: resA + "?x=1"}, http.StatusUnauthorized},
+		{"with fragment", resA, tokenOpts{aud: resA + "#f"}, http.StatusUnauthorized},
+		{"no aud", resA, tokenOpts{}, http.StatusUnauthorized},
+		{"per-route: B's token on B's reports route", reports, tokenOpts{aud: resB}, http.StatusUnauthorized},
+		{"per-route: reports token on reports route", reports, tokenOpts{aud: resBRep}, http.StatusOK},
+		{"per-route: reports token on B", resB, tokenOpts{aud: resBRep}, http.StatusUnauthorized},
+		{"missing scope", resA, tokenOpts{aud: resA, scope: "-"}, http.StatusForbidden},
+		{"other scope", resA, tokenOpts{aud: resA, scope: "mcp:resources"}, http.StatusForbidden},
+		{"expired", resA, tokenOpts{aud: resA, expIn: -time.Hour}, http.StatusUnauthorized},
+		{"no typ", resA, tokenOpts{aud: resA, typ: "-"}, http.StatusUnauthorized},
+		{"typ JWT", resA, tokenOpts{aud: resA, typ: "JWT"}, http.StatusUnauthorized},
+		{"unknown issuer", resA, tokenOpts{aud: resA, issuer: "https://evil.example.com"}, http.StatusUnauthorized},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, challenge := post(t, tc.endpoint, mint(t, tc.opts))
+			if status != tc.want {
+				t.Fatalf("status %d, want %d (challenge: %s)", status, tc.want, challenge)
+			}
+			if status != http.StatusOK && challengeParam(challenge, "resource_metadata") == "" {
+				t.Errorf("refusal without resource_metadata: %q", challenge)
+			}
+		})
+	}
+}
+
+// TestSignatureTampering: a token whose signature does not verify is refused.
+func TestSignatureTampering(t *testing.T) {
+	tok := mint(t, tokenOpts{aud: resA})
+	i := strings.LastIndexByte(tok, '.')
+	sig := []byte(tok[i+1:])
+	if sig[0] == 'A' {
+		sig[0] = 'B'
+	} else {
+		sig[0] = 'A'
+	}
+	if status, _ := post(t, resA, tok[:i+1]+string(sig)); status != http.StatusUnauthorized {
+		t.Fatalf("tampered signature: status %d, want 401", status)
+	}
+}
+
+// TestHealthRouteBypassesFilter: the route with FilterConfig{disabled: true}
+// answers without a token.
+func TestHealthRouteBypassesFilter(t *testing.T) {
+	resp, err := client("").Get("https://mcp-a.example.com/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("healthz: status %d, want 200", resp.StatusCode)
+	}
+}
+
+// TestStats: each outcome moves its counter in Envoy's admin /stats
+// (Wasm metrics appear as wasmcustom.audguard.*).
+func TestStats(t *testing.T) {
+	before := stats(t)
+	if _, err := listTools(t, resA, mint(t, tokenOpts{aud: resA})); err != nil {
+		t.Fatalf("allowed request: %v", err)
+	}
+	post(t, resA, mint(t, tokenOpts{aud: resB}))
+	post(t, resA, mint(t, tokenOpts{aud: []string{resA, resB}}))
+	post(t, resA, "")
+	post(t, resA, mint(t, tokenOpts{aud: resA, scope: "-"}))
+	if resp, err := client("").Get(metaA); err == nil {
+		resp.Body.Close()
+	}
+	after := stats(t)
+	for _, name := range []string{
+		"audguard.allowed",
+		"audguard.denied.wrong_audience",
+		"audguard.denied.extra_audience",
+		"audguard.denied.missing_token",
+		"audguard.denied.insufficient_scope",
+		"audguard.metadata",
+	} {
+		if after[name] <= before[name] {
+			t.Errorf("counter %s did not increase (%d → %d); audguard stats: %v", name, before[name], after[name], after)
+		}
+	}
+}

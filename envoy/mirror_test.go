@@ -1,0 +1,73 @@
+package envoy
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+// mirrorConfig mirrors the plugin configuration schema of contract §2. It is
+// decoded strictly (unknown keys refused) as a second, loader-independent
+// check on shipped configs and gives the tests the names to cross-check.
+type mirrorConfig struct {
+	Mode             string `json:"mode"`
+	ClockSkewSeconds *int   `json:"clock_skew_seconds"`
+	MaxTokenBytes    *int   `json:"max_token_bytes"`
+	Issuers          []struct {
+		Name           string          `json:"name"`
+		Issuer         string          `json:"issuer"`
+		JWKS           json.RawMessage `json:"jwks"`
+		Algorithms     []string        `json:"algorithms"`
+		TokenType      string          `json:"token_type"`
+		RequiredClaims []string        `json:"required_claims"`
+	} `json:"issuers"`
+	Resources []mirrorResource `json:"resources"`
+}
+
+type mirrorResource struct {
+	Resource             string            `json:"resource"`
+	Routes               []string          `json:"routes"`
+	VirtualHosts         []string          `json:"virtual_hosts"`
+	Authorities          []string          `json:"authorities"`
+	Default              bool              `json:"default"`
+	Issuers              []string          `json:"issuers"`
+	RequiredScopes       []string          `json:"required_scopes"`
+	ScopesSupported      []string          `json:"scopes_supported"`
+	AuthorizationServers []string          `json:"authorization_servers"`
+	AudienceMatch        string            `json:"audience_match"`
+	ExclusiveAudience    *bool             `json:"exclusive_audience"`
+	PublicPaths          []string          `json:"public_paths"`
+	ForwardToken         bool              `json:"forward_token"`
+	ClaimHeaders         map[string]string `json:"claim_headers"`
+}
+
+func mirrorDecode(t *testing.T, data []byte) *mirrorConfig {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var c mirrorConfig
+	if err := dec.Decode(&c); err != nil {
+		t.Fatalf("plugin config does not match the contract §2 schema: %v", err)
+	}
+	if dec.More() {
+		t.Fatal("plugin config: trailing data")
+	}
+	if len(c.Issuers) == 0 || len(c.Resources) == 0 {
+		t.Fatal("plugin config: no issuer or no resource")
+	}
+	return &c
+}
+
+// requireHostNeutral: for hosts without xds.* properties (Istio inbound's
+// generic names, Kong), resources must map by authority or default only.
+func requireHostNeutral(t *testing.T, where string, c *mirrorConfig) {
+	t.Helper()
+	for _, r := range c.Resources {
+		if len(r.Routes) != 0 || len(r.VirtualHosts) != 0 {
+			t.Errorf("%s: resource %s maps by route/virtual host name; this host needs authorities or default", where, r.Resource)
+		}
+		if len(r.Authorities) == 0 && !r.Default {
+			t.Errorf("%s: resource %s has neither authorities nor default", where, r.Resource)
+		}
+	}
+}
