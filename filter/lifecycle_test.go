@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -109,5 +111,51 @@ func TestRouteChangedIsCounted(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSharedDataAcrossPluginStarts: with shared_cache_slots set, a token
+// verified under one plugin context is served to a fresh one (a new VM's
+// view, empty local cache) from the host's shared data, without a signature
+// check; without it, the fresh context verifies again.
+func TestSharedDataAcrossPluginStarts(t *testing.T) {
+	k := getKeys(t)
+	for _, slots := range []int{0, 256} {
+		var cfg map[string]any
+		if err := json.Unmarshal(testConfig(k, "enforce", true), &cfg); err != nil {
+			t.Fatal(err)
+		}
+		cfg["shared_cache_slots"] = slots
+		cfgJSON := mustJSON(cfg)
+		for _, r := range runners() {
+			t.Run(fmt.Sprintf("%s/slots=%d", r.name, slots), func(t *testing.T) {
+				c := &tctx{now: r.now, keys: k}
+				tok := c.rs(resA, nil)
+				h := startHost(t, r, cfgJSON, nil, types.OnPluginStartStatusOK)
+				defer h.reset()
+				send := func() {
+					id := h.h.InitializeHttpContext()
+					if act := h.h.CallOnRequestHeaders(id, [][2]string{{":method", "POST"}, {":path", "/mcp"},
+						{":authority", "mcp-a.example.com"}, {"authorization", "Bearer " + tok}}, true); act != types.ActionContinue {
+						t.Fatalf("request not allowed")
+					}
+					h.h.CompleteHttpContext(id)
+				}
+				send()
+				if got := h.h.StartPlugin(); got != types.OnPluginStartStatusOK { // a new engine, empty local cache
+					t.Fatalf("restart: %v", got)
+				}
+				send()
+				miss, _ := h.h.GetCounterMetric(policy.CounterCacheMiss)
+				sh, _ := h.h.GetCounterMetric(policy.CounterCacheShared)
+				wantMiss, wantShared := uint64(1), uint64(1)
+				if slots == 0 {
+					wantMiss, wantShared = 2, 0
+				}
+				if miss != wantMiss || sh != wantShared {
+					t.Fatalf("cache.miss %d cache.shared %d; want %d %d", miss, sh, wantMiss, wantShared)
+				}
+			})
+		}
 	}
 }

@@ -57,7 +57,7 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	for _, name := range policy.CounterNames() {
 		p.counters[name] = proxywasm.DefineCounterMetric(name)
 	}
-	p.engine = policy.New(cfg, policy.Options{})
+	p.engine = policy.New(cfg, policy.Options{Shared: hostShared{}})
 	proxywasm.LogInfof("audguard: started in %s mode with %d resource(s) and %d issuer(s)",
 		cfg.Mode, len(cfg.Resources), len(cfg.Issuers))
 	return types.OnPluginStartStatusOK
@@ -106,6 +106,8 @@ func (h *httpContext) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action
 		p.count(policy.CounterCacheHit)
 	case policy.CacheMiss:
 		p.count(policy.CounterCacheMiss)
+	case policy.CacheShared:
+		p.count(policy.CounterCacheShared)
 	}
 	if c := d.Counter(); c != "" {
 		p.count(c)

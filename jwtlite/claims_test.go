@@ -241,3 +241,25 @@ func TestIssuerAndClone(t *testing.T) {
 		t.Error("Raw")
 	}
 }
+
+func TestParseClaims(t *testing.T) {
+	c, err := ParseClaims([]byte(`{"iss":"https://i","aud":["a","b"],"exp":1800000000,"scope":"x y"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if iss, ok := c.Issuer(); !ok || string(iss) != "https://i" {
+		t.Errorf("issuer %q %v", iss, ok)
+	}
+	if exp, ok := c.Expiry(); !ok || exp != 1800000000 {
+		t.Errorf("exp %v %v", exp, ok)
+	}
+	var auds []string
+	if err := c.EachAudience(func(a []byte) bool { auds = append(auds, string(a)); return true }); err != nil || len(auds) != 2 {
+		t.Errorf("aud %v %v", auds, err)
+	}
+	for _, bad := range []string{``, `[]`, `{"a":1,"a":2}`, `{"a":1,"\u0061":2}`, "{\"a\":\"\xff\"}", `{"a":1`} {
+		if _, err := ParseClaims([]byte(bad)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("ParseClaims(%q) = %v, want ErrMalformed", bad, err)
+		}
+	}
+}

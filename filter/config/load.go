@@ -12,12 +12,15 @@ const (
 	DefaultMaxTokenBytes    = 8192
 	MinMaxTokenBytes        = 512
 	MaxMaxTokenBytes        = 65536
+	DefaultCacheSize        = 1024
+	MaxCacheSize            = 1 << 20
+	MaxSharedCacheSlots     = 1 << 16
 
 	// warnClockSkewSeconds: a larger leeway is accepted but warned about.
 	warnClockSkewSeconds = 120
 )
 
-var topMembers = []string{"mode", "clock_skew_seconds", "max_token_bytes", "issuers", "resources"}
+var topMembers = []string{"mode", "clock_skew_seconds", "max_token_bytes", "cache_size", "shared_cache_slots", "issuers", "resources"}
 
 // Load parses, validates and compiles the plugin configuration JSON (contract
 // §2). Everything a request needs is precomputed: lookup maps, metadata
@@ -84,6 +87,28 @@ func (l *loader) top(root *node) error {
 			return err
 		}
 		p.MaxTokenBytes = int(v)
+	}
+
+	p.CacheSize = DefaultCacheSize
+	if n := root.member("cache_size"); n != nil {
+		v, err := readInt(n, 0, MaxCacheSize)
+		if err != nil {
+			return err
+		}
+		p.CacheSize = int(v)
+		if v == 0 {
+			l.warn(n.path, "the verified-token cache is off: every request verifies a signature")
+		}
+	}
+	if n := root.member("shared_cache_slots"); n != nil {
+		v, err := readInt(n, 0, MaxSharedCacheSlots)
+		if err != nil {
+			return err
+		}
+		p.SharedCacheSlots = int(v)
+		if v > 0 {
+			l.warn(n.path, "verified tokens are shared through proxy-wasm shared data: give this plugin a vm_id no other module uses")
+		}
 	}
 
 	issuers, err := required(root, "issuers")

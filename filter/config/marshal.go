@@ -9,6 +9,8 @@ type fileConfig struct {
 	Mode             string         `json:"mode"`
 	ClockSkewSeconds int64          `json:"clock_skew_seconds"`
 	MaxTokenBytes    int            `json:"max_token_bytes"`
+	CacheSize        int            `json:"cache_size"`
+	SharedCacheSlots int            `json:"shared_cache_slots"`
 	Issuers          []fileIssuer   `json:"issuers"`
 	Resources        []fileResource `json:"resources"`
 }
@@ -47,6 +49,8 @@ func (p *Plugin) JSON() []byte {
 		Mode:             p.Mode.String(),
 		ClockSkewSeconds: int64(p.ClockSkew.Seconds()),
 		MaxTokenBytes:    p.MaxTokenBytes,
+		CacheSize:        p.CacheSize,
+		SharedCacheSlots: p.SharedCacheSlots,
 		Issuers:          make([]fileIssuer, len(p.Issuers)),
 		Resources:        make([]fileResource, len(p.Resources)),
 	}

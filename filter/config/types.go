@@ -50,6 +50,13 @@ type Plugin struct {
 	ClockSkew     time.Duration
 	MaxTokenBytes int
 
+	// CacheSize bounds each VM's verified-token cache (0 disables it).
+	CacheSize int
+	// SharedCacheSlots, when > 0, also shares verified tokens between the
+	// VMs (Envoy workers) of one vm_id through proxy-wasm shared data, in
+	// that many fixed slots. Off by default: see RATIONALE.md.
+	SharedCacheSlots int
+
 	Issuers   []*Issuer   // in configuration order
 	Resources []*Resource // in configuration order
 

@@ -5,9 +5,6 @@ import (
 	"github.com/audguard/audguard/jwtlite"
 )
 
-// DefaultCacheSize is the number of verified tokens a VM remembers.
-const DefaultCacheSize = 1024
-
 // cacheEntry is one verified token: its signature and type checked against
 // issuer's keys. Everything that depends on the resource or on the time is
 // checked again on every hit (issuer accepted, audience, required claims,
@@ -114,3 +111,7 @@ func (c *tokenCache) moveToFront(e *cacheEntry) {
 	c.entries[e.key] = e
 	c.pushFront(e)
 }
+
+// DefaultCacheSize is the number of verified tokens a VM remembers unless
+// the configuration's cache_size says otherwise.
+const DefaultCacheSize = config.DefaultCacheSize

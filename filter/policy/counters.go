@@ -10,6 +10,7 @@ const (
 	CounterRouteChanged = "audguard.route_changed"
 	CounterCacheHit     = "audguard.cache.hit"
 	CounterCacheMiss    = "audguard.cache.miss"
+	CounterCacheShared  = "audguard.cache.shared"
 	CounterHostError    = "audguard.host_error"
 	counterDeniedPrefix = "audguard.denied."
 	counterWouldPrefix  = "audguard.would_deny."
@@ -24,7 +25,7 @@ func WouldDenyCounter(r Reason) string { return counterWouldPrefix + r.String() 
 // CounterNames lists every counter the filter defines, in a stable order.
 func CounterNames() []string {
 	names := []string{CounterAllowed, CounterMetadata, CounterPublic, CounterPreflight,
-		CounterRouteChanged, CounterCacheHit, CounterCacheMiss, CounterHostError}
+		CounterRouteChanged, CounterCacheHit, CounterCacheMiss, CounterCacheShared, CounterHostError}
 	for _, r := range Reasons() {
 		names = append(names, DeniedCounter(r), WouldDenyCounter(r))
 	}

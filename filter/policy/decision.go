@@ -47,6 +47,7 @@ const (
 	CacheNotUsed CacheUse = iota // no token was verified
 	CacheHit                     // served from the cache, no signature check
 	CacheMiss                    // verified cold
+	CacheShared                  // served from the VMs' shared data, no signature check
 )
 
 // Decision is the result of Engine.Decide. It is owned by the Engine and

@@ -16,9 +16,12 @@ import (
 type Options struct {
 	// Now is the clock (contract §5.5 step 8). Default time.Now.
 	Now func() time.Time
-	// CacheSize bounds the verified-token cache: 0 means DefaultCacheSize,
-	// a negative value disables the cache.
+	// CacheSize bounds the verified-token cache: 0 means the configuration's
+	// cache_size, a negative value disables the cache.
 	CacheSize int
+	// Shared, when set and the configuration has shared_cache_slots > 0,
+	// shares verified tokens with the other VMs of the plugin.
+	Shared SharedStore
 	// Trace, when set, receives every check as it is made (for
 	// `audguard explain`). The filter never sets it.
 	Trace func(Step)
@@ -32,6 +35,7 @@ type Engine struct {
 	replies []resourceReplies // by Resource.Index
 	now     func() time.Time
 	cache   *tokenCache
+	shared  *shared
 	strip   map[string]struct{}
 	tr      func(Step)
 
@@ -40,8 +44,10 @@ type Engine struct {
 	sha    hash.Hash
 	sum    [32]byte
 	view   requestView
-	d      Decision
-	buf    []byte
+	// sharedClaims holds claims read from shared data for the current request.
+	sharedClaims jwtlite.Claims
+	d            Decision
+	buf          []byte
 }
 
 // New precomputes everything the request path needs for cfg.
@@ -65,9 +71,10 @@ func New(cfg *config.Plugin, opts Options) *Engine {
 	}
 	size := opts.CacheSize
 	if size == 0 {
-		size = DefaultCacheSize
+		size = cfg.CacheSize
 	}
 	e.cache = newTokenCache(size)
+	e.shared = newShared(opts.Shared, cfg.SharedCacheSlots, cfg)
 	return e
 }
 
@@ -321,6 +328,17 @@ func (e *Engine) verify(r *config.Resource, token string, d *Decision) (*jwtlite
 			return nil, ReasonUnknownIssuer
 		}
 		claims, issuer = &ent.claims, ent.issuer
+	} else if is, c, expiresAt, ok := e.sharedGet(nowSec); ok {
+		d.Cache = CacheShared
+		if e.tracing() {
+			e.trace("cache", true, "verified earlier by another VM (issuer "+is.Name+"); signature not checked again")
+		}
+		e.cache.put(&e.sum, is, &c, expiresAt, nowSec)
+		e.sharedClaims = c
+		if !accepts(r, is) {
+			return nil, ReasonUnknownIssuer
+		}
+		claims, issuer = &e.sharedClaims, is
 	} else {
 		d.Cache = CacheMiss
 		var reason Reason
@@ -329,8 +347,11 @@ func (e *Engine) verify(r *config.Resource, token string, d *Decision) (*jwtlite
 			return nil, reason
 		}
 		claims = &e.tok.Claims
-		if exp, ok := claims.Expiry(); ok {
+		if exp, ok := claims.Expiry(); ok && nowSec < exp+skew.Seconds() {
 			e.cache.put(&e.sum, issuer, claims, exp+skew.Seconds(), nowSec)
+			if e.shared != nil {
+				e.shared.put(&e.sum, issuerIndex(e.cfg, issuer), claims, exp+skew.Seconds())
+			}
 		}
 	}
 
@@ -452,6 +473,14 @@ func (e *Engine) verifyCold(r *config.Resource, token string) (*config.Issuer, R
 		return nil, ReasonWrongTokenType
 	}
 	return issuer, ReasonNone
+}
+
+// sharedGet looks the current token (e.sum) up in shared data.
+func (e *Engine) sharedGet(now float64) (*config.Issuer, jwtlite.Claims, float64, bool) {
+	if e.shared == nil {
+		return nil, jwtlite.Claims{}, 0, false
+	}
+	return e.shared.get(&e.sum, e.cfg, now)
 }
 
 func accepts(r *config.Resource, is *config.Issuer) bool {
