@@ -1,0 +1,146 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestCheckGolden checks `audguard check` on valid, warning and invalid
+// configurations in every input form, text and JSON, and the exit codes.
+func TestCheckGolden(t *testing.T) {
+	cases := []struct {
+		file             string
+		code, strictCode int
+	}{
+		{"valid.json", 0, 0},
+		{"warnings.json", 0, 1},
+		{"invalid-canonical.json", 2, 2},
+		{"invalid-public-path.json", 2, 2},
+		{"invalid-duplicate.json", 2, 2},
+		{"invalid-syntax.json", 2, 2},
+		{"envoy-two-filters.yaml", 2, 2},
+		{"istio-two-docs.yaml", 2, 2},
+		{"no-filter.yaml", 2, 2},
+		{"missing-file.json", 2, 2},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			path := "testdata/check/" + c.file
+			code, out, _ := cli(t, "", "check", path)
+			if code != c.code {
+				t.Errorf("exit %d, want %d", code, c.code)
+			}
+			golden(t, "check/"+c.file+".golden", out)
+			if code, _, _ := cli(t, "", "check", "--strict", path); code != c.strictCode {
+				t.Errorf("--strict: exit %d, want %d", code, c.strictCode)
+			}
+			code, out, _ = cli(t, "", "check", path, "--json")
+			if code != c.code {
+				t.Errorf("--json: exit %d, want %d", code, c.code)
+			}
+			var rep checkReport
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatalf("--json output is not JSON: %v", err)
+			}
+			golden(t, "check/"+c.file+".json.golden", out)
+		})
+	}
+}
+
+// TestCheckWarnings: every warning the brief lists appears for warnings.json.
+func TestCheckWarnings(t *testing.T) {
+	_, out, _ := cli(t, "", "check", "--json", "testdata/check/warnings.json")
+	var rep checkReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(rep.Filters[0].Warnings, "\n")
+	for _, want := range []string{
+		`resources[0].resource: resource "http://mcp.example.com/mcp/" ends with "/"`,
+		"uses plain http",
+		"issuers[1].algorithms[0]: HS256 verifies with a shared secret",
+		"clock_skew_seconds: a leeway of 200 s",
+		"resources[0].exclusive_audience:",
+		"mode: report mode never blocks",
+		`resources[0].routes[0]: route name "default"`,
+		`resources[0].virtual_hosts[0]: virtual host name contains "*"`,
+		`resources[0].authorities[0]: authority "mcp.internal:8080" differs`,
+		`resources[0].scopes_supported[1]: "offline_access" is published`,
+		`resources[0].audience_match: "canonical"`,
+		`issuers[0].token_type: "any" does not check typ`,
+		"resources[0].forward_token: the upstream MCP server receives the access token",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("missing warning %q in:\n%s", want, all)
+		}
+	}
+}
+
+// TestCheckNoKeyMaterial: key material (RSA modulus, EC coordinates, an HS
+// secret) never appears in check output.
+func TestCheckNoKeyMaterial(t *testing.T) {
+	for _, file := range []string{"valid.json", "warnings.json"} {
+		data, err := os.ReadFile("testdata/check/" + file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cfg struct {
+			Issuers []struct {
+				JWKS struct {
+					Keys []map[string]any `json:"keys"`
+				} `json:"jwks"`
+			} `json:"issuers"`
+		}
+		if err := json.Unmarshal(data, &cfg); err != nil {
+			t.Fatal(err)
+		}
+		for _, flags := range [][]string{nil, {"--json"}} {
+			_, out, _ := cli(t, "", append(append([]string{"check"}, flags...), "testdata/check/"+file)...)
+			for _, is := range cfg.Issuers {
+				for _, k := range is.JWKS.Keys {
+					for _, m := range []string{"n", "x", "y", "k"} {
+						if v, ok := k[m].(string); ok && strings.Contains(out, v[:16]) {
+							t.Errorf("%s %v: output shows JWK member %q", file, flags, m)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestCheckRealManifests: the project's shipped manifests are found and valid.
+func TestCheckRealManifests(t *testing.T) {
+	for file, kind := range map[string]string{
+		"../../envoy/envoy.yaml":             kindEnvoy,
+		"../../envoy/demo-config.json":       kindPlugin,
+		"../../envoy/istio/wasmplugin.yaml":  kindWasmPlugin,
+		"../../envoy/istio/envoyfilter.yaml": kindEnvoyFilter,
+	} {
+		if _, err := os.Stat(file); err != nil {
+			t.Skipf("%s: %v", file, err)
+		}
+		code, out, _ := cli(t, "", "check", "--json", file)
+		var rep checkReport
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if code == 2 || len(rep.Filters) != 1 || rep.Filters[0].Kind != kind {
+			t.Errorf("%s: exit %d, report %s", file, code, out)
+		}
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, args := range [][]string{nil, {"nope"}, {"check"}, {"check", "a", "b"}, {"explain", "tok"}, {"token"}, {"token", "mint"}} {
+		if code, _, _ := cli(t, "", args...); code != exitInvalid {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+	}
+	code, out, _ := cli(t, "", "help")
+	if code != 0 || !strings.Contains(out, "FOR DEMOS AND TESTS ONLY") {
+		t.Errorf("help: %d %s", code, out)
+	}
+}

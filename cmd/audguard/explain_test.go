@@ -1,0 +1,204 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/audguard/audguard/filter/policy"
+	"github.com/audguard/audguard/internal/mint"
+)
+
+// explainNow is the fixed clock of every explain golden (--now).
+var explainNow = time.Unix(1750000000, 0).UTC()
+
+const (
+	issA = "https://issuer.test"
+	issB = "https://other-issuer.test"
+	resA = "https://mcp.test/mcp"
+	resB = "https://b.test/mcp"
+)
+
+// explainFixture writes a configuration with freshly generated keys: issuer
+// "a" (ES256, kid k1, sub required) for https://mcp.test/mcp by authority,
+// issuer "b" for https://b.test/mcp by route b_route. Outputs never show key
+// material, so the goldens do not depend on the keys.
+func explainFixture(t *testing.T) (cfgPath string, a, forged, b *mint.Key) {
+	t.Helper()
+	var err error
+	must := func(k *mint.Key, e error) *mint.Key {
+		if e != nil {
+			err = e
+		}
+		return k
+	}
+	a = must(mint.NewKey("ES256", "k1"))
+	forged = must(mint.NewKey("ES256", "k1"))
+	b = must(mint.NewKey("EdDSA", "b1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := map[string]any{
+		"issuers": []any{
+			map[string]any{"name": "a", "issuer": issA, "jwks": json.RawMessage(mint.JWKS(a)), "required_claims": []string{"sub"}},
+			map[string]any{"name": "b", "issuer": issB, "jwks": json.RawMessage(mint.JWKS(b))},
+		},
+		"resources": []any{
+			map[string]any{"resource": resA, "authorities": []string{"mcp.test"}, "issuers": []string{"a"},
+				"required_scopes": []string{"mcp:tools"}, "public_paths": []string{"/healthz"},
+				"claim_headers": map[string]string{"sub": "x-mcp-subject", "scope": "x-mcp-scope"}},
+			map[string]any{"resource": resB, "routes": []string{"b_route"}, "issuers": []string{"b"}},
+		},
+	}
+	data, _ := json.Marshal(cfg)
+	cfgPath = filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(cfgPath, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return cfgPath, a, forged, b
+}
+
+func baseClaims() map[string]any {
+	return map[string]any{"iss": issA, "aud": resA, "sub": "alice", "scope": "mcp:tools",
+		"iat": explainNow.Unix() - 60, "exp": explainNow.Unix() + 600}
+}
+
+func with(c map[string]any, kv ...any) map[string]any {
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == nil {
+			delete(c, kv[i].(string))
+		} else {
+			c[kv[i].(string)] = kv[i+1]
+		}
+	}
+	return c
+}
+
+// TestExplainGolden drives every reason of contract §7 (and the passing
+// outcomes) through `audguard explain`, compares with the goldens, and
+// checks that the token's payload and signature never appear in the output.
+func TestExplainGolden(t *testing.T) {
+	cfgPath, a, forged, b := explainFixture(t)
+	sign := func(k *mint.Key, c map[string]any, h map[string]any) string {
+		tok, err := k.Sign(c, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	good := sign(a, baseClaims(), nil)
+	cases := []struct {
+		name   string
+		token  string
+		args   []string
+		code   int
+		reason string // "" when the request passes
+	}{
+		{"allowed", good, nil, 0, ""},
+		{"allowed_by_route", sign(b, with(baseClaims(), "iss", issB, "aud", resB), nil), []string{"--route", "b_route", "--authority", "b.test"}, 0, ""},
+		{"metadata", "", []string{"--path", "/.well-known/oauth-protected-resource/mcp"}, 0, ""},
+		{"public_path", "", []string{"--path", "/healthz"}, 0, ""},
+		{"missing_token", "", nil, 1, "missing_token"},
+		{"invalid_request", "two words", nil, 1, "invalid_request"},
+		{"token_in_query", good, []string{"--path", "/mcp?access_token=x"}, 1, "token_in_query"},
+		{"malformed_token", "abc.def", nil, 1, "malformed_token"},
+		{"token_too_large", strings.Repeat("a", 9000), nil, 1, "token_too_large"},
+		{"unsupported_algorithm", mint.B64([]byte(`{"alg":"none","typ":"at+jwt"}`)) + "." + mint.B64(mustJSON(t, baseClaims())) + ".", nil, 1, "unsupported_algorithm"},
+		{"unknown_key", sign(a, baseClaims(), map[string]any{"kid": "nope"}), nil, 1, "unknown_key"},
+		{"bad_signature", sign(forged, baseClaims(), nil), nil, 1, "bad_signature"},
+		{"unknown_issuer", sign(b, with(baseClaims(), "iss", issB), nil), nil, 1, "unknown_issuer"},
+		{"expired", sign(a, with(baseClaims(), "exp", explainNow.Unix()-3600), nil), nil, 1, "expired"},
+		{"not_yet_valid", sign(a, with(baseClaims(), "nbf", explainNow.Unix()+3600), nil), nil, 1, "not_yet_valid"},
+		{"issued_in_future", sign(a, with(baseClaims(), "iat", explainNow.Unix()+3600), nil), nil, 1, "issued_in_future"},
+		{"wrong_token_type", sign(a, baseClaims(), map[string]any{"typ": "JWT"}), nil, 1, "wrong_token_type"},
+		{"missing_claim", sign(a, with(baseClaims(), "sub", nil), nil), nil, 1, "missing_claim"},
+		{"wrong_audience", sign(a, with(baseClaims(), "aud", resA+"/"), nil), nil, 1, "wrong_audience"},
+		{"extra_audience", sign(a, with(baseClaims(), "aud", []string{resA, resB}), nil), nil, 1, "extra_audience"},
+		{"insufficient_scope", sign(a, with(baseClaims(), "scope", "mcp:read"), nil), nil, 1, "insufficient_scope"},
+		{"unmatched_resource", good, []string{"--authority", "nowhere.test"}, 1, "unmatched_resource"},
+	}
+	seen := map[string]bool{}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"explain", "--config", cfgPath, "--now", "1750000000"}, c.args...)
+			code, out, errOut := cli(t, "", append(args, c.token)...)
+			if code != c.code {
+				t.Fatalf("exit %d, want %d; stderr %s\n%s", code, c.code, errOut, out)
+			}
+			out = strings.ReplaceAll(out, cfgPath, "CONFIG")
+			golden(t, "explain/"+c.name+".golden", out)
+			if c.reason != "" {
+				if !strings.Contains(out, "reason "+c.reason+" ") {
+					t.Errorf("output does not name reason %s:\n%s", c.reason, out)
+				}
+				seen[c.reason] = true
+			}
+			parts := strings.Split(c.token, ".")
+			if len(parts) == 3 {
+				for i, p := range parts[1:] {
+					if len(p) > 8 && strings.Contains(out, p) {
+						t.Errorf("output shows token part %d", i+2)
+					}
+				}
+			}
+			if len(c.token) > 8 && strings.Contains(out, c.token) {
+				t.Error("output shows the token")
+			}
+		})
+	}
+	for _, r := range policy.Reasons() {
+		if !seen[r.String()] {
+			t.Errorf("reason %s not covered", r)
+		}
+	}
+}
+
+// TestExplainStdin reads the token from stdin with "-" and accepts RFC 3339 --now.
+func TestExplainStdin(t *testing.T) {
+	cfgPath, a, _, _ := explainFixture(t)
+	tok, err := a.Sign(baseClaims(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := cli(t, tok+"\n", "explain", "--config", cfgPath, "--now", explainNow.Format(time.RFC3339), "-")
+	if code != 0 || !strings.Contains(out, "result   allowed") || !strings.Contains(out, "x-mcp-subject: alice") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, p := range strings.Split(tok, ".")[1:] {
+		if strings.Contains(out, p) {
+			t.Fatal("token part in output")
+		}
+	}
+	if code, _, _ := cli(t, "", "explain", "--config", cfgPath, "--now", "yesterday", ""); code != exitInvalid {
+		t.Errorf("bad --now: exit %d", code)
+	}
+	if code, _, _ := cli(t, "", "explain", "--config", "testdata/check/invalid-canonical.json", ""); code != exitInvalid {
+		t.Errorf("invalid config: exit %d", code)
+	}
+}
+
+func TestParseNow(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "1750000000": 1750000000, "2025-06-15T15:06:40Z": 1750000000, "2025-06-15T17:06:40+02:00": 1750000000} {
+		got, err := parseNow(in)
+		if err != nil || got.Unix() != want {
+			t.Errorf("parseNow(%q) = %v, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "soon", "2025-06-15", "1.5"} {
+		if _, err := parseNow(in); err == nil {
+			t.Errorf("parseNow(%q) accepted", in)
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -1,0 +1,86 @@
+// Command audguard is the operator CLI of the audguard proxy-wasm filter. It
+// runs the filter's own configuration loader (filter/config) and decision
+// engine (filter/policy) natively:
+//
+//	audguard check CONFIG        validate a configuration as the filter does at start
+//	audguard explain ... TOKEN   run the full decision for one request, step by step
+//	audguard token keygen|mint   make test keys and tokens (demos and tests only)
+//
+// It links neither the proxy-wasm host emulator nor go-control-plane, so
+// `go install github.com/audguard/audguard/cmd/audguard@latest` stays quick.
+// The in-process demo (`make demo`) is the separate command cmd/audguard/demo.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+)
+
+const usage = `audguard — operator CLI for the audguard MCP audience-binding proxy-wasm filter
+
+usage:
+  audguard check [--json] [--strict] CONFIG
+      Validate CONFIG (plugin JSON, Envoy YAML, Istio WasmPlugin or EnvoyFilter)
+      exactly as the filter does at start; list resources, keys and warnings.
+  audguard explain --config CONFIG [--filter SOURCE] [--route R] [--vhost V]
+                   [--authority A] [--path P] [--method M] [-H 'name: value']...
+                   [--now RFC3339|UNIX] TOKEN|-
+      Run the filter's full decision for one request and print every step.
+      TOKEN "" sends no Authorization header; "-" reads the token from stdin.
+  audguard token keygen --alg ES256 --kid k1 --out-private key.jwk
+  audguard token mint --key KEYFILE --iss ISS --aud AUD [--scope S] [--sub S] ...
+      FOR DEMOS AND TESTS ONLY: make a key pair and sign test access tokens.
+
+Run 'audguard COMMAND -h' for a command's options.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run dispatches a command line and returns the exit status.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitInvalid
+	}
+	switch args[0] {
+	case "check":
+		return runCheck(args[1:], stdout, stderr)
+	case "explain":
+		return runExplain(args[1:], stdin, stdout, stderr)
+	case "token":
+		return runToken(args[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "audguard: unknown command %q\n\n%s", args[0], usage)
+	return exitInvalid
+}
+
+// parseInterleaved parses flags that may come before or after positional
+// arguments ("--" ends the flags).
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		// fs.Parse consumed a "--": everything after it is positional.
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
