@@ -140,6 +140,17 @@ func runDualCase(t *testing.T, h *host, c *tctx, tc *dualCase, counterNames []st
 			}
 		}
 	}
+	for _, name := range tc.once {
+		n := 0
+		for _, kv := range up {
+			if strings.EqualFold(kv[0], name) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("upstream header %s appears %d times, want once", name, n)
+		}
+	}
 	for _, name := range tc.gone {
 		if got, ok := lookup(up, name); ok {
 			t.Errorf("upstream header %s = %q, want it removed", name, got)

@@ -29,6 +29,7 @@ type dualCase struct {
 	reply   map[string]string // reply headers that must be present with these values
 	up      map[string]string // upstream headers present; "*" = any value
 	gone    []string          // upstream headers absent
+	once    []string          // upstream headers present exactly once
 	counter string            // the one non-cache counter that moved
 	logHas  string            // a log line must contain this
 }
@@ -303,6 +304,11 @@ func dualCases() []dualCase {
 		// ---- 5.7 claim-header spoofing on every kind of request.
 		{name: "spoof/allowed request gets the real values", headers: spoofHeaders, token: a,
 			up: allowedA, gone: []string{"x_mcp_client_id"}, counter: policy.CounterAllowed},
+		{name: "spoof/repeated spoofed header all replaced", headers: [][2]string{{"x-mcp-subject", "a"}, {"x-mcp-subject", "b"}, {"x_mcp_subject", "c"}},
+			token: a, up: allowedA, once: []string{"x-mcp-subject"}, gone: []string{"x_mcp_subject"}, counter: policy.CounterAllowed},
+		{name: "preflight/every Authorization removed", method: "OPTIONS", authz: []string{"Bearer one", "Bearer two"},
+			headers: [][2]string{{"origin", "https://app.example"}, {"access-control-request-method", "POST"}},
+			gone:    []string{"authorization"}, counter: policy.CounterPreflight},
 		{name: "spoof/denied request", headers: spoofHeaders, status: 401, gone: claimHeadersGone,
 			counter: policy.DeniedCounter(policy.ReasonMissingToken)},
 		{name: "spoof/metadata request", headers: spoofHeaders, path: "/.well-known/oauth-protected-resource/mcp", status: 200,

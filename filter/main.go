@@ -84,19 +84,19 @@ type httpContext struct {
 func (h *httpContext) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
 	p := h.plugin
 	if p.engine == nil { // cannot happen after a successful start; fail closed
-		return h.hostFailure("plugin not started")
+		return h.hostFailure("plugin not started", nil)
 	}
 	headers, err := proxywasm.GetHttpRequestHeaders()
 	if err != nil {
-		return h.hostFailure("reading request headers")
+		return h.hostFailure("reading request headers", nil)
 	}
 	req := policy.Request{Headers: headers, EndOfStream: endOfStream}
 	var ok bool
 	if req.RouteName, req.HasRoute, ok = property("xds", "route_name"); !ok {
-		return h.hostFailure("reading xds.route_name")
+		return h.hostFailure("reading xds.route_name", headers)
 	}
 	if req.VirtualHost, req.HasVirtualHost, ok = property("xds", "virtual_host_name"); !ok {
-		return h.hostFailure("reading xds.virtual_host_name")
+		return h.hostFailure("reading xds.virtual_host_name", headers)
 	}
 	h.route, h.hasRoute = req.RouteName, req.HasRoute
 
@@ -121,7 +121,7 @@ func (h *httpContext) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action
 
 	for _, name := range d.Remove {
 		if err := proxywasm.RemoveHttpRequestHeader(name); err != nil {
-			return h.hostFailure("removing a request header")
+			return h.hostFailure("removing a request header", nil)
 		}
 	}
 	if d.Local() {
@@ -132,7 +132,7 @@ func (h *httpContext) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action
 	}
 	for _, kv := range d.Set {
 		if err := proxywasm.ReplaceHttpRequestHeader(kv[0], kv[1]); err != nil {
-			return h.hostFailure("setting a claim header")
+			return h.hostFailure("setting a claim header", nil)
 		}
 	}
 	return types.ActionContinue
@@ -154,13 +154,25 @@ func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
 func (h *httpContext) OnHttpStreamDone() { maybeCollect() }
 
 // hostFailure fails closed when the host cannot tell us what we need: 500 in
-// enforce mode; in report mode the request is passed on, as report mode never
-// answers locally (contract §5.8).
-func (h *httpContext) hostFailure(what string) types.Action {
+// enforce mode. In report mode the request is passed on, as report mode
+// never answers locally (contract §5.8) — but only once every client-sent
+// claim header is removed (§5.7 holds whatever the mode). When the headers
+// are unknown or cannot be removed, it answers 500 in report mode too: a
+// spoofed claim header must never reach the upstream.
+func (h *httpContext) hostFailure(what string, headers [][2]string) types.Action {
 	h.plugin.count(policy.CounterHostError)
 	proxywasm.LogErrorf("audguard: host call failed: %s", what)
-	if e := h.plugin.engine; e != nil && e.Config().Mode == config.ModeReport {
-		return types.ActionContinue
+	if e := h.plugin.engine; e != nil && e.Config().Mode == config.ModeReport && headers != nil {
+		removed := true
+		for _, name := range e.SpoofedHeaders(headers) {
+			if err := proxywasm.RemoveHttpRequestHeader(name); err != nil {
+				removed = false
+				break
+			}
+		}
+		if removed {
+			return types.ActionContinue
+		}
 	}
 	_ = proxywasm.SendHttpResponse(500, [][2]string{{"content-type", "application/json"}},
 		[]byte(`{"error":"server_error","error_description":"The authorization filter could not evaluate the request."}`), -1)

@@ -387,6 +387,9 @@ func ParseKeySet(jwks []byte, algorithms []Algorithm) (ks *KeySet, warnings []st
 	ks = &KeySet{byKid: map[string]*Key{}}
 	idx := 0
 	var firstErr error
+	// Every "kid" in the set, usable or skipped: a duplicate refuses the set (contract §2.1), so
+	// which key a kid names never depends on which keys happen to be usable.
+	allKids := map[string]int{}
 	_, _ = jsonparser.ArrayEach(keys, func(v []byte, et jsonparser.ValueType, _ int, _ error) {
 		i := idx
 		idx++
@@ -396,6 +399,13 @@ func ParseKeySet(jwks []byte, algorithms []Algorithm) (ks *KeySet, warnings []st
 		if et != jsonparser.Object {
 			firstErr = fmt.Errorf("%w: key %d: not a JSON object", ErrInvalidKey, i)
 			return
+		}
+		if kid, kerr := jsonparser.GetString(v, "kid"); kerr == nil {
+			if j, dup := allKids[kid]; dup {
+				firstErr = fmt.Errorf("%w: key %d: duplicate kid %q (also key %d)", ErrInvalidKey, i, kid, j)
+				return
+			}
+			allKids[kid] = i
 		}
 		k, w, err := parseOne(i, v, algorithms)
 		warnings = append(warnings, w...)

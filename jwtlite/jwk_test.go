@@ -76,7 +76,7 @@ func TestParseKeySet(t *testing.T) {
 		{"HS next to other key types", []string{hs(nil), es(nil)}, []Algorithm{HS256, ES256}, ErrInvalidKey, nil, 0, `must be "oct"`},
 		{"HS next to skipped key type", []string{hs(nil), rs(map[string]any{"use": "enc"})}, []Algorithm{HS256}, ErrInvalidKey, nil, 0, `must be "oct"`},
 		{"duplicate kid", []string{rs(map[string]any{"kid": "a"}), es(map[string]any{"kid": "a"})}, nil, ErrInvalidKey, nil, 0, "duplicate kid"},
-		{"duplicate kid of skipped key allowed", []string{rs(map[string]any{"kid": "a", "use": "enc"}), es(map[string]any{"kid": "a"})}, nil, nil, []Algorithm{ES256}, 1, ""},
+		{"duplicate kid of a skipped key refused", []string{rs(map[string]any{"kid": "a", "use": "enc"}), es(map[string]any{"kid": "a"})}, nil, ErrInvalidKey, nil, 0, "duplicate kid"},
 		{"private members ignored", []string{es(map[string]any{"d": "AAAA", "p": "x", "q": 1})}, nil, nil, []Algorithm{ES256}, 0, ""},
 		{"x5c ignored", []string{es(map[string]any{"x5c": []string{"MII"}, "x5u": "https://x"})}, nil, nil, []Algorithm{ES256}, 0, ""},
 		{"algorithms with none", []string{es(nil)}, []Algorithm{"none"}, ErrInvalidKey, nil, 0, "none"},

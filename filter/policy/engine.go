@@ -125,7 +125,7 @@ func (e *Engine) Decide(req *Request) *Decision {
 		}
 		d.Outcome = OutcomePreflight
 		if !report {
-			d.Remove = append(d.Remove, "authorization")
+			e.removeAuthorization(d)
 		}
 		return d
 	}
@@ -148,7 +148,7 @@ func (e *Engine) Decide(req *Request) *Decision {
 		}
 		d.Outcome = OutcomePublic
 		if !report && !r.ForwardToken {
-			d.Remove = append(d.Remove, "authorization")
+			e.removeAuthorization(d)
 		}
 		return d
 	}
@@ -199,10 +199,19 @@ func (e *Engine) Decide(req *Request) *Decision {
 	// §5.7 allowed.
 	d.Outcome = OutcomeAllowed
 	if !report && !r.ForwardToken {
-		d.Remove = append(d.Remove, "authorization")
+		e.removeAuthorization(d)
 	}
 	e.setClaimHeaders(r, claims, d)
 	return d
+}
+
+// removeAuthorization removes every Authorization header: one removal per
+// occurrence, as for claim headers.
+func (e *Engine) removeAuthorization(d *Decision) {
+	d.Remove = append(d.Remove, "authorization")
+	for i := 1; i < e.view.authCount; i++ {
+		d.Remove = append(d.Remove, "authorization")
+	}
 }
 
 // resolve maps a request to its resource (contract §3): route name, then

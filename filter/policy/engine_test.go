@@ -234,3 +234,15 @@ func TestTraceNeverShowsTokenBytes(t *testing.T) {
 		t.Errorf("audience step: %+v", last)
 	}
 }
+
+func TestSpoofedHeaders(t *testing.T) {
+	e := New(loadConfig(t, func(m map[string]any) {
+		r := m["resources"].([]any)[1].(map[string]any)
+		r["claim_headers"] = map[string]string{"sub": "x-mcp-subject"}
+	}), Options{})
+	got := e.SpoofedHeaders([][2]string{{"x-mcp-subject", "a"}, {"X_MCP_SUBJECT", "b"}, {"x-mcp-subjects", "c"}, {"x-mcp-subject", "d"}})
+	want := []string{"x-mcp-subject", "X_MCP_SUBJECT", "x-mcp-subject"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("SpoofedHeaders = %q, want %q", got, want)
+	}
+}

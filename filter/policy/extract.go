@@ -84,11 +84,15 @@ func unhex(c byte) (byte, bool) {
 // (compared case-insensitively); then the request counts as carrying no
 // token. ok is false when the scheme is Bearer but the credentials do not
 // match 1*SP b64token (including none).
+//
+// The scheme is the leading run of RFC 9110 tchars, so "Bearer\ttoken" and
+// "Bearer,token" are malformed Bearer credentials (400), not another scheme.
 func bearerCredentials(v string) (token string, isBearer, ok bool) {
-	scheme, rest := v, ""
-	if i := indexByte(v, ' '); i >= 0 {
-		scheme, rest = v[:i], v[i:]
+	n := 0
+	for n < len(v) && isTChar(v[n]) {
+		n++
 	}
+	scheme, rest := v[:n], v[n:]
 	if !asciiEqualFold(scheme, "bearer") {
 		return "", false, false
 	}

@@ -22,7 +22,9 @@ func TestBearerCredentials(t *testing.T) {
 		{"Bearer a b", "", true, false},
 		{"Bearer a,b", "", true, false},
 		{"Bearer a\tb", "", true, false},
-		{"Bearer\tabc", "", false, false},
+		{"Bearer\tabc", "", true, false},
+		{"Bearer,abc", "", true, false},
+		{"Bearer:abc", "", true, false},
 		{"Basic dXNlcg==", "", false, false},
 		{"Bearerabc", "", false, false},
 		{"", "", false, false},
@@ -93,6 +95,11 @@ func TestNormalPath(t *testing.T) {
 		{"/a%", false},
 		{"/a%2", false},
 		{"/...", true},
+		{"/healthz#x", false},
+		{"/public/..#", false},
+		{"/a b", false},
+		{"/a\x7f", false},
+		{"/a\tb", false},
 		{"/.well-known/x", true},
 	}
 	for _, tc := range tests {

@@ -19,7 +19,9 @@ func (e *Engine) stripClaimHeaders(headers [][2]string, d *Decision) {
 	for _, h := range headers {
 		name := h[0]
 		if _, hit := e.strip[e.foldHeaderName(name)]; hit {
-			d.Remove = appendUnique(d.Remove, name)
+			// Once per occurrence: some hosts (and the SDK's emulator) remove
+			// one value per call; a call for an absent header is harmless.
+			d.Remove = append(d.Remove, name)
 		}
 	}
 }
@@ -51,18 +53,9 @@ func (e *Engine) foldHeaderName(name string) string {
 	return unsafe.String(unsafe.SliceData(e.buf), len(e.buf))
 }
 
-func appendUnique(list []string, s string) []string {
-	for _, x := range list {
-		if x == s {
-			return list
-		}
-	}
-	return append(list, s)
-}
-
 // setClaimHeaders sets r's claim headers from verified claims (contract §5.7):
-// strings as they are, arrays of strings joined by one space, numbers and
-// booleans as their JSON text, anything else not set. Inside each value,
+// strings as they are, non-empty arrays of strings joined by one space,
+// numbers and booleans as their JSON text, anything else not set. Inside each value,
 // bytes outside %x21-7E, and "%" itself, are percent-encoded, so a claim
 // can never smuggle a line break, a separator or a lookalike into a header.
 func (e *Engine) setClaimHeaders(r *config.Resource, c *jwtlite.Claims, d *Decision) {
@@ -98,8 +91,8 @@ func (e *Engine) setClaimHeaders(r *config.Resource, c *jwtlite.Claims, d *Decis
 				first = false
 				e.buf, ok = appendEncodedJSONString(e.buf, v)
 			})
-			if aerr != nil {
-				ok = false
+			if aerr != nil || first {
+				ok = false // an empty array sets nothing, as jwtlite.Claims.HeaderValue
 			}
 		default:
 			ok = false
@@ -149,4 +142,13 @@ func sanitizeRequestID(id string) string {
 		}
 	}
 	return id
+}
+
+// SpoofedHeaders returns the names of the request headers that clash with
+// any resource's claim header (contract §5.7), for a request the engine
+// could not decide (a failing host call): they go even then.
+func (e *Engine) SpoofedHeaders(headers [][2]string) []string {
+	var d Decision
+	e.stripClaimHeaders(headers, &d)
+	return d.Remove
 }

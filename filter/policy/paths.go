@@ -9,16 +9,16 @@ import (
 // normalPath reports whether p (a path without query) is in the normal form
 // that public paths are matched against (contract §5.3): no empty segment
 // ("//"), no "." or ".." segment, no percent-encoded dot, slash or backslash
-// (any case), no backslash, ";" or NUL. Anything else must carry a token, so
-// a proxy or upstream that normalises differently can never turn a public
-// match into access to a protected path.
+// (any case), no backslash, ";", "#", space, NUL or other control byte.
+// Anything else must carry a token, so a proxy or upstream that normalises
+// differently can never turn a public match into access to a protected path.
 func normalPath(p string) bool {
 	if p == "" || p[0] != '/' {
 		return false
 	}
 	for i := 0; i < len(p); i++ {
 		switch c := p[i]; c {
-		case '\\', ';', 0:
+		case '\\', ';', '#':
 			return false
 		case '%':
 			if i+2 >= len(p) {
@@ -30,6 +30,10 @@ func normalPath(p string) bool {
 			}
 		case '/':
 			if i+1 < len(p) && p[i+1] == '/' {
+				return false
+			}
+		default:
+			if c <= ' ' || c == 0x7f { // NUL, controls, space
 				return false
 			}
 		}
