@@ -58,6 +58,9 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 		p.counters[name] = proxywasm.DefineCounterMetric(name)
 	}
 	p.engine = policy.New(cfg, policy.Options{Shared: hostShared{}})
+	// Loading allocates far more than it keeps; collect now, outside any
+	// request, or an idle VM keeps every reload's garbage (filter/gc.go).
+	collectNow()
 	proxywasm.LogInfof("audguard: started in %s mode with %d resource(s) and %d issuer(s)",
 		cfg.Mode, len(cfg.Resources), len(cfg.Issuers))
 	return types.OnPluginStartStatusOK

@@ -79,6 +79,11 @@ func (c *tokenCache) len() int {
 
 func (c *tokenCache) remove(e *cacheEntry) {
 	delete(c.entries, e.key)
+	c.unlink(e)
+}
+
+// unlink takes e out of the LRU list and leaves the map alone.
+func (c *tokenCache) unlink(e *cacheEntry) {
 	if e.prev != nil {
 		e.prev.next = e.next
 	} else {
@@ -107,8 +112,7 @@ func (c *tokenCache) moveToFront(e *cacheEntry) {
 	if c.head == e {
 		return
 	}
-	c.remove(e)
-	c.entries[e.key] = e
+	c.unlink(e) // the map entry stays: no delete and re-insert on every hit
 	c.pushFront(e)
 }
 

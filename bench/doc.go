@@ -1,0 +1,7 @@
+// Package bench holds the audguard benchmarks: jwtlite verification next to
+// the bare standard-library signature check and golang-jwt/jwt v5, the whole
+// filter per request in the compiled Wasm module (wazero, via proxytest)
+// next to reference plugins, scale with resources and keys, linear memory
+// after a long run, and module size. Everything lives in _test.go files;
+// `make bench` prints the table written to BENCHMARKS.md.
+package bench
