@@ -8,7 +8,6 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
-	"math/big"
 )
 
 // pssOptions: RFC 7518 §3.5 — the salt is as long as the hash output.
@@ -91,7 +90,31 @@ func verifyECDSA(pub *ecdsa.PublicKey, digest, sig []byte) bool {
 	if len(sig) != 2*n {
 		return false
 	}
-	r := new(big.Int).SetBytes(sig[:n])
-	s := new(big.Int).SetBytes(sig[n:])
-	return ecdsa.Verify(pub, digest, r, s)
+	// RFC 7518 §3.4: R||S, each n octets. Re-encode as the ASN.1 SEQUENCE of two INTEGERs that
+	// ecdsa.VerifyASN1 takes, on the stack: no big.Int round trip (ecdsa.Verify builds the same
+	// DER from big.Ints). Zero or out-of-range values are refused by VerifyASN1.
+	var ints [2*(66+3) + 3]byte
+	body := appendDERInt(appendDERInt(ints[:0], sig[:n]), sig[n:])
+	var buf [len(ints) + 3]byte
+	der := append(buf[:0], 0x30)
+	if len(body) >= 0x80 {
+		der = append(der, 0x81) // long form: P-521 signatures need up to 139 octets
+	}
+	der = append(der, byte(len(body)))
+	der = append(der, body...)
+	return ecdsa.VerifyASN1(pub, digest, der)
+}
+
+// appendDERInt appends the DER INTEGER (X.690 §8.3) of the unsigned big-endian integer b:
+// leading zero octets dropped, one 0x00 kept before a set high bit.
+func appendDERInt(dst, b []byte) []byte {
+	for len(b) > 1 && b[0] == 0 {
+		b = b[1:]
+	}
+	if len(b) == 0 || b[0]&0x80 != 0 {
+		dst = append(dst, 0x02, byte(len(b)+1), 0x00)
+	} else {
+		dst = append(dst, 0x02, byte(len(b)))
+	}
+	return append(dst, b...)
 }
