@@ -99,7 +99,7 @@ func (l *loader) issuer(n *node) (*Issuer, error) {
 	}
 	ks, warns, err := jwtlite.ParseKeySet(is.JWKS, explicit)
 	if err != nil {
-		fix := ""
+		fix := "correct or remove the key named in the message; keys follow RFC 7517/7518 and contract §2.1"
 		if errors.Is(err, jwtlite.ErrNoUsableKey) {
 			fix = "add a signature verification key (see the warnings about skipped keys)"
 		}

@@ -96,7 +96,7 @@ func (p *treeParser) syntax(path string, err error) error {
 
 func (p *treeParser) value(tok json.Token, path string, depth int) (*node, error) {
 	if depth > maxDepth {
-		return nil, refuse(path, "nested too deeply", "")
+		return nil, refuse(path, "nested too deeply", "the configuration never nests more than a few levels: check the brackets")
 	}
 	switch t := tok.(type) {
 	case nil:

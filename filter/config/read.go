@@ -10,7 +10,7 @@ import (
 // (contract §2: "a wrong type or a missing required member").
 
 func wrongType(n *node, want string) error {
-	return refuse(n.path, fmt.Sprintf("must be %s, not %s", want, n.kind), "")
+	return refuse(n.path, fmt.Sprintf("must be %s, not %s", want, n.kind), "write "+want+" there")
 }
 
 // object checks that n is an object whose members are all in known.
@@ -56,7 +56,7 @@ func readNonEmptyString(n *node) (string, error) {
 		return "", err
 	}
 	if s == "" {
-		return "", refuse(n.path, "must not be empty", "")
+		return "", refuse(n.path, "must not be empty", "give a value, or leave the member out")
 	}
 	return s, nil
 }
@@ -75,7 +75,8 @@ func readInt(n *node, lo, hi int64) (int64, error) {
 	}
 	v, err := strconv.ParseInt(n.str, 10, 64)
 	if err != nil || v < lo || v > hi {
-		return 0, refuse(n.path, fmt.Sprintf("must be an integer from %d to %d", lo, hi), "")
+		return 0, refuse(n.path, fmt.Sprintf("must be an integer from %d to %d", lo, hi),
+			fmt.Sprintf("use a whole number between %d and %d, written without fraction or exponent", lo, hi))
 	}
 	return v, nil
 }
