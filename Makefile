@@ -21,6 +21,7 @@ test: build vet
 
 vet:
 	$(GO) vet $(PKGS)
+	$(GO) vet -tags e2e ./e2e/
 
 ## check: fail if gofmt or go mod tidy would change anything.
 check:
