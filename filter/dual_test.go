@@ -1,7 +1,6 @@
 package main
 
 import (
-	"sort"
 	"strconv"
 
 	"github.com/audguard/audguard/filter/policy"
@@ -341,12 +340,3 @@ func dualCases() []dualCase {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-func sortedKeys(m map[string]uint64) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}

@@ -43,9 +43,6 @@ func iss0(c obj) obj { return iss(c, 0) }
 func res0(c obj) obj { return res(c, 0) }
 func res1(c obj) obj { return res(c, 1) }
 
-// key0 returns the first JWK of the first issuer.
-func key0(c obj) obj { return iss0(c)["jwks"].(obj)["keys"].(arr)[0].(obj) }
-
 func jwks(keys ...obj) obj {
 	a := arr{}
 	for _, k := range keys {

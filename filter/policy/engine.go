@@ -357,9 +357,10 @@ func (e *Engine) verify(r *config.Resource, token string, d *Decision) (*jwtlite
 		}
 		claims = &e.tok.Claims
 		if exp, ok := claims.Expiry(); ok && nowSec < exp+skew.Seconds() {
-			e.cache.put(&e.sum, issuer, claims, exp+skew.Seconds(), nowSec)
+			expiresAt := exp + skew.Seconds()
+			e.cache.put(&e.sum, issuer, claims, expiresAt, nowSec)
 			if e.shared != nil {
-				e.shared.put(&e.sum, issuerIndex(e.cfg, issuer), claims, exp+skew.Seconds())
+				e.shared.put(&e.sum, issuerIndex(e.cfg, issuer), claims, expiresAt)
 			}
 		}
 	}

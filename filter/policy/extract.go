@@ -1,29 +1,25 @@
 package policy
 
+import "strings"
+
 // tokenInQuery reports whether the :path has an access_token query parameter
 // in any position (RFC 6750 §2.3 is refused, contract §5.4). The parameter
 // name is compared after percent-decoding, so "access%5Ftoken" is caught too.
 func tokenInQuery(rawPath string) bool {
-	q := -1
-	for i := 0; i < len(rawPath); i++ {
-		if rawPath[i] == '?' {
-			q = i
-			break
-		}
-	}
+	q := strings.IndexByte(rawPath, '?')
 	if q < 0 {
 		return false
 	}
 	rest := rawPath[q+1:]
 	for len(rest) > 0 {
 		param := rest
-		if i := indexByte(rest, '&'); i >= 0 {
+		if i := strings.IndexByte(rest, '&'); i >= 0 {
 			param, rest = rest[:i], rest[i+1:]
 		} else {
 			rest = ""
 		}
 		name := param
-		if i := indexByte(param, '='); i >= 0 {
+		if i := strings.IndexByte(param, '='); i >= 0 {
 			name = param[:i]
 		}
 		if decodedEquals(name, "access_token") {
@@ -31,15 +27,6 @@ func tokenInQuery(rawPath string) bool {
 		}
 	}
 	return false
-}
-
-func indexByte(s string, c byte) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return i
-		}
-	}
-	return -1
 }
 
 // decodedEquals reports whether the percent-decoded form of s equals want

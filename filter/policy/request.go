@@ -1,5 +1,7 @@
 package policy
 
+import "strings"
+
 // Request is what the host tells the filter about one HTTP request. The glue
 // fills it from proxy-wasm host calls; the CLI and tests fill it directly.
 type Request struct {
@@ -85,10 +87,8 @@ func asciiEqualFold(s, lower string) bool {
 
 // pathOnly returns the path of a :path value, before any "?".
 func pathOnly(p string) string {
-	for i := 0; i < len(p); i++ {
-		if p[i] == '?' {
-			return p[:i]
-		}
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		return p[:i]
 	}
 	return p
 }
