@@ -50,3 +50,82 @@ func NormalizeAuthority(a string) (norm string, ok bool) {
 	b.WriteString(strconv.Itoa(port))
 	return b.String(), true
 }
+
+// ExactAuthority returns a request's :authority as a router matched it
+// (contract §3, authority_from "authority"): ASCII lower case (RFC 3986
+// §6.2.2.1) and nothing else. No port, trailing dot or leading zero is
+// removed, because Envoy's own strip_any_host_port / strip_trailing_host_dot
+// rewrite the header before any filter runs: what the filter sees is what the
+// router matched, and "mcp-a.example.com:443" is not "mcp-a.example.com".
+// ok is false for anything that is not a valid host[:port] (a host ending in
+// "." included), which then maps to no authority at all. It returns a
+// itself, without allocating, when a is already lower case.
+func ExactAuthority(a string) (string, bool) {
+	host, port, hasPort, msg := splitHostPort(a)
+	if msg != "" {
+		return "", false
+	}
+	canon, msg := checkHost(host)
+	if msg != "" {
+		return "", false
+	}
+	if hasPort {
+		if _, ok := parsePort(port); !ok {
+			return "", false
+		}
+	}
+	if canon || host[0] == '[' && !hasUpper(host) {
+		return a, true
+	}
+	return asciiLower(a), true
+}
+
+// HostOnly returns the host a Host header names, as nginx's $host does
+// (contract §3, authority_from "host"): ASCII lower case, the port removed,
+// one trailing dot removed. On nginx and Kong (ngx_wasm_module) this is the
+// value the request was routed on; their :authority is built from the matched
+// server_name and the local port instead, and cannot tell servers apart. ok
+// is false when h is not a valid host[:port].
+func HostOnly(h string) (string, bool) {
+	host, port, hasPort, msg := splitHostPort(h)
+	if msg != "" {
+		return "", false
+	}
+	if hasPort && port != "" {
+		if _, ok := parsePort(port); !ok {
+			return "", false
+		}
+	}
+	if host != "" && host[0] != '[' && host[len(host)-1] == '.' {
+		host = host[:len(host)-1]
+	}
+	canon, msg := checkHost(host)
+	if msg != "" {
+		return "", false
+	}
+	if canon || host[0] == '[' && !hasUpper(host) {
+		return host, true
+	}
+	return asciiLower(host), true
+}
+
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
+}
+
+// asciiLower lower-cases ASCII letters only (strings.ToLower would also fold
+// non-ASCII, which a validated host never holds).
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}

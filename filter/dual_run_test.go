@@ -22,7 +22,7 @@ func TestDual(t *testing.T) {
 	for _, r := range runners() {
 		t.Run(r.name, func(t *testing.T) {
 			c := &tctx{now: r.now, keys: k}
-			for _, tc := range dualCases() {
+			for _, tc := range append(dualCases(), routingCases()...) {
 				t.Run(tc.name, func(t *testing.T) {
 					cfgName := tc.cfg
 					if cfgName == "" {
@@ -53,6 +53,18 @@ func runDualCase(t *testing.T, h *host, c *tctx, tc *dualCase, counterNames []st
 		{":method", method}, {":path", path}, {":authority", authority}, {":scheme", "https"},
 		{"x-request-id", "req-42"},
 	}
+	switch {
+	case tc.noHost:
+	case tc.hosts != nil:
+		for _, v := range tc.hosts {
+			headers = append(headers, [2]string{"host", v})
+		}
+	default:
+		headers = append(headers, [2]string{"host", authority})
+	}
+	if tc.openBody {
+		headers = append(headers, [2]string{"content-length", "7"})
+	}
 	var secrets []string
 	authz := tc.authz
 	if tc.token != nil {
@@ -72,7 +84,7 @@ func runDualCase(t *testing.T, h *host, c *tctx, tc *dualCase, counterNames []st
 	headers = append(headers, tc.headers...)
 
 	id := h.h.InitializeHttpContext()
-	action := h.h.CallOnRequestHeaders(id, headers, !tc.openBody)
+	action := h.h.CallOnRequestHeaders(id, headers, !tc.openBody && !tc.noEOS)
 	local := h.h.GetSentLocalResponse(id)
 
 	if tc.status == 0 {

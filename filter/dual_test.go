@@ -19,7 +19,10 @@ type dualCase struct {
 	authz     []string             // Authorization values, verbatim
 	token     func(*tctx) string   // Authorization: Bearer <token>
 	authzFn   func(*tctx) []string // Authorization values built from the runner's clock
-	openBody  bool                 // the request has a body (end of stream not on headers)
+	openBody  bool                 // the request has a body: end of stream not on the headers, and a content-length
+	hosts     []string             // Host headers; nil: one, equal to authority (as nginx and HTTP/1.1 clients send)
+	noHost    bool                 // no Host header at all (Envoy turns Host into :authority)
+	noEOS     bool                 // end of stream not on the headers, and no content-length (ngx_wasm_module)
 
 	// Expectations.
 	status  uint32            // 0: continues upstream
@@ -295,8 +298,8 @@ func dualCases() []dualCase {
 		{name: "public/double slash", path: "/public//x", status: 401, counter: policy.DeniedCounter(policy.ReasonMissingToken)},
 		{name: "public/backslash", path: "/public/..\\mcp", status: 401, counter: policy.DeniedCounter(policy.ReasonMissingToken)},
 		{name: "public/semicolon", path: "/healthz;x", status: 401, counter: policy.DeniedCounter(policy.ReasonMissingToken)},
-		{name: "public/forward_token keeps Authorization", authority: "fwd.example.com", path: "/status",
-			authz: []string{"Bearer kept"}, up: map[string]string{"authorization": "Bearer kept"}, counter: policy.CounterPublic},
+		{name: "public/forward_token never forwards an unverified token", authority: "fwd.example.com", path: "/status",
+			authz: []string{"Bearer kept"}, gone: []string{"authorization"}, counter: policy.CounterPublic},
 		{name: "forward_token/allowed keeps Authorization", authority: "fwd.example.com",
 			token: func(c *tctx) string { return c.rs(resFwd, nil) }, up: map[string]string{"authorization": "*"}, counter: policy.CounterAllowed},
 

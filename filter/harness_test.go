@@ -121,6 +121,8 @@ func splitProp(name string) []string {
 		return []string{"xds", "route_name"}
 	case "vhost":
 		return []string{"xds", "virtual_host_name"}
+	case "ngxhost":
+		return []string{"ngx", "host"}
 	}
 	panic("unknown property " + name)
 }

@@ -34,6 +34,7 @@ type pluginContext struct {
 	types.DefaultPluginContext
 	engine   *policy.Engine
 	counters map[string]proxywasm.MetricCounter
+	kind     hostKind
 }
 
 // OnPluginStart parses and validates the configuration once (contract §2).
@@ -76,6 +77,45 @@ func (p *pluginContext) count(name string) {
 	}
 }
 
+// hostKind is what the plugin has learned about its host (contract §3).
+type hostKind uint8
+
+const (
+	hostUnknown hostKind = iota
+	hostEnvoy            // answered an xds.* property
+	hostNginx            // answered ngx.host (ngx_wasm_module: nginx, Kong)
+)
+
+// readHostFacts fills the routing facts of req from host properties: Envoy's
+// xds.route_name and xds.virtual_host_name, and, where the authority comes
+// from the Host header, nginx's $host (ngx.host). Once a host has shown what
+// it is, the other host's properties are no longer asked for (ngx_wasm_module
+// logs unknown properties). It returns what failed, or "".
+func (p *pluginContext) readHostFacts(req *policy.Request) string {
+	var ok bool
+	if p.kind != hostNginx {
+		if req.RouteName, req.HasRoute, ok = property("xds", "route_name"); !ok {
+			return "reading xds.route_name"
+		}
+		if req.VirtualHost, req.HasVirtualHost, ok = property("xds", "virtual_host_name"); !ok {
+			return "reading xds.virtual_host_name"
+		}
+		if req.HasRoute || req.HasVirtualHost {
+			p.kind = hostEnvoy
+		}
+	}
+	req.XDS = p.kind == hostEnvoy
+	if p.kind != hostEnvoy && p.engine.Config().AuthorityFrom != config.AuthorityExact {
+		if req.HostVar, req.HasHostVar, ok = property("ngx", "host"); !ok {
+			return "reading ngx.host"
+		}
+		if req.HasHostVar {
+			p.kind = hostNginx
+		}
+	}
+	return ""
+}
+
 type httpContext struct {
 	types.DefaultHttpContext
 	plugin   *pluginContext
@@ -94,12 +134,8 @@ func (h *httpContext) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action
 		return h.hostFailure("reading request headers", nil)
 	}
 	req := policy.Request{Headers: headers, EndOfStream: endOfStream}
-	var ok bool
-	if req.RouteName, req.HasRoute, ok = property("xds", "route_name"); !ok {
-		return h.hostFailure("reading xds.route_name", headers)
-	}
-	if req.VirtualHost, req.HasVirtualHost, ok = property("xds", "virtual_host_name"); !ok {
-		return h.hostFailure("reading xds.virtual_host_name", headers)
+	if what := p.readHostFacts(&req); what != "" {
+		return h.hostFailure(what, headers)
 	}
 	h.route, h.hasRoute = req.RouteName, req.HasRoute
 

@@ -101,9 +101,16 @@ func checkClaimHeaderName(path, h string) error {
 }
 
 // stripKey is the form header names are compared in (contract §5.7):
-// lower-case, with "_" read as "-".
+// lower-case, with every byte other than a-z and 0-9 read as "-", as
+// CGI-style upstreams fold "_" and "." into the same variable.
 func stripKey(h string) string {
-	return strings.ReplaceAll(strings.ToLower(h), "_", "-")
+	b := []byte(strings.ToLower(h))
+	for i, c := range b {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9') {
+			b[i] = '-'
+		}
+	}
+	return string(b)
 }
 
 // isToken reports whether s is an RFC 9110 §5.6.2 token (1*tchar).

@@ -20,7 +20,7 @@ const (
 	warnClockSkewSeconds = 120
 )
 
-var topMembers = []string{"mode", "clock_skew_seconds", "max_token_bytes", "cache_size", "shared_cache_slots", "issuers", "resources"}
+var topMembers = []string{"mode", "authority_from", "clock_skew_seconds", "max_token_bytes", "cache_size", "shared_cache_slots", "issuers", "resources"}
 
 // Load parses, validates and compiles the plugin configuration JSON (contract
 // §2). Everything a request needs is precomputed: lookup maps, metadata
@@ -64,6 +64,19 @@ func (l *loader) top(root *node) error {
 		if w == "report" {
 			p.Mode = ModeReport
 			l.warn(n.path, "report mode never blocks a request: denials are only logged and counted")
+		}
+	}
+
+	if n := root.member("authority_from"); n != nil {
+		w, err := readWord(n, "auto", "authority", "host")
+		if err != nil {
+			return err
+		}
+		switch w {
+		case "authority":
+			p.AuthorityFrom = AuthorityExact
+		case "host":
+			p.AuthorityFrom = AuthorityHost
 		}
 	}
 

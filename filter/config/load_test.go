@@ -358,7 +358,7 @@ func TestJSONWritesDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]any{
-		"mode": "enforce", "clock_skew_seconds": 60.0, "max_token_bytes": 8192.0,
+		"mode": "enforce", "authority_from": "auto", "clock_skew_seconds": 60.0, "max_token_bytes": 8192.0,
 		"cache_size": 1024.0, "shared_cache_slots": 0.0,
 		"issuers": []any{map[string]any{"name": "corp", "issuer": "https://auth.example.com",
 			"jwks": map[string]any{"keys": []any{edKey(t)}}, "algorithms": []any{"EdDSA"}, "token_type": "at+jwt", "required_claims": []any{}}},

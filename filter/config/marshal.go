@@ -7,6 +7,7 @@ import (
 // The normalised configuration document, members in the contract §2 order.
 type fileConfig struct {
 	Mode             string         `json:"mode"`
+	AuthorityFrom    string         `json:"authority_from"`
 	ClockSkewSeconds int64          `json:"clock_skew_seconds"`
 	MaxTokenBytes    int            `json:"max_token_bytes"`
 	CacheSize        int            `json:"cache_size"`
@@ -47,6 +48,7 @@ type fileResource struct {
 func (p *Plugin) JSON() []byte {
 	f := fileConfig{
 		Mode:             p.Mode.String(),
+		AuthorityFrom:    p.AuthorityFrom.String(),
 		ClockSkewSeconds: int64(p.ClockSkew.Seconds()),
 		MaxTokenBytes:    p.MaxTokenBytes,
 		CacheSize:        p.CacheSize,

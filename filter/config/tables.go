@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -21,6 +22,11 @@ func (l *loader) tables() error {
 	p.ByVirtualHost = make(map[string]*Resource)
 	p.ByAuthority = make(map[string]*Resource)
 	p.Metadata = make(map[string]map[string]*Resource)
+	byHost := p.AuthorityFrom != AuthorityExact
+	if byHost {
+		p.ByHost = make(map[string]*Resource)
+		p.MetadataByHost = make(map[string]map[string]*Resource)
+	}
 	uris := make(map[string]*Resource, len(p.Resources))
 	strip := make(map[string]bool)
 
@@ -48,8 +54,16 @@ func (l *loader) tables() error {
 		if err := claim(p.ByAuthority, r.Authorities, r, rp+".authorities", "authority"); err != nil {
 			return err
 		}
-		if err := metadataEntries(p.Metadata, r, rp); err != nil {
+		if err := metadataEntries(p.Metadata, r, rp, identity); err != nil {
 			return err
+		}
+		if byHost {
+			if err := claimHosts(p.ByHost, r, rp, p.AuthorityFrom); err != nil {
+				return err
+			}
+			if err := metadataEntries(p.MetadataByHost, r, rp, hostOnly); err != nil {
+				return hostConflict(err, p.AuthorityFrom)
+			}
 		}
 		for _, ch := range r.ClaimHeaders {
 			strip[stripKey(ch.Header)] = true
@@ -89,7 +103,7 @@ func MetadataKey(metadataPath string) string {
 // authority and on each of its authorities, refusing two resources whose
 // metadata paths meet on one authority (equal, or differing only by a
 // trailing "/").
-func metadataEntries(md map[string]map[string]*Resource, r *Resource, rp string) error {
+func metadataEntries(md map[string]map[string]*Resource, r *Resource, rp string, form func(string) string) error {
 	key := MetadataKey(r.MetadataPath)
 	auths := make([]string, 0, 1+len(r.Authorities))
 	paths := make([]string, 0, 1+len(r.Authorities))
@@ -97,10 +111,10 @@ func metadataEntries(md map[string]map[string]*Resource, r *Resource, rp string)
 	if !ok {
 		return refuse(rp+".resource", "the resource URI's authority cannot be normalised", "")
 	}
-	auths = append(auths, own)
+	auths = append(auths, form(own))
 	paths = append(paths, rp+".resource")
 	for i, a := range r.Authorities {
-		auths = append(auths, a)
+		auths = append(auths, form(a))
 		paths = append(paths, indexPath(rp+".authorities", i))
 	}
 	for i, a := range auths {
@@ -120,4 +134,42 @@ func metadataEntries(md map[string]map[string]*Resource, r *Resource, rp string)
 		byPath[key] = r
 	}
 	return nil
+}
+
+func identity(a string) string { return a }
+
+// hostOnly is the authority_from "host" form of a normalised authority.
+func hostOnly(a string) string {
+	h, _ := canonical.HostOnly(a)
+	return h
+}
+
+// claimHosts enters r's authorities into the host-keyed table used under
+// authority_from "host" (and "auto" on a host without xds.* properties),
+// where a port cannot tell two resources apart.
+func claimHosts(m map[string]*Resource, r *Resource, rp string, from AuthorityFrom) error {
+	for i, a := range r.Authorities {
+		h := hostOnly(a)
+		if prev, ok := m[h]; ok && prev != r {
+			return hostConflict(refuse(indexPath(rp+".authorities", i),
+				fmt.Sprintf("host %q is claimed by %s and %s once the port is removed", h, prev.name(), r.name()), ""), from)
+		}
+		m[h] = r
+	}
+	return nil
+}
+
+// hostConflict adds the fix to a refusal that only exists because hosts are
+// compared without their ports.
+func hostConflict(err error, from AuthorityFrom) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	why := `under "authority_from": "host" the port is not compared (nginx's $host has none)`
+	if from == AuthorityAuto {
+		why = `under "authority_from": "auto" a host without Envoy's xds properties (nginx, Kong) compares hosts without ports`
+	}
+	e.Fix = why + `; give the resources different host names, or on Envoy set "authority_from": "authority"`
+	return e
 }

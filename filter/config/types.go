@@ -44,9 +44,37 @@ func (t TokenType) String() string {
 	return "at+jwt"
 }
 
+// AuthorityFrom says where the request authority used for resource
+// resolution and metadata recognition comes from (contract §3).
+type AuthorityFrom uint8
+
+const (
+	// AuthorityAuto is AuthorityExact on a host that serves Envoy's
+	// xds.* properties, else AuthorityHost.
+	AuthorityAuto AuthorityFrom = iota
+	// AuthorityExact compares the :authority exactly as the host delivers it
+	// (ASCII lower-cased only): Envoy's router matched that value.
+	AuthorityExact
+	// AuthorityHost uses the Host header as nginx's $host (port and one
+	// trailing dot removed): on ngx_wasm_module hosts :authority is built
+	// from the matched server_name and cannot tell servers apart.
+	AuthorityHost
+)
+
+func (a AuthorityFrom) String() string {
+	switch a {
+	case AuthorityExact:
+		return "authority"
+	case AuthorityHost:
+		return "host"
+	}
+	return "auto"
+}
+
 // Plugin is a validated, compiled configuration. It is immutable after Load.
 type Plugin struct {
 	Mode          Mode
+	AuthorityFrom AuthorityFrom
 	ClockSkew     time.Duration
 	MaxTokenBytes int
 
@@ -63,14 +91,19 @@ type Plugin struct {
 	// Lookup tables (contract §3), built once at start: O(1) per request.
 	ByRoute       map[string]*Resource // xds.route_name → resource
 	ByVirtualHost map[string]*Resource // xds.virtual_host_name → resource
-	ByAuthority   map[string]*Resource // canonical.NormalizeAuthority(a) → resource
+	ByAuthority   map[string]*Resource // canonical.NormalizeAuthority(a) → resource (authority_from "authority")
+	ByHost        map[string]*Resource // canonical.HostOnly(a) → resource (authority_from "host"); nil under "authority"
 	Default       *Resource            // the `default` resource, or nil
 
 	// Metadata maps a normalised authority to the metadata endpoints served
 	// on it: metadata path (without a trailing "/") → resource (contract §5.1).
 	Metadata map[string]map[string]*Resource
+	// MetadataByHost is Metadata keyed by host only (authority_from "host");
+	// nil under "authority".
+	MetadataByHost map[string]map[string]*Resource
 
-	// StripHeaders is the union of every resource's claim header names,
+	// StripHeaders is the union of every resource's claim header names, in
+	// their folded form (lower case, every byte other than a-z0-9 as "-"),
 	// lower-case, removed from every request (contract §5.7).
 	StripHeaders []string
 

@@ -44,10 +44,8 @@ type Engine struct {
 	sha    hash.Hash
 	sum    [32]byte
 	view   requestView
-	// sharedClaims holds claims read from shared data for the current request.
-	sharedClaims jwtlite.Claims
-	d            Decision
-	buf          []byte
+	d      Decision
+	buf    []byte
 }
 
 // New precomputes everything the request path needs for cfg.
@@ -99,14 +97,15 @@ func (e *Engine) Decide(req *Request) *Decision {
 	// §5.7: client-sent claim headers go on every request, whatever follows.
 	e.stripClaimHeaders(req.Headers, d)
 
-	authority, authOK := canonical.NormalizeAuthority(v.authority)
+	from := e.authorityFrom(req)
+	authority, authOK := requestAuthority(req, v, from)
 	path := pathOnly(v.path)
 
 	// §5.1 metadata, before resource resolution.
 	if authOK {
-		if r := e.metadataResource(authority, path); r != nil {
+		if r := e.metadataResource(from, authority, path); r != nil {
 			if e.tracing() {
-				e.trace("metadata", true, "RFC 9728 metadata endpoint of "+r.URI+" on "+authority)
+				e.trace("metadata", true, "RFC 9728 metadata endpoint of "+r.URI+" on "+authority+" ("+authoritySource(req, from, e.view.hostCount)+")")
 			}
 			d.Resource = r
 			if report {
@@ -119,7 +118,7 @@ func (e *Engine) Decide(req *Request) *Decision {
 	}
 
 	// §5.2 CORS preflight.
-	if v.method == "OPTIONS" && v.hasOrigin && v.hasACRMethod && req.EndOfStream {
+	if v.method == "OPTIONS" && v.hasOrigin && v.hasACRMethod && v.noBody(req) {
 		if e.tracing() {
 			e.trace("preflight", true, "CORS preflight: passed on without a token")
 		}
@@ -131,9 +130,17 @@ func (e *Engine) Decide(req *Request) *Decision {
 	}
 
 	// §3 resource resolution.
-	r := e.resolve(req, authority, authOK)
+	r, badHost := e.resolve(req, from, authority, authOK)
 	if e.tracing() {
-		e.traceResolve(req, authority, authOK, r)
+		e.traceResolve(req, from, authority, authOK, badHost, r)
+	}
+	if badHost {
+		// authority_from "host" needs one Host header (contract §3).
+		e.deny(d, v, nil, ReasonInvalidRequest, report)
+		if !report {
+			d.ReplyBody = errorBody("invalid_request", descOneHost)
+		}
+		return d
 	}
 	if r == nil {
 		e.deny(d, v, nil, ReasonUnmatchedResource, report)
@@ -147,7 +154,9 @@ func (e *Engine) Decide(req *Request) *Decision {
 			e.trace("public path", true, path+" is a public path of "+r.URI)
 		}
 		d.Outcome = OutcomePublic
-		if !report && !r.ForwardToken {
+		// An unverified token is never forwarded, whatever forward_token
+		// says (contract §5.3); report mode leaves headers alone (§5.8).
+		if !report {
 			e.removeAuthorization(d)
 		}
 		return d
@@ -214,31 +223,93 @@ func (e *Engine) removeAuthorization(d *Decision) {
 	}
 }
 
+// authorityFrom resolves authority_from "auto" for one request (contract
+// §3): the exact :authority on a host that serves Envoy's xds.* properties,
+// else the Host header as nginx's $host.
+func (e *Engine) authorityFrom(req *Request) config.AuthorityFrom {
+	if from := e.cfg.AuthorityFrom; from != config.AuthorityAuto {
+		return from
+	}
+	if req.XDS || req.HasVirtualHost {
+		return config.AuthorityExact
+	}
+	return config.AuthorityHost
+}
+
+// requestAuthority returns the request authority in the form from compares
+// (contract §3). Under "host" it is nginx's $host when the host reports it,
+// else the one Host header, else (no Host header at all, as in HTTP/1.0)
+// the :authority read the same way, which is what nginx's $host falls back
+// to: the matched server's name. ok is false when there is no valid value.
+func requestAuthority(req *Request, v *requestView, from config.AuthorityFrom) (string, bool) {
+	switch {
+	case from == config.AuthorityExact:
+		return canonical.ExactAuthority(v.authority)
+	case req.HasHostVar:
+		return canonical.HostOnly(req.HostVar)
+	case v.hostCount == 1:
+		return canonical.HostOnly(v.host)
+	case v.hostCount == 0:
+		return canonical.HostOnly(v.authority)
+	}
+	return "", false
+}
+
+// authoritySource names where the authority came from, for traces.
+func authoritySource(req *Request, from config.AuthorityFrom, hostCount int) string {
+	switch {
+	case from == config.AuthorityExact:
+		return ":authority, compared exactly"
+	case req.HasHostVar:
+		return "nginx $host"
+	case hostCount == 0:
+		return ":authority with the port removed, as there is no Host header"
+	}
+	return "Host header with the port removed"
+}
+
 // resolve maps a request to its resource (contract §3): route name, then
-// virtual host name, then authority, then the default resource.
-func (e *Engine) resolve(req *Request, authority string, authOK bool) *config.Resource {
+// virtual host name, then authority, then the default resource. badHost is
+// true when the authority step is reached under authority_from "host" and
+// the request has more than one Host header (and no nginx $host): 400,
+// never the default resource (RFC 9112 §3.2: a server must reject it).
+func (e *Engine) resolve(req *Request, from config.AuthorityFrom, authority string, authOK bool) (r *config.Resource, badHost bool) {
 	if req.HasRoute {
 		if r := e.cfg.ByRoute[req.RouteName]; r != nil {
-			return r
+			return r, false
 		}
 	}
 	if req.HasVirtualHost {
 		if r := e.cfg.ByVirtualHost[req.VirtualHost]; r != nil {
-			return r
+			return r, false
 		}
+	}
+	if from == config.AuthorityHost && !req.HasHostVar && e.view.hostCount > 1 {
+		return nil, true
 	}
 	if authOK {
-		if r := e.cfg.ByAuthority[authority]; r != nil {
-			return r
+		if r := e.byAuthority(from)[authority]; r != nil {
+			return r, false
 		}
 	}
-	return e.cfg.Default
+	return e.cfg.Default, false
+}
+
+func (e *Engine) byAuthority(from config.AuthorityFrom) map[string]*config.Resource {
+	if from == config.AuthorityHost {
+		return e.cfg.ByHost
+	}
+	return e.cfg.ByAuthority
 }
 
 // metadataResource finds the resource whose RFC 9728 metadata endpoint is at
 // authority+path (one terminating "/" tolerated).
-func (e *Engine) metadataResource(authority, path string) *config.Resource {
-	paths := e.cfg.Metadata[authority]
+func (e *Engine) metadataResource(from config.AuthorityFrom, authority, path string) *config.Resource {
+	md := e.cfg.Metadata
+	if from == config.AuthorityHost {
+		md = e.cfg.MetadataByHost
+	}
+	paths := md[authority]
 	if paths == nil {
 		return nil
 	}
@@ -337,17 +408,13 @@ func (e *Engine) verify(r *config.Resource, token string, d *Decision) (*jwtlite
 			return nil, ReasonUnknownIssuer
 		}
 		claims, issuer = &ent.claims, ent.issuer
-	} else if is, c, expiresAt, ok := e.sharedGet(nowSec); ok {
+	} else if is, expiresAt, ok := e.sharedHit(r, token, nowSec); ok {
 		d.Cache = CacheShared
 		if e.tracing() {
 			e.trace("cache", true, "verified earlier by another VM (issuer "+is.Name+"); signature not checked again")
 		}
-		e.cache.put(&e.sum, is, &c, expiresAt, nowSec)
-		e.sharedClaims = c
-		if !accepts(r, is) {
-			return nil, ReasonUnknownIssuer
-		}
-		claims, issuer = &e.sharedClaims, is
+		claims, issuer = &e.tok.Claims, is
+		e.cache.put(&e.sum, is, claims, expiresAt, nowSec)
 	} else {
 		d.Cache = CacheMiss
 		var reason Reason
@@ -360,7 +427,7 @@ func (e *Engine) verify(r *config.Resource, token string, d *Decision) (*jwtlite
 			expiresAt := exp + skew.Seconds()
 			e.cache.put(&e.sum, issuer, claims, expiresAt, nowSec)
 			if e.shared != nil {
-				e.shared.put(&e.sum, issuerIndex(e.cfg, issuer), claims, expiresAt)
+				e.shared.put(&e.sum, issuerIndex(e.cfg, issuer), expiresAt)
 			}
 		}
 	}
@@ -471,7 +538,7 @@ func (e *Engine) verifyCold(r *config.Resource, token string) (*config.Issuer, R
 	if err != nil {
 		return nil, ReasonBadSignature
 	}
-	okType := issuer.TokenType != config.TokenTypeATJWT || (t.Header.HasTyp && jwtlite.IsATJWT(t.Header.Typ))
+	okType := typeAccepted(issuer, &t.Header)
 	if e.tracing() {
 		typ := "missing"
 		if t.Header.HasTyp {
@@ -485,12 +552,47 @@ func (e *Engine) verifyCold(r *config.Resource, token string) (*config.Issuer, R
 	return issuer, ReasonNone
 }
 
-// sharedGet looks the current token (e.sum) up in shared data.
-func (e *Engine) sharedGet(now float64) (*config.Issuer, jwtlite.Claims, float64, bool) {
+// sharedHit looks the current token (e.sum) up in shared data. Another VM's
+// entry says only "this token's signature verified" (contract §5.5); it is
+// trusted no further than that (defence in depth against anything else that
+// can write the plugin's shared data): the token itself is parsed again and
+// must be a well-formed JWS whose iss is the entry's issuer, accepted here,
+// with the required typ, and the entry's expiry must be a finite number no
+// later than the token's own exp plus the leeway. The claims used are the
+// token's own, never bytes from shared data. Anything else reads as a miss,
+// and the token is verified in full.
+func (e *Engine) sharedHit(r *config.Resource, token string, now float64) (*config.Issuer, float64, bool) {
 	if e.shared == nil {
-		return nil, jwtlite.Claims{}, 0, false
+		return nil, 0, false
 	}
-	return e.shared.get(&e.sum, e.cfg, now)
+	idx, stored, ok := e.shared.get(&e.sum, now)
+	if !ok || idx >= len(e.cfg.Issuers) {
+		return nil, 0, false
+	}
+	t := &e.tok
+	if e.parser.Parse(token, t) != nil {
+		return nil, 0, false
+	}
+	iss, ok := t.Claims.Issuer()
+	if !ok {
+		return nil, 0, false
+	}
+	is := r.IssuerFor(iss)
+	if is == nil || is != e.cfg.Issuers[idx] || !typeAccepted(is, &t.Header) {
+		return nil, 0, false
+	}
+	exp, ok := t.Claims.Expiry()
+	expiresAt := exp + e.cfg.ClockSkew.Seconds()
+	if !ok || stored > expiresAt || now >= expiresAt {
+		return nil, 0, false
+	}
+	return is, expiresAt, true
+}
+
+// typeAccepted is step 7 of contract §5.5: the header typ per token_type
+// (RFC 9068 §4).
+func typeAccepted(is *config.Issuer, h *jwtlite.Header) bool {
+	return is.TokenType != config.TokenTypeATJWT || (h.HasTyp && jwtlite.IsATJWT(h.Typ))
 }
 
 func accepts(r *config.Resource, is *config.Issuer) bool {
@@ -541,18 +643,21 @@ func hasScopes(c *jwtlite.Claims, required []string) bool {
 }
 
 // traceResolve explains which resource was chosen and why (contract §3).
-func (e *Engine) traceResolve(req *Request, authority string, authOK bool, r *config.Resource) {
+func (e *Engine) traceResolve(req *Request, from config.AuthorityFrom, authority string, authOK, badHost bool, r *config.Resource) {
 	var why string
 	switch {
+	case badHost:
+		e.trace("resource", false, "the request has "+strconv.Itoa(e.view.hostCount)+" Host headers; authority_from host needs one")
+		return
 	case r == nil:
-		e.trace("resource", false, "no route, virtual host, authority or default resource matches")
+		e.trace("resource", false, "no route, virtual host, authority ("+strconv.Quote(authority)+" from the "+authoritySource(req, from, e.view.hostCount)+") or default resource matches")
 		return
 	case req.HasRoute && e.cfg.ByRoute[req.RouteName] == r:
 		why = "route name " + strconv.Quote(req.RouteName)
 	case req.HasVirtualHost && e.cfg.ByVirtualHost[req.VirtualHost] == r:
 		why = "virtual host " + strconv.Quote(req.VirtualHost)
-	case authOK && e.cfg.ByAuthority[authority] == r:
-		why = "authority " + strconv.Quote(authority)
+	case authOK && e.byAuthority(from)[authority] == r:
+		why = "authority " + strconv.Quote(authority) + " from the " + authoritySource(req, from, e.view.hostCount)
 	default:
 		why = "the default resource"
 	}

@@ -3,8 +3,12 @@ package policy
 import "strings"
 
 // tokenInQuery reports whether the :path has an access_token query parameter
-// in any position (RFC 6750 §2.3 is refused, contract §5.4). The parameter
-// name is compared after percent-decoding, so "access%5Ftoken" is caught too.
+// in any position (RFC 6750 §2.3 is refused, contract §5.4). Parameters are
+// split on "&" and ";" (both separate parameters for some server stacks);
+// a name is compared after percent-decoding and "+" read as a space, with
+// surrounding spaces and one trailing "[]" ignored, so "access%5Ftoken",
+// "x=1;access_token", "access_token[]" and "access_token+" are all caught:
+// each is read as access_token by some framework an upstream may use.
 func tokenInQuery(rawPath string) bool {
 	q := strings.IndexByte(rawPath, '?')
 	if q < 0 {
@@ -13,7 +17,7 @@ func tokenInQuery(rawPath string) bool {
 	rest := rawPath[q+1:]
 	for len(rest) > 0 {
 		param := rest
-		if i := strings.IndexByte(rest, '&'); i >= 0 {
+		if i := strings.IndexAny(rest, "&;"); i >= 0 {
 			param, rest = rest[:i], rest[i+1:]
 		} else {
 			rest = ""
@@ -22,20 +26,30 @@ func tokenInQuery(rawPath string) bool {
 		if i := strings.IndexByte(param, '='); i >= 0 {
 			name = param[:i]
 		}
-		if decodedEquals(name, "access_token") {
+		if decodedParamIs(name, "access_token") {
 			return true
 		}
 	}
 	return false
 }
 
-// decodedEquals reports whether the percent-decoded form of s equals want
-// (ASCII case-insensitive for the letters of want), without allocating.
-func decodedEquals(s, want string) bool {
-	j := 0
+// decodedParamIs reports whether the query parameter name s, read as a form
+// decoder reads it (percent-decoding, "+" as space), equals want (ASCII
+// case-insensitive for the letters of want) once surrounding spaces and one
+// trailing "[]" are set aside. It does not allocate: the decoded bytes are
+// produced one at a time and compared against want.
+func decodedParamIs(s, want string) bool {
+	// The decoded name, without leading spaces and with trailing spaces held
+	// back (pending) until a non-space byte follows, so that no run of
+	// spaces, however long, pushes the name out of the buffer.
+	var buf [64]byte
+	n, pending := 0, 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c == '%' && i+2 < len(s) {
+		switch {
+		case c == '+':
+			c = ' '
+		case c == '%' && i+2 < len(s):
 			hi, ok1 := unhex(s[i+1])
 			lo, ok2 := unhex(s[i+2])
 			if ok1 && ok2 {
@@ -43,16 +57,44 @@ func decodedEquals(s, want string) bool {
 				i += 2
 			}
 		}
+		if isSpaceByte(c) {
+			if n > 0 {
+				pending++
+			}
+			continue
+		}
+		if n+pending+1 > len(buf) {
+			return false // longer than want can be, whatever is set aside
+		}
+		for ; pending > 0; pending-- {
+			buf[n] = ' '
+			n++
+		}
+		buf[n] = c
+		n++
+	}
+	d := buf[:n]
+	if len(d) >= 2 && d[len(d)-2] == '[' && d[len(d)-1] == ']' {
+		d = d[:len(d)-2]
+		for len(d) > 0 && d[len(d)-1] == ' ' {
+			d = d[:len(d)-1]
+		}
+	}
+	if len(d) != len(want) {
+		return false
+	}
+	for i, c := range d {
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		if j >= len(want) || c != want[j] {
+		if c != want[i] {
 			return false
 		}
-		j++
 	}
-	return j == len(want)
+	return true
 }
+
+func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' }
 
 func unhex(c byte) (byte, bool) {
 	switch {

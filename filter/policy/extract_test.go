@@ -58,6 +58,21 @@ func TestTokenInQuery(t *testing.T) {
 		{"/mcp?q=access_token", false},
 		{"/access_token", false},
 		{"/mcp?a=1&&access_token=1", true},
+		// ";" separates parameters too; "[]", "+" and spaces are set aside.
+		{"/mcp?x=1;access_token=t", true},
+		{"/mcp?access_token[]=t", true},
+		{"/mcp?access_token%5B%5D=t", true},
+		{"/mcp?access_token+=t", true},
+		{"/mcp?+access_token=t", true},
+		{"/mcp?access_token%20=t", true},
+		{"/mcp?access_token%09=t", true},
+		{"/mcp?access_token++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++=t", true},
+		{"/mcp?access_token+[]=t", true},
+		{"/mcp?access_token[]+=t", true},
+		{"/mcp?access+token=t", false},
+		{"/mcp?access_token[x]=t", false},
+		{"/mcp?access_token[][]=t", false},
+		{"/mcp?a;b=access_token", false},
 	}
 	for _, tc := range tests {
 		if got := tokenInQuery(tc.path); got != tc.want {
@@ -75,7 +90,10 @@ func TestNormalPath(t *testing.T) {
 		{"/healthz", true},
 		{"/public/a/b.txt", true},
 		{"/public/", true},
-		{"/a%20b", true},
+		{"/a%20b", false}, // any "%" makes a path non-public (contract §5.3)
+		{"/public/%252e%252e/mcp", false},
+		{"/public/%41", false},
+		{"/caf\xc3\xa9", false},
 		{"", false},
 		{"healthz", false},
 		{"//healthz", false},

@@ -26,12 +26,16 @@ func (e *Engine) stripClaimHeaders(headers [][2]string, d *Decision) {
 	}
 }
 
-// foldHeaderName returns name lower-cased with "_" as "-", using e.buf when it
-// has to change anything. The result is valid until the next call.
+// foldHeaderName returns name read the way contract §5.7 compares claim
+// headers: ASCII letters lower-cased, every byte other than a-z and 0-9 read
+// as "-" (CGI-style upstreams fold "_" and "." alike, so "x-mcp.subject" and
+// "X_MCP_SUBJECT" reach them as the same variable as "x-mcp-subject"). It
+// uses e.buf when it has to change anything; the result is valid until the
+// next call.
 func (e *Engine) foldHeaderName(name string) string {
 	clean := true
 	for i := 0; i < len(name); i++ {
-		if c := name[i]; c == '_' || ('A' <= c && c <= 'Z') {
+		if c := name[i]; c != '-' && !isLowerAlnum(c) {
 			clean = false
 			break
 		}
@@ -43,15 +47,17 @@ func (e *Engine) foldHeaderName(name string) string {
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		switch {
-		case c == '_':
-			c = '-'
 		case 'A' <= c && c <= 'Z':
 			c += 'a' - 'A'
+		case !isLowerAlnum(c):
+			c = '-'
 		}
 		e.buf = append(e.buf, c)
 	}
 	return unsafe.String(unsafe.SliceData(e.buf), len(e.buf))
 }
+
+func isLowerAlnum(c byte) bool { return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' }
 
 // setClaimHeaders sets r's claim headers from verified claims (contract §5.7):
 // strings as they are, non-empty arrays of strings joined by one space,

@@ -8,32 +8,25 @@ import (
 
 // normalPath reports whether p (a path without query) is in the normal form
 // that public paths are matched against (contract §5.3): no empty segment
-// ("//"), no "." or ".." segment, no percent-encoded dot, slash or backslash
-// (any case), no backslash, ";", "#", space, NUL or other control byte.
-// Anything else must carry a token, so a proxy or upstream that normalises
-// differently can never turn a public match into access to a protected path.
+// ("//"), no "." or ".." segment, no "%" at all (so no upstream that decodes
+// once more, "%252e" included, can read it as another path), no backslash,
+// ";", "#", space, NUL or other byte outside %x21-7E. Anything else must
+// carry a token, so a proxy or upstream that normalises differently can never
+// turn a public match into access to a protected path.
 func normalPath(p string) bool {
 	if p == "" || p[0] != '/' {
 		return false
 	}
 	for i := 0; i < len(p); i++ {
 		switch c := p[i]; c {
-		case '\\', ';', '#':
+		case '\\', ';', '#', '%':
 			return false
-		case '%':
-			if i+2 >= len(p) {
-				return false
-			}
-			a, b := p[i+1], p[i+2]|0x20
-			if a == '2' && (b == 'e' || b == 'f') || a == '5' && b == 'c' {
-				return false
-			}
 		case '/':
 			if i+1 < len(p) && p[i+1] == '/' {
 				return false
 			}
 		default:
-			if c <= ' ' || c == 0x7f { // NUL, controls, space
+			if c <= ' ' || c >= 0x7f { // NUL, controls, space, DEL, non-ASCII
 				return false
 			}
 		}

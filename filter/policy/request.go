@@ -20,6 +20,19 @@ type Request struct {
 	// VirtualHost is the Envoy property xds.virtual_host_name.
 	VirtualHost    string
 	HasVirtualHost bool
+
+	// XDS is true when the host is known to serve Envoy's xds.* properties
+	// (the glue learns it once Envoy has answered one). Under authority_from
+	// "auto" it selects the exact :authority (contract §3); so does
+	// HasVirtualHost.
+	XDS bool
+	// HostVar is nginx's $host (property ngx.host) when the host has it
+	// (ngx_wasm_module). Under authority_from "host" it is preferred to the
+	// Host header: it is the value nginx chose the server by, even when the
+	// request line is in absolute form (RFC 9112 §3.2.2) and names another
+	// host than the Host header.
+	HostVar    string
+	HasHostVar bool
 }
 
 // requestView is the part of the headers the decision reads, gathered in one
@@ -31,11 +44,13 @@ type requestView struct {
 	hasACRHeaders                   bool
 	authorization                   string
 	authCount                       int
+	host                            string // first Host header
+	hostCount                       int
+	announcesBody                   bool // a content-length other than "0", or a transfer-encoding
 	requestID                       string
 }
 
 func (v *requestView) read(headers [][2]string) {
-	hostFallback := ""
 	for _, h := range headers {
 		name, value := h[0], h[1]
 		switch {
@@ -46,7 +61,14 @@ func (v *requestView) read(headers [][2]string) {
 		case name == ":authority":
 			v.authority = value
 		case asciiEqualFold(name, "host"):
-			hostFallback = value
+			v.hostCount++
+			if v.hostCount == 1 {
+				v.host = value
+			}
+		case asciiEqualFold(name, "content-length"):
+			v.announcesBody = v.announcesBody || value != "0"
+		case asciiEqualFold(name, "transfer-encoding"):
+			v.announcesBody = true
 		case asciiEqualFold(name, "authorization"):
 			v.authCount++
 			if v.authCount == 1 {
@@ -62,9 +84,21 @@ func (v *requestView) read(headers [][2]string) {
 			v.requestID = value
 		}
 	}
-	if v.authority == "" {
-		v.authority = hostFallback
+}
+
+// noBody reports whether the headers announce no request body (contract
+// §5.2): end of stream on the headers, or, on a host that never reports end
+// of stream with the headers (ngx_wasm_module), neither a content-length
+// other than "0" nor a transfer-encoding (RFC 9112 §6.3: such a request has
+// no body).
+func (v *requestView) noBody(req *Request) bool {
+	if req.EndOfStream {
+		return true
 	}
+	if req.XDS || req.HasVirtualHost || req.HasRoute {
+		return false // Envoy reports end of stream; trust nothing else there
+	}
+	return !v.announcesBody
 }
 
 // asciiEqualFold reports whether s equals the lower-case ASCII word lower,

@@ -60,6 +60,10 @@ func metadataDocument(r *config.Resource) []byte {
 }
 
 // errorBody renders the small JSON body of a local reply (contract §6).
+// descOneHost describes the 400 for a request with several Host headers
+// (RFC 9112 §3.2), which has no resource and so no challenge.
+const descOneHost = "The request must carry exactly one Host header."
+
 func errorBody(code, description string) []byte {
 	b := make([]byte, 0, 48+len(code)+len(description))
 	b = append(b, `{"error":"`...)

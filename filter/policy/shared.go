@@ -8,7 +8,6 @@ import (
 	"strconv"
 
 	"github.com/audguard/audguard/filter/config"
-	"github.com/audguard/audguard/jwtlite"
 )
 
 // SharedStore is the proxy-wasm shared data of one vm_id
@@ -23,19 +22,24 @@ type SharedStore interface {
 }
 
 // sharedMagic starts every shared entry; a change of layout changes it.
-var sharedMagic = [4]byte{'A', 'G', 'S', 1}
+var sharedMagic = [4]byte{'A', 'G', 'S', 2}
+
+// sharedEntryLen is the fixed size of an entry: magic, digest, expiry, issuer.
+const sharedEntryLen = 4 + 32 + 8 + 2
 
 // shared is the cross-VM cache: slot = first 4 bytes of the token's SHA-256
 // mod slots. An entry is the full 32-byte digest (compared in full), the
-// expiry (exp + skew), the issuer's index and the verified claims JSON. The
-// key carries a digest of the configuration, so entries written under
-// another configuration are never read: a configuration change flushes it
-// as it flushes the per-VM cache.
+// expiry (exp + skew) and the issuer's index: it records that a VM verified
+// the signature of the token with that digest, nothing more. No claims are
+// shared: a hit parses the token itself (Engine.sharedHit). The key carries
+// a digest of the configuration, so entries written under another
+// configuration are never read: a configuration change flushes it as it
+// flushes the per-VM cache.
 type shared struct {
 	store  SharedStore
 	slots  uint32
 	prefix string // "audguard/<config digest>/"
-	buf    []byte
+	buf    [sharedEntryLen]byte
 }
 
 func newShared(store SharedStore, slots int, cfg *config.Plugin) *shared {
@@ -51,29 +55,24 @@ func (s *shared) key(sum *[32]byte) string {
 	return s.prefix + strconv.FormatUint(uint64(slot), 10)
 }
 
-// get returns the verified claims and issuer for sum, if another VM (or this
-// one, earlier) verified the token and it has not expired at now.
-func (s *shared) get(sum *[32]byte, cfg *config.Plugin, now float64) (*config.Issuer, jwtlite.Claims, float64, bool) {
+// get returns the issuer index and expiry stored for sum, if an entry for
+// exactly this digest exists, is well formed, has a finite expiry and has
+// not expired at now. The caller checks the token against it.
+func (s *shared) get(sum *[32]byte, now float64) (issuerIndex int, expiresAt float64, ok bool) {
 	v, _, ok := s.store.Get(s.key(sum))
-	const head = 4 + 32 + 8 + 2
-	if !ok || len(v) < head || [4]byte(v[:4]) != sharedMagic || [32]byte(v[4:36]) != *sum {
-		return nil, jwtlite.Claims{}, 0, false
+	if !ok || len(v) != sharedEntryLen || [4]byte(v[:4]) != sharedMagic || [32]byte(v[4:36]) != *sum {
+		return 0, 0, false
 	}
-	expiresAt := math.Float64frombits(binary.BigEndian.Uint64(v[36:44]))
-	idx := int(binary.BigEndian.Uint16(v[44:46]))
-	if now >= expiresAt || idx >= len(cfg.Issuers) {
-		return nil, jwtlite.Claims{}, 0, false
+	expiresAt = math.Float64frombits(binary.BigEndian.Uint64(v[36:44]))
+	if math.IsNaN(expiresAt) || math.IsInf(expiresAt, 0) || now >= expiresAt {
+		return 0, 0, false
 	}
-	claims, err := jwtlite.ParseClaims(v[head:])
-	if err != nil {
-		return nil, jwtlite.Claims{}, 0, false
-	}
-	return cfg.Issuers[idx], claims, expiresAt, true
+	return int(binary.BigEndian.Uint16(v[44:46])), expiresAt, true
 }
 
 // put publishes a token this VM verified. A lost compare-and-swap race just
 // means another VM wrote the slot first; the entry is an optimisation.
-func (s *shared) put(sum *[32]byte, issuerIndex int, claims *jwtlite.Claims, expiresAt float64) {
+func (s *shared) put(sum *[32]byte, issuerIndex int, expiresAt float64) {
 	if issuerIndex < 0 || issuerIndex > math.MaxUint16 {
 		return
 	}
@@ -83,8 +82,6 @@ func (s *shared) put(sum *[32]byte, issuerIndex int, claims *jwtlite.Claims, exp
 	b = append(b, sum[:]...)
 	b = binary.BigEndian.AppendUint64(b, math.Float64bits(expiresAt))
 	b = binary.BigEndian.AppendUint16(b, uint16(issuerIndex))
-	b = append(b, claims.Raw()...)
-	s.buf = b
 	s.store.Set(key, b, cas)
 }
 

@@ -1,0 +1,88 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// authority_from (contract §3): the word, and the host-keyed tables that
+// "host" and "auto" need, where a port cannot tell two resources apart.
+func TestAuthorityFrom(t *testing.T) {
+	twoPorts := func(from string) obj {
+		c := baseConfig(t)
+		if from != "" {
+			c["authority_from"] = from
+		}
+		res(c, 0)["authorities"] = arr{"mcp.example.com"}
+		addResource(c, obj{"resource": "https://mcp.example.com:8443/mcp", "authorities": arr{"mcp.example.com:8443"}})
+		return c
+	}
+	tests := []struct {
+		name    string
+		cfg     obj
+		want    AuthorityFrom
+		refused string // substring of the refusal, "" = loads
+		fix     string
+	}{
+		{"default is auto", baseConfig(t), AuthorityAuto, "", ""},
+		{"authority", with(baseConfig(t), "authority_from", "authority"), AuthorityExact, "", ""},
+		{"host", with(baseConfig(t), "authority_from", "host"), AuthorityHost, "", ""},
+		{"unknown word", with(baseConfig(t), "authority_from", "Host"), 0, `authority_from`, ""},
+		{"not a string", with(baseConfig(t), "authority_from", true), 0, `authority_from`, ""},
+		{"ports apart under authority", twoPorts("authority"), AuthorityExact, "", ""},
+		{"ports collide under host", twoPorts("host"), 0, `host "mcp.example.com" is claimed by resources[0]`, `under "authority_from": "host"`},
+		{"ports collide under auto", twoPorts(""), 0, `host "mcp.example.com" is claimed by resources[0]`, `"auto"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := Load(marshal(t, tt.cfg))
+			if tt.refused != "" {
+				var e *Error
+				if !errors.As(err, &e) || !strings.Contains(err.Error(), tt.refused) || !strings.Contains(e.Fix, tt.fix) {
+					t.Fatalf("Load = %v; want a refusal containing %q with fix %q", err, tt.refused, tt.fix)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.AuthorityFrom != tt.want {
+				t.Errorf("AuthorityFrom = %v, want %v", p.AuthorityFrom, tt.want)
+			}
+			if (p.ByHost == nil) != (tt.want == AuthorityExact) {
+				t.Errorf("ByHost built = %v under %v", p.ByHost != nil, tt.want)
+			}
+			again, err := Load(p.JSON())
+			if err != nil || again.AuthorityFrom != p.AuthorityFrom {
+				t.Errorf("round trip: %v, %v", err, again)
+			}
+		})
+	}
+}
+
+func with(c obj, key string, v any) obj { c[key] = v; return c }
+
+// Authorities are stored in normal form; under "host" they are keyed by host.
+func TestAuthorityTables(t *testing.T) {
+	c := baseConfig(t)
+	res(c, 0)["authorities"] = arr{"MCP.example.com", "alias.example.com:8443"}
+	p := mustLoad(t, c)
+	r := p.Resources[0]
+	for _, k := range []string{"mcp.example.com", "alias.example.com:8443"} {
+		if p.ByAuthority[k] != r {
+			t.Errorf("ByAuthority[%q] missing", k)
+		}
+	}
+	for _, k := range []string{"mcp.example.com", "alias.example.com"} {
+		if p.ByHost[k] != r {
+			t.Errorf("ByHost[%q] missing", k)
+		}
+	}
+	if p.ByAuthority["alias.example.com"] != nil || p.ByHost["alias.example.com:8443"] != nil {
+		t.Errorf("a table holds the other form")
+	}
+	if p.MetadataByHost["alias.example.com"]["/.well-known/oauth-protected-resource/mcp"] != r {
+		t.Errorf("MetadataByHost lacks the alias")
+	}
+}
