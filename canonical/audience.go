@@ -1,6 +1,10 @@
 package canonical
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/audguard/audguard/internal/lex"
+)
 
 // Mode is resources[].audience_match (contract §4).
 type Mode uint8
@@ -84,7 +88,7 @@ func (m *AudienceMatcher) Match(aud []byte) bool {
 		}
 	}
 	// scheme "://"
-	if len(aud) < len(m.scheme)+3 || !equalFoldASCII(aud[:len(m.scheme)], m.scheme) ||
+	if len(aud) < len(m.scheme)+3 || !lex.EqualFold(aud[:len(m.scheme)], m.scheme) ||
 		string(aud[len(m.scheme):len(m.scheme)+3]) != "://" {
 		return false
 	}
@@ -103,8 +107,8 @@ func (m *AudienceMatcher) Match(aud []byte) bool {
 	if m.mode == ModeCanonical && m.path == "" && string(path) == "/" {
 		path = path[:0]
 	}
-	if !equalFoldASCII(authority, m.authority) &&
-		(m.withDefault == "" || !equalFoldASCII(authority, m.withDefault)) {
+	if !lex.EqualFold(authority, m.authority) &&
+		(m.withDefault == "" || !lex.EqualFold(authority, m.withDefault)) {
 		return false
 	}
 	return string(path) == m.path
@@ -122,24 +126,4 @@ func hasDotSegment(p []byte) bool {
 		}
 	}
 	return false
-}
-
-// equalFoldASCII reports whether b equals s under ASCII case folding.
-func equalFoldASCII(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		x, y := b[i], s[i]
-		if x >= 'A' && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if y >= 'A' && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

@@ -1,6 +1,7 @@
 package canonical
 
 import (
+	"github.com/audguard/audguard/internal/lex"
 	"strconv"
 	"strings"
 )
@@ -74,10 +75,10 @@ func ExactAuthority(a string) (string, bool) {
 			return "", false
 		}
 	}
-	if canon || host[0] == '[' && !hasUpper(host) {
+	if canon || host[0] == '[' && !lex.HasUpper(host) {
 		return a, true
 	}
-	return asciiLower(a), true
+	return lex.Lower(a), true
 }
 
 // HostOnly returns the host a Host header names, as nginx's $host does
@@ -103,29 +104,8 @@ func HostOnly(h string) (string, bool) {
 	if msg != "" {
 		return "", false
 	}
-	if canon || host[0] == '[' && !hasUpper(host) {
+	if canon || host[0] == '[' && !lex.HasUpper(host) {
 		return host, true
 	}
-	return asciiLower(host), true
-}
-
-func hasUpper(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if 'A' <= s[i] && s[i] <= 'Z' {
-			return true
-		}
-	}
-	return false
-}
-
-// asciiLower lower-cases ASCII letters only (strings.ToLower would also fold
-// non-ASCII, which a validated host never holds).
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
+	return lex.Lower(host), true
 }

@@ -1,6 +1,7 @@
 package canonical
 
 import (
+	"github.com/audguard/audguard/internal/lex"
 	"net/netip"
 	"strings"
 )
@@ -77,7 +78,7 @@ func checkHost(h string) (canon bool, msg string) {
 			continue
 		}
 		switch c := h[i]; {
-		case c >= 'a' && c <= 'z', isDigit(c), c == '-', c == '_':
+		case c >= 'a' && c <= 'z', lex.Is(c, lex.Digit), c == '-', c == '_':
 		case c >= 'A' && c <= 'Z':
 			upper = true
 		default:
@@ -136,14 +137,14 @@ func canonicalHost(h string) (string, string) {
 func numericLabel(l string) bool {
 	if len(l) >= 2 && l[0] == '0' && (l[1] == 'x' || l[1] == 'X') {
 		for i := 2; i < len(l); i++ {
-			if !isHex(l[i]) {
+			if !lex.Is(l[i], lex.HexDig) {
 				return false
 			}
 		}
 		return true
 	}
 	for i := 0; i < len(l); i++ {
-		if !isDigit(l[i]) {
+		if !lex.Is(l[i], lex.Digit) {
 			return false
 		}
 	}
@@ -157,7 +158,7 @@ func parsePort(p string) (int, bool) {
 	}
 	n := 0
 	for i := 0; i < len(p); i++ {
-		if !isDigit(p[i]) {
+		if !lex.Is(p[i], lex.Digit) {
 			return 0, false
 		}
 		n = n*10 + int(p[i]-'0')
@@ -167,5 +168,3 @@ func parsePort(p string) (int, bool) {
 	}
 	return n, n != 0
 }
-
-func isHex(c byte) bool { return isDigit(c) || (c|0x20 >= 'a' && c|0x20 <= 'f') }

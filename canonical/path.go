@@ -1,6 +1,7 @@
 package canonical
 
 import (
+	"github.com/audguard/audguard/internal/lex"
 	"strconv"
 	"strings"
 )
@@ -18,12 +19,14 @@ func canonicalPath(raw string) (string, string) {
 		c := raw[i]
 		switch {
 		case c == '%':
-			if i+2 >= len(raw) || !isHex(raw[i+1]) || !isHex(raw[i+2]) {
+			if i+2 >= len(raw) || !lex.Is(raw[i+1], lex.HexDig) || !lex.Is(raw[i+2], lex.HexDig) {
 				end := min(i+3, len(raw))
 				return "", "has an invalid percent-encoding " + strconv.Quote(raw[i:end]) + " in its path (RFC 3986 §2.1)"
 			}
-			v := unhex(raw[i+1])<<4 | unhex(raw[i+2])
-			if isUnreserved(v) {
+			hi, _ := lex.Unhex(raw[i+1])
+			lo, _ := lex.Unhex(raw[i+2])
+			v := hi<<4 | lo
+			if lex.Is(v, lex.Unreserved) {
 				b.WriteByte(v)
 			} else {
 				b.WriteByte('%')
@@ -92,23 +95,11 @@ func dropLastSegment(out []byte) []byte {
 	return out[:0]
 }
 
-// isUnreserved reports RFC 3986 §2.3 unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~".
-func isUnreserved(c byte) bool {
-	return isAlpha(c) || isDigit(c) || c == '-' || c == '.' || c == '_' || c == '~'
-}
-
 // isPathChar reports the RFC 3986 §3.3 pchar characters other than
 // pct-encoded and "@" (handled by the caller), plus "/".
 func isPathChar(c byte) bool {
-	if isUnreserved(c) {
+	if lex.Is(c, lex.Unreserved) {
 		return true
 	}
 	return strings.IndexByte("!$&'()*+,;=:/", c) >= 0
-}
-
-func unhex(c byte) byte {
-	if isDigit(c) {
-		return c - '0'
-	}
-	return c | 0x20 - 'a' + 10
 }

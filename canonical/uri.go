@@ -2,6 +2,7 @@ package canonical
 
 import (
 	"errors"
+	"github.com/audguard/audguard/internal/lex"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -172,8 +173,8 @@ func validScheme(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
-		case isAlpha(c):
-		case i > 0 && (isDigit(c) || c == '+' || c == '-' || c == '.'):
+		case lex.Is(c, lex.Alpha):
+		case i > 0 && (lex.Is(c, lex.Digit) || c == '+' || c == '-' || c == '.'):
 		default:
 			return false
 		}
@@ -201,6 +202,3 @@ func isLoopback(host string) bool {
 	a, err := netip.ParseAddr(host)
 	return err == nil && a.Is4() && a.IsLoopback()
 }
-
-func isAlpha(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/audguard/audguard/internal/lex"
 	"sort"
 	"strings"
 )
@@ -14,25 +15,12 @@ func readScopes(n *node) ([]string, error) {
 		return nil, err
 	}
 	for i, s := range scopes {
-		if !isScopeToken(s) {
+		if !lex.IsScopeToken(s) {
 			return nil, refuse(elems[i].path, "is not an RFC 6749 §3.3 scope-token",
 				`use printable ASCII without spaces, '"' or '\'`)
 		}
 	}
 	return scopes, nil
-}
-
-func isScopeToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x21 || c > 0x7E || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
 }
 
 // readClaimHeaders reads resources[].claim_headers, an object mapping a claim
@@ -85,7 +73,7 @@ func checkClaimHeaderName(path, h string) error {
 	if strings.HasPrefix(h, ":") {
 		return refuse(path, fmt.Sprintf("%q is a pseudo-header", h), "use an ordinary header name such as x-mcp-subject")
 	}
-	if !isToken(h) {
+	if !lex.IsToken(h) {
 		return refuse(path, fmt.Sprintf("%q is not an RFC 9110 §5.6.2 token", h), "use letters, digits and '-' only")
 	}
 	k := stripKey(h)
@@ -104,28 +92,11 @@ func checkClaimHeaderName(path, h string) error {
 // lower-case, with every byte other than a-z and 0-9 read as "-", as
 // CGI-style upstreams fold "_" and "." into the same variable.
 func stripKey(h string) string {
-	b := []byte(strings.ToLower(h))
+	b := []byte(lex.Lower(h))
 	for i, c := range b {
-		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9') {
+		if !lex.Is(c, lex.LowerAlnum) {
 			b[i] = '-'
 		}
 	}
 	return string(b)
-}
-
-// isToken reports whether s is an RFC 9110 §5.6.2 token (1*tchar).
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }

@@ -2,7 +2,6 @@ package policy
 
 import (
 	"crypto/sha256"
-	"errors"
 	"hash"
 	"strconv"
 	"time"
@@ -363,16 +362,16 @@ func (e *Engine) deny(d *Decision, v *requestView, r *config.Resource, reason Re
 		return
 	}
 	d.Outcome = OutcomeDenied
-	status, code := statusAndCode(reason)
-	d.Status = status
-	if r != nil && reason != ReasonUnmatchedResource {
+	info := &reasonTable[reason]
+	d.Status = info.status
+	if r != nil && info.challenge != challengeNone {
 		d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrWWWAuthenticate, e.replies[r.Index].challenge(reason)})
 	}
 	d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrContentType, mimeJSON})
 	if v.hasOrigin {
 		d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrACAO, "*"}, [2]string{hdrACEH, hdrWWWAuthenticate})
 	}
-	d.ReplyBody = errorBody(code, reason.Description())
+	d.ReplyBody = errorBody(info.code, info.description)
 }
 
 // verify runs contract §5.5 for token against resource r and returns the
@@ -602,26 +601,6 @@ func accepts(r *config.Resource, is *config.Issuer) bool {
 		}
 	}
 	return false
-}
-
-// reasonOf maps a jwtlite sentinel error to its reason; fallback for anything
-// unexpected (fail closed: it is still a denial).
-func reasonOf(err error, fallback Reason) Reason {
-	switch {
-	case errors.Is(err, jwtlite.ErrMalformed):
-		return ReasonMalformedToken
-	case errors.Is(err, jwtlite.ErrUnsupportedAlgorithm):
-		return ReasonUnsupportedAlgorithm
-	case errors.Is(err, jwtlite.ErrExpired):
-		return ReasonExpired
-	case errors.Is(err, jwtlite.ErrNotYetValid):
-		return ReasonNotYetValid
-	case errors.Is(err, jwtlite.ErrIssuedInFuture):
-		return ReasonIssuedInFuture
-	case errors.Is(err, jwtlite.ErrTokenTooLarge):
-		return ReasonTokenTooLarge
-	}
-	return fallback
 }
 
 // hasScopes reports whether every required scope is granted (contract §5.6).

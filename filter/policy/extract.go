@@ -1,6 +1,9 @@
 package policy
 
-import "strings"
+import (
+	"github.com/audguard/audguard/internal/lex"
+	"strings"
+)
 
 // tokenInQuery reports whether the :path has an access_token query parameter
 // in any position (RFC 6750 §2.3 is refused, contract §5.4). Parameters are
@@ -50,8 +53,8 @@ func decodedParamIs(s, want string) bool {
 		case c == '+':
 			c = ' '
 		case c == '%' && i+2 < len(s):
-			hi, ok1 := unhex(s[i+1])
-			lo, ok2 := unhex(s[i+2])
+			hi, ok1 := lex.Unhex(s[i+1])
+			lo, ok2 := lex.Unhex(s[i+2])
 			if ok1 && ok2 {
 				c = hi<<4 | lo
 				i += 2
@@ -96,18 +99,6 @@ func decodedParamIs(s, want string) bool {
 
 func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' }
 
-func unhex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
-}
-
 // bearerCredentials splits an Authorization value (RFC 6750 §2.1,
 // RFC 9110 §11.4). isBearer is false when the scheme is not "Bearer"
 // (compared case-insensitively); then the request counts as carrying no
@@ -118,11 +109,11 @@ func unhex(c byte) (byte, bool) {
 // "Bearer,token" are malformed Bearer credentials (400), not another scheme.
 func bearerCredentials(v string) (token string, isBearer, ok bool) {
 	n := 0
-	for n < len(v) && isTChar(v[n]) {
+	for n < len(v) && lex.Is(v[n], lex.TChar) {
 		n++
 	}
 	scheme, rest := v[:n], v[n:]
-	if !asciiEqualFold(scheme, "bearer") {
+	if !lex.EqualFold(scheme, "bearer") {
 		return "", false, false
 	}
 	i := 0
@@ -133,37 +124,8 @@ func bearerCredentials(v string) (token string, isBearer, ok bool) {
 		return "", true, false
 	}
 	token = rest[i:]
-	if !isB64Token(token) {
+	if !lex.IsB64Token(token) {
 		return "", true, false
 	}
 	return token, true, true
-}
-
-// isB64Token reports whether s matches
-// b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
-// (RFC 6750 §2.1).
-func isB64Token(s string) bool {
-	n := 0
-	for n < len(s) && isB64TokenChar(s[n]) {
-		n++
-	}
-	if n == 0 {
-		return false
-	}
-	for ; n < len(s); n++ {
-		if s[n] != '=' {
-			return false
-		}
-	}
-	return true
-}
-
-func isB64TokenChar(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	case c == '-', c == '.', c == '_', c == '~', c == '+', c == '/':
-		return true
-	}
-	return false
 }

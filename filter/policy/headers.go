@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"github.com/audguard/audguard/internal/lex"
 	"unsafe"
 
 	"github.com/buger/jsonparser"
@@ -35,7 +36,7 @@ func (e *Engine) stripClaimHeaders(headers [][2]string, d *Decision) {
 func (e *Engine) foldHeaderName(name string) string {
 	clean := true
 	for i := 0; i < len(name); i++ {
-		if c := name[i]; c != '-' && !isLowerAlnum(c) {
+		if c := name[i]; c != '-' && !lex.Is(c, lex.LowerAlnum) {
 			clean = false
 			break
 		}
@@ -49,15 +50,13 @@ func (e *Engine) foldHeaderName(name string) string {
 		switch {
 		case 'A' <= c && c <= 'Z':
 			c += 'a' - 'A'
-		case !isLowerAlnum(c):
+		case !lex.Is(c, lex.LowerAlnum):
 			c = '-'
 		}
 		e.buf = append(e.buf, c)
 	}
 	return unsafe.String(unsafe.SliceData(e.buf), len(e.buf))
 }
-
-func isLowerAlnum(c byte) bool { return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' }
 
 // setClaimHeaders sets r's claim headers from verified claims (contract §5.7):
 // strings as they are, non-empty arrays of strings joined by one space,

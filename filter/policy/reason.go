@@ -1,5 +1,11 @@
 package policy
 
+import (
+	"errors"
+
+	"github.com/audguard/audguard/jwtlite"
+)
+
 // Reason is the closed set of denial reasons of contract §7. The zero value
 // means "no denial".
 type Reason uint8
@@ -28,50 +34,69 @@ const (
 	numReasons
 )
 
-var reasonNames = [numReasons]string{
-	ReasonNone:                 "",
-	ReasonMissingToken:         "missing_token",
-	ReasonInvalidRequest:       "invalid_request",
-	ReasonTokenInQuery:         "token_in_query",
-	ReasonMalformedToken:       "malformed_token",
-	ReasonTokenTooLarge:        "token_too_large",
-	ReasonUnsupportedAlgorithm: "unsupported_algorithm",
-	ReasonUnknownKey:           "unknown_key",
-	ReasonBadSignature:         "bad_signature",
-	ReasonUnknownIssuer:        "unknown_issuer",
-	ReasonExpired:              "expired",
-	ReasonNotYetValid:          "not_yet_valid",
-	ReasonIssuedInFuture:       "issued_in_future",
-	ReasonWrongTokenType:       "wrong_token_type",
-	ReasonMissingClaim:         "missing_claim",
-	ReasonWrongAudience:        "wrong_audience",
-	ReasonExtraAudience:        "extra_audience",
-	ReasonInsufficientScope:    "insufficient_scope",
-	ReasonUnmatchedResource:    "unmatched_resource",
+// challengeKind says which WWW-Authenticate a denial carries (contract §6).
+type challengeKind uint8
+
+const (
+	challengeNone         challengeKind = iota // no challenge (unmatched: no resource to name)
+	challengeNoToken                           // Bearer resource_metadata="…"[, scope="…"] (RFC 6750 §3.1)
+	challengeInvalidToken                      // error="invalid_token"
+	challengeInvalidReq                        // error="invalid_request"
+	challengeInsufficient                      // error="insufficient_scope", scope="…"
+)
+
+// reasonInfo is everything the filter says about one reason: its name in
+// counters and logs (contract §7), the HTTP status and body `error` of the
+// local reply and its challenge (§6), the fixed error_description, and the
+// jwtlite sentinel it comes from, if any. Adding a reason means adding a
+// constant above and a row here.
+type reasonInfo struct {
+	name        string
+	status      uint32
+	code        string // the body's "error" (RFC 6750 §3.1 code, or a contract §6 word)
+	challenge   challengeKind
+	description string // fixed; never a token, claim value, key id or signature (RFC 6750 §3 charset)
+	sentinel    error  // the jwtlite error that maps to this reason, or nil
 }
 
-// descriptions are the only error_description texts ever sent (contract §6):
-// fixed sentences that never carry a token, claim value, key id or signature.
-// They use only the characters RFC 6750 §3 allows in error_description.
-var descriptions = [numReasons]string{
-	ReasonMissingToken:         "A bearer access token is required.",
-	ReasonInvalidRequest:       "The request must carry exactly one well-formed Bearer Authorization header.",
-	ReasonTokenInQuery:         "Access tokens are not accepted in the query string; use the Authorization header.",
-	ReasonMalformedToken:       "The access token is malformed.",
-	ReasonTokenTooLarge:        "The access token is too large.",
-	ReasonUnsupportedAlgorithm: "The access token uses an unsupported signing algorithm or header.",
-	ReasonUnknownKey:           "The access token was not signed with a trusted key.",
-	ReasonBadSignature:         "The access token signature is invalid.",
-	ReasonUnknownIssuer:        "The access token issuer is not accepted for this resource.",
-	ReasonExpired:              "The access token has expired.",
-	ReasonNotYetValid:          "The access token is not valid yet.",
-	ReasonIssuedInFuture:       "The access token was issued in the future.",
-	ReasonWrongTokenType:       "The access token has the wrong type; an at+jwt access token is required.",
-	ReasonMissingClaim:         "The access token lacks a required claim.",
-	ReasonWrongAudience:        "The access token was not issued for this resource.",
-	ReasonExtraAudience:        "The access token names other audiences; this resource requires a token issued for it alone.",
-	ReasonInsufficientScope:    "The access token lacks a required scope.",
-	ReasonUnmatchedResource:    "No protected resource is configured for this request.",
+var reasonTable = [numReasons]reasonInfo{
+	ReasonNone: {},
+	ReasonMissingToken: {"missing_token", 401, "unauthorized", challengeNoToken,
+		"A bearer access token is required.", nil},
+	ReasonInvalidRequest: {"invalid_request", 400, "invalid_request", challengeInvalidReq,
+		"The request must carry exactly one well-formed Bearer Authorization header.", nil},
+	ReasonTokenInQuery: {"token_in_query", 400, "invalid_request", challengeInvalidReq,
+		"Access tokens are not accepted in the query string; use the Authorization header.", nil},
+	ReasonMalformedToken: {"malformed_token", 401, "invalid_token", challengeInvalidToken,
+		"The access token is malformed.", jwtlite.ErrMalformed},
+	ReasonTokenTooLarge: {"token_too_large", 401, "invalid_token", challengeInvalidToken,
+		"The access token is too large.", jwtlite.ErrTokenTooLarge},
+	ReasonUnsupportedAlgorithm: {"unsupported_algorithm", 401, "invalid_token", challengeInvalidToken,
+		"The access token uses an unsupported signing algorithm or header.", jwtlite.ErrUnsupportedAlgorithm},
+	ReasonUnknownKey: {"unknown_key", 401, "invalid_token", challengeInvalidToken,
+		"The access token was not signed with a trusted key.", jwtlite.ErrUnknownKey},
+	ReasonBadSignature: {"bad_signature", 401, "invalid_token", challengeInvalidToken,
+		"The access token signature is invalid.", jwtlite.ErrBadSignature},
+	ReasonUnknownIssuer: {"unknown_issuer", 401, "invalid_token", challengeInvalidToken,
+		"The access token issuer is not accepted for this resource.", jwtlite.ErrUnknownIssuer},
+	ReasonExpired: {"expired", 401, "invalid_token", challengeInvalidToken,
+		"The access token has expired.", jwtlite.ErrExpired},
+	ReasonNotYetValid: {"not_yet_valid", 401, "invalid_token", challengeInvalidToken,
+		"The access token is not valid yet.", jwtlite.ErrNotYetValid},
+	ReasonIssuedInFuture: {"issued_in_future", 401, "invalid_token", challengeInvalidToken,
+		"The access token was issued in the future.", jwtlite.ErrIssuedInFuture},
+	ReasonWrongTokenType: {"wrong_token_type", 401, "invalid_token", challengeInvalidToken,
+		"The access token has the wrong type; an at+jwt access token is required.", jwtlite.ErrWrongTokenType},
+	ReasonMissingClaim: {"missing_claim", 401, "invalid_token", challengeInvalidToken,
+		"The access token lacks a required claim.", jwtlite.ErrMissingClaim},
+	ReasonWrongAudience: {"wrong_audience", 401, "invalid_token", challengeInvalidToken,
+		"The access token was not issued for this resource.", jwtlite.ErrWrongAudience},
+	ReasonExtraAudience: {"extra_audience", 401, "invalid_token", challengeInvalidToken,
+		"The access token names other audiences; this resource requires a token issued for it alone.", jwtlite.ErrExtraAudience},
+	ReasonInsufficientScope: {"insufficient_scope", 403, "insufficient_scope", challengeInsufficient,
+		"The access token lacks a required scope.", nil},
+	ReasonUnmatchedResource: {"unmatched_resource", 403, "access_denied", challengeNone,
+		"No protected resource is configured for this request.", nil},
 }
 
 // String returns the contract §7 reason name ("" for ReasonNone).
@@ -79,7 +104,7 @@ func (r Reason) String() string {
 	if r >= numReasons {
 		return "unknown"
 	}
-	return reasonNames[r]
+	return reasonTable[r].name
 }
 
 // Description returns the fixed error_description sentence for r.
@@ -87,7 +112,7 @@ func (r Reason) Description() string {
 	if r >= numReasons {
 		return ""
 	}
-	return descriptions[r]
+	return reasonTable[r].description
 }
 
 // Reasons returns every reason of the closed set, in contract §7 order.
@@ -102,9 +127,26 @@ func Reasons() []Reason {
 // ParseReason maps a reason name back to its Reason.
 func ParseReason(s string) (Reason, bool) {
 	for r := ReasonNone + 1; r < numReasons; r++ {
-		if reasonNames[r] == s {
+		if reasonTable[r].name == s {
 			return r, true
 		}
 	}
 	return ReasonNone, false
+}
+
+// reasonOf maps an error from jwtlite to its reason through the sentinel
+// column of reasonTable; fallback for anything unexpected (fail closed: it
+// is still a denial).
+func reasonOf(err error, fallback Reason) Reason {
+	for r := ReasonNone + 1; r < numReasons; r++ {
+		if s := reasonTable[r].sentinel; s != nil && err == s {
+			return r
+		}
+	}
+	for r := ReasonNone + 1; r < numReasons; r++ {
+		if s := reasonTable[r].sentinel; s != nil && errors.Is(err, s) {
+			return r
+		}
+	}
+	return fallback
 }

@@ -1,6 +1,9 @@
 package policy
 
-import "strings"
+import (
+	"github.com/audguard/audguard/internal/lex"
+	"strings"
+)
 
 // Request is what the host tells the filter about one HTTP request. The glue
 // fills it from proxy-wasm host calls; the CLI and tests fill it directly.
@@ -60,27 +63,27 @@ func (v *requestView) read(headers [][2]string) {
 			v.path = value
 		case name == ":authority":
 			v.authority = value
-		case asciiEqualFold(name, "host"):
+		case lex.EqualFold(name, "host"):
 			v.hostCount++
 			if v.hostCount == 1 {
 				v.host = value
 			}
-		case asciiEqualFold(name, "content-length"):
+		case lex.EqualFold(name, "content-length"):
 			v.announcesBody = v.announcesBody || value != "0"
-		case asciiEqualFold(name, "transfer-encoding"):
+		case lex.EqualFold(name, "transfer-encoding"):
 			v.announcesBody = true
-		case asciiEqualFold(name, "authorization"):
+		case lex.EqualFold(name, "authorization"):
 			v.authCount++
 			if v.authCount == 1 {
 				v.authorization = value
 			}
-		case asciiEqualFold(name, "origin"):
+		case lex.EqualFold(name, "origin"):
 			v.origin, v.hasOrigin = value, true
-		case asciiEqualFold(name, "access-control-request-method"):
+		case lex.EqualFold(name, "access-control-request-method"):
 			v.acrMethod, v.hasACRMethod = value, true
-		case asciiEqualFold(name, "access-control-request-headers"):
+		case lex.EqualFold(name, "access-control-request-headers"):
 			v.acrHeaders, v.hasACRHeaders = value, true
-		case asciiEqualFold(name, "x-request-id"):
+		case lex.EqualFold(name, "x-request-id"):
 			v.requestID = value
 		}
 	}
@@ -99,24 +102,6 @@ func (v *requestView) noBody(req *Request) bool {
 		return false // Envoy reports end of stream; trust nothing else there
 	}
 	return !v.announcesBody
-}
-
-// asciiEqualFold reports whether s equals the lower-case ASCII word lower,
-// ignoring ASCII case in s. It does not allocate.
-func asciiEqualFold(s, lower string) bool {
-	if len(s) != len(lower) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // pathOnly returns the path of a :path value, before any "?".

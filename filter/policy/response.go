@@ -2,6 +2,7 @@ package policy
 
 import (
 	"encoding/json"
+	"github.com/audguard/audguard/internal/lex"
 	"strings"
 
 	"github.com/audguard/audguard/filter/config"
@@ -74,36 +75,22 @@ func errorBody(code, description string) []byte {
 	return b
 }
 
-// challenge renders the WWW-Authenticate value for a denial (contract §6).
-// Only fixed sentences and configured values go into it.
+// challenge renders the WWW-Authenticate value for a denial (contract §6),
+// as reasonTable says. Only fixed sentences and configured values go into it.
 func (rr *resourceReplies) challenge(reason Reason) string {
-	switch reason {
-	case ReasonMissingToken:
+	info := &reasonTable[reason]
+	switch info.challenge {
+	case challengeNoToken:
 		return rr.missingChallenge
-	case ReasonInvalidRequest, ReasonTokenInQuery:
-		return `Bearer error="invalid_request", error_description="` + reason.Description() + `", ` + rr.metadataParam
-	case ReasonInsufficientScope:
+	case challengeInvalidReq:
+		return `Bearer error="invalid_request", error_description="` + info.description + `", ` + rr.metadataParam
+	case challengeInsufficient:
 		return `Bearer error="insufficient_scope", ` + rr.scopeParam + `, ` + rr.metadataParam +
-			`, error_description="` + reason.Description() + `"`
-	default:
-		return `Bearer error="invalid_token", error_description="` + reason.Description() + `", ` + rr.metadataParam
+			`, error_description="` + info.description + `"`
+	case challengeInvalidToken:
+		return `Bearer error="invalid_token", error_description="` + info.description + `", ` + rr.metadataParam
 	}
-}
-
-// statusAndCode gives the HTTP status and the body's `error` for a reason.
-func statusAndCode(reason Reason) (uint32, string) {
-	switch reason {
-	case ReasonMissingToken:
-		return 401, "unauthorized"
-	case ReasonInvalidRequest, ReasonTokenInQuery:
-		return 400, "invalid_request"
-	case ReasonInsufficientScope:
-		return 403, "insufficient_scope"
-	case ReasonUnmatchedResource:
-		return 403, "access_denied"
-	default:
-		return 401, "invalid_token"
-	}
+	return ""
 }
 
 // Header names and fixed values of local replies.
@@ -129,19 +116,10 @@ func sanitizeHeaderList(v string) string {
 	}
 	for i := 0; i < len(v); i++ {
 		c := v[i]
-		if c == ',' || c == ' ' || isTChar(c) {
+		if c == ',' || c == ' ' || lex.Is(c, lex.TChar) {
 			continue
 		}
 		return ""
 	}
 	return v
-}
-
-// isTChar reports whether c is an RFC 9110 §5.6.2 tchar.
-func isTChar(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
