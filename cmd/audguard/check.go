@@ -20,11 +20,18 @@ const (
 
 const checkUsage = `usage: audguard check [--json] [--strict] CONFIG
 
-Validates CONFIG exactly as the filter does at start. CONFIG is a plugin
-configuration (JSON), or an Envoy YAML/JSON, Istio WasmPlugin or Istio
-EnvoyFilter manifest holding one (every audguard Wasm filter is checked).
+Validates CONFIG exactly as the filter does at start, and judges the proxy
+configuration around it. CONFIG is a plugin configuration (JSON), or an
+Envoy YAML/JSON, Istio WasmPlugin, Istio EnvoyFilter or Kong declarative
+configuration holding one (every audguard filter is checked).
 
-Exit status: 0 valid, 1 valid with warnings and --strict, 2 invalid.
+Every problem is listed, in file order, with its line and column: the
+loader's refusals; fail-open settings, a Wasm filter after the router, and
+route or virtual host names the file's route configuration lacks (errors);
+missing connection-manager hardening, authorities no virtual host or route
+sends to the filter, and the loader's warnings (warnings).
+
+Exit status: 0 valid, 1 valid with warnings and --strict, 2 errors.
 `
 
 // runCheck implements `audguard check`.
@@ -67,24 +74,32 @@ func checkFile(path string) checkReport {
 	rep := checkReport{File: path, Filters: []filterReport{}}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		rep.Status, rep.Error = "invalid", "cannot read the file: "+err.Error()
+		rep.Status, rep.Error, rep.Errors = "invalid", "cannot read the file: "+err.Error(), 1
 		return rep
 	}
 	sources, err := findSources(data)
 	if err != nil {
-		rep.Status, rep.Error = "invalid", err.Error()
+		rep.Status, rep.Error, rep.Errors = "invalid", err.Error(), 1
 		return rep
 	}
-	rep.Status = "ok"
 	for _, s := range sources {
 		fr := buildFilterReport(s)
-		switch {
-		case !fr.Valid:
-			rep.Status = "invalid"
-		case len(fr.Warnings) > 0 && rep.Status == "ok":
-			rep.Status = "warnings"
+		for _, p := range fr.Problems {
+			if p.Severity == sevError {
+				rep.Errors++
+			} else {
+				rep.Warnings++
+			}
 		}
 		rep.Filters = append(rep.Filters, fr)
+	}
+	switch {
+	case rep.Errors > 0:
+		rep.Status = "invalid"
+	case rep.Warnings > 0:
+		rep.Status = "warnings"
+	default:
+		rep.Status = "ok"
 	}
 	return rep
 }
@@ -96,43 +111,80 @@ func writeCheckText(w io.Writer, rep checkReport) {
 		fmt.Fprintf(w, "INVALID: %s\n", rep.Error)
 		return
 	}
+	refused := false
 	for i, f := range rep.Filters {
 		if len(rep.Filters) > 1 || f.Kind != kindPlugin {
-			fmt.Fprintf(w, "\n%s at %s\n", f.Kind, f.Source)
+			at := ""
+			if f.Line > 0 {
+				at = fmt.Sprintf(" (line %d)", f.Line)
+			}
+			fmt.Fprintf(w, "\n%s at %s%s\n", f.Kind, f.Source, at)
 		}
 		writeFilterText(w, f)
+		refused = refused || !f.Valid
 		if i == len(rep.Filters)-1 {
 			fmt.Fprintln(w)
 		}
 	}
-	nWarn := 0
-	for _, f := range rep.Filters {
-		nWarn += len(f.Warnings)
-	}
-	switch rep.Status {
-	case "invalid":
-		fmt.Fprintln(w, "result: INVALID — the filter would refuse to start (the host rejects the configuration)")
-	case "warnings":
-		fmt.Fprintf(w, "result: valid, %d warning(s)\n", nWarn)
+	counts := plural(rep.Errors, "error") + ", " + plural(rep.Warnings, "warning")
+	switch {
+	case refused:
+		fmt.Fprintf(w, "result: INVALID — the filter would refuse to start (the host rejects the configuration); %s\n", counts)
+	case rep.Errors > 0:
+		fmt.Fprintf(w, "result: INVALID — the filter would start, but the proxy configuration around it is unsafe; %s\n", counts)
+	case rep.Warnings > 0:
+		fmt.Fprintf(w, "result: valid, %s\n", plural(rep.Warnings, "warning"))
 	default:
 		fmt.Fprintln(w, "result: valid, no warnings")
 	}
 }
 
+// relPath shortens a YAML path for the text report: the part after what it
+// shares with the filter's own path (label), at least one segment.
+// $.l[0].hcm.http_filters[1].typed_config.config.fail_open under the label
+// $.l[0].hcm.http_filters[1].typed_config is config.fail_open; the
+// connection manager's $.l[0].hcm.normalize_path is normalize_path.
+func relPath(path, label string) string {
+	if !strings.HasPrefix(path, "$") || label == "$" {
+		return path
+	}
+	n := 0
+	for n < len(path) && n < len(label) && path[n] == label[n] {
+		n++
+	}
+	if n == len(label) && n < len(path) && (path[n] == '.' || path[n] == '[') {
+		return strings.TrimPrefix(path[n:], ".")
+	}
+	// Back off to the start of the segment where they part.
+	for n > 0 && path[n-1] != '.' && path[n-1] != '[' {
+		n--
+	}
+	if n > 0 && path[n-1] == '[' {
+		n--
+		for n > 0 && path[n-1] != '.' {
+			n--
+		}
+	}
+	if n <= len("$.") {
+		return path // nothing shared but the root
+	}
+	return path[n:]
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
+}
+
 func writeFilterText(w io.Writer, f filterReport) {
 	if !f.Valid {
-		if f.Error.Path != "" {
-			fmt.Fprintf(w, "  INVALID at %s: %s\n", f.Error.Path, f.Error.Message)
-		} else {
-			fmt.Fprintf(w, "  INVALID: %s\n", f.Error.Message)
-		}
-		if f.Error.Fix != "" {
-			fmt.Fprintf(w, "  fix: %s\n", f.Error.Fix)
-		}
-		writeWarnings(w, f.Warnings)
+		fmt.Fprintln(w, "  REFUSED: the filter's loader rejects this configuration")
+		writeProblems(w, f)
 		return
 	}
-	fmt.Fprintf(w, "  mode %s, clock skew %ds, max token %d bytes\n", f.Mode, f.ClockSkewSeconds, f.MaxTokenBytes)
+	fmt.Fprintf(w, "  mode %s, authority_from %s, clock skew %ds, max token %d bytes\n", f.Mode, authorityFromText(f), f.ClockSkewSeconds, f.MaxTokenBytes)
 	fmt.Fprintln(w, "  issuers:")
 	for _, is := range f.Issuers {
 		fmt.Fprintf(w, "    %s  iss %s\n", is.Name, is.Issuer)
@@ -180,16 +232,45 @@ func writeFilterText(w io.Writer, f filterReport) {
 		}
 		fmt.Fprintln(w)
 	}
-	writeWarnings(w, f.Warnings)
+	writeProblems(w, f)
 }
 
-func writeWarnings(w io.Writer, warnings []string) {
-	if len(warnings) == 0 {
+// authorityFromText says what authority_from "auto" means where the filter runs.
+func authorityFromText(f filterReport) string {
+	if f.AuthorityFrom != "auto" {
+		return f.AuthorityFrom
+	}
+	switch f.Kind {
+	case kindEnvoy, kindEnvoyFilter, kindWasmPlugin:
+		return "auto (on Envoy: the exact :authority)"
+	case kindKong:
+		return "auto (on ngx_wasm_module: nginx's $host)"
+	}
+	return "auto"
+}
+
+// writeProblems lists a filter's problems in file order:
+//
+//	error   line 12:5  resources[1].resource: is not in canonical form (contract §4)
+//	        fix: use "https://mcp-b.example.com/mcp"
+func writeProblems(w io.Writer, f filterReport) {
+	if len(f.Problems) == 0 {
 		return
 	}
-	fmt.Fprintln(w, "  warnings:")
-	for _, s := range warnings {
-		fmt.Fprintf(w, "    - %s\n", s)
+	fmt.Fprintln(w, "  problems, in file order:")
+	for _, p := range f.Problems {
+		at := "        "
+		if p.Line > 0 {
+			at = fmt.Sprintf("line %d", p.Line)
+			if p.Column > 0 {
+				at += ":" + strconv.Itoa(p.Column)
+			}
+		}
+		path := relPath(p.Path, f.Source)
+		fmt.Fprintf(w, "    %-7s %s  %s: %s\n", p.Severity, at, path, p.Message)
+		if p.Fix != "" {
+			fmt.Fprintf(w, "            fix: %s\n", p.Fix)
+		}
 	}
 }
 

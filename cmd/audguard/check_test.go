@@ -24,6 +24,14 @@ func TestCheckGolden(t *testing.T) {
 		{"istio-two-docs.yaml", 2, 2},
 		{"no-filter.yaml", 2, 2},
 		{"missing-file.json", 2, 2},
+		{"multi-errors.json", 2, 2},
+		{"envoy-fail-open.yaml", 2, 2},
+		{"envoy-bindings.yaml", 2, 2},
+		{"envoy-unhardened.yaml", 0, 1},
+		{"envoy-syntax.yaml", 2, 2},
+		{"istio-fail-open.yaml", 2, 2},
+		{"envoyfilter-fail-open.yaml", 2, 2},
+		{"kong-problems.yaml", 2, 2},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
@@ -111,25 +119,36 @@ func TestCheckNoKeyMaterial(t *testing.T) {
 	}
 }
 
-// TestCheckRealManifests: the project's shipped manifests are found and valid.
-func TestCheckRealManifests(t *testing.T) {
+// TestCheckShippedExamplesStrict: every shipped example configuration is
+// found, and passes `audguard check --strict` (no error, no warning), in
+// text and --json.
+func TestCheckShippedExamplesStrict(t *testing.T) {
 	for file, kind := range map[string]string{
 		"../../envoy/envoy.yaml":             kindEnvoy,
 		"../../envoy/demo-config.json":       kindPlugin,
 		"../../envoy/istio/wasmplugin.yaml":  kindWasmPlugin,
 		"../../envoy/istio/envoyfilter.yaml": kindEnvoyFilter,
+		"../../envoy/kong/kong.yaml":         kindKong,
 	} {
-		if _, err := os.Stat(file); err != nil {
-			t.Skipf("%s: %v", file, err)
-		}
-		code, out, _ := cli(t, "", "check", "--json", file)
-		var rep checkReport
-		if err := json.Unmarshal([]byte(out), &rep); err != nil {
-			t.Fatal(err)
-		}
-		if code == 2 || len(rep.Filters) != 1 || rep.Filters[0].Kind != kind {
-			t.Errorf("%s: exit %d, report %s", file, code, out)
-		}
+		t.Run(file, func(t *testing.T) {
+			code, out, _ := cli(t, "", "check", "--strict", file)
+			if code != 0 {
+				t.Errorf("check --strict: exit %d\n%s", code, out)
+			}
+			code, out, _ = cli(t, "", "check", "--strict", "--json", file)
+			var rep checkReport
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatal(err)
+			}
+			if code != 0 || rep.Status != "ok" || len(rep.Filters) == 0 {
+				t.Errorf("--json: exit %d, report %s", code, out)
+			}
+			for _, f := range rep.Filters {
+				if f.Kind != kind || !f.Valid || len(f.Problems) != 0 {
+					t.Errorf("%s: kind %q valid %v problems %v", f.Source, f.Kind, f.Valid, f.Problems)
+				}
+			}
+		})
 	}
 }
 

@@ -2,7 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"testing"
+
+	"github.com/audguard/audguard/filter/config"
 )
 
 // FuzzFindSources: any input either yields sources or an error, never a
@@ -10,15 +13,43 @@ import (
 func FuzzFindSources(f *testing.F) {
 	f.Add([]byte(`{"issuers":[],"resources":[]}`))
 	f.Add([]byte("a: &x [*x]\n"))
+	f.Add([]byte("_format_version: \"3.0\"\nservices:\n- name: a\n  routes: [{hosts: [a]}]\n  filter_chains:\n  - filters:\n    - name: audguard\n      config: {mode: report}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sources, err := findSources(data)
 		if err != nil {
 			return
 		}
 		for _, s := range sources {
-			if s.Err == nil && s.Kind != kindPlugin && s.Kind != kindEnvoy && s.Kind != kindEnvoyFilter && !json.Valid(s.Config) {
+			// A string handed to the plugin verbatim (a StringValue, a Kong
+			// config) may be anything; a mapping rendered by the CLI is JSON.
+			if s.Err == nil && s.Kind != kindPlugin && s.value == nil && !json.Valid(s.Config) {
 				t.Fatalf("%s: config is not JSON: %q", s.Label, s.Config)
 			}
+		}
+	})
+}
+
+// FuzzLoadAll: loadAll never panics, agrees with config.Load on validity,
+// and reports the loader's own first refusal first.
+func FuzzLoadAll(f *testing.F) {
+	for _, file := range []string{"valid.json", "warnings.json", "multi-errors.json", "invalid-canonical.json", "invalid-duplicate.json"} {
+		data, err := os.ReadFile("testdata/check/" + file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		res := loadAll(data)
+		_, err := config.Load(data)
+		if (err == nil) != (res.plugin != nil) || (err == nil) != (len(res.refusals) == 0) {
+			t.Fatalf("config.Load error %v, loadAll plugin %v, %d refusals", err, res.plugin != nil, len(res.refusals))
+		}
+		if err != nil && res.refusals[0].Error() != asConfigError(err).Error() {
+			t.Fatalf("first refusal %q, config.Load %q", res.refusals[0], err)
+		}
+		if len(res.refusals) > maxRefusals {
+			t.Fatalf("%d refusals", len(res.refusals))
 		}
 	})
 }

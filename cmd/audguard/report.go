@@ -1,7 +1,7 @@
 package main
 
 import (
-	"errors"
+	"sort"
 	"strings"
 
 	"github.com/audguard/audguard/filter/config"
@@ -9,24 +9,50 @@ import (
 
 // checkReport is what `audguard check` finds in one file (--json prints it).
 type checkReport struct {
-	File    string         `json:"file"`
-	Status  string         `json:"status"` // "ok", "warnings" or "invalid"
-	Error   string         `json:"error,omitempty"`
-	Filters []filterReport `json:"filters"`
+	File     string         `json:"file"`
+	Status   string         `json:"status"` // "ok", "warnings" or "invalid"
+	Error    string         `json:"error,omitempty"`
+	Errors   int            `json:"errors"`   // problems of severity "error", all filters
+	Warnings int            `json:"warnings"` // problems of severity "warning", all filters
+	Filters  []filterReport `json:"filters"`
 }
 
 // filterReport is one plugin configuration found in the file.
 type filterReport struct {
 	Source           string           `json:"source"` // YAML path, or "$" for a plugin configuration file
 	Kind             string           `json:"kind"`
-	Valid            bool             `json:"valid"`
-	Error            *errorReport     `json:"error,omitempty"`
+	Line             int              `json:"line,omitempty"`  // where the filter is in the file
+	Valid            bool             `json:"valid"`           // the filter would start: its loader accepts the configuration
+	Error            *errorReport     `json:"error,omitempty"` // the loader's first refusal, as the filter logs it
 	Mode             string           `json:"mode,omitempty"`
+	AuthorityFrom    string           `json:"authority_from,omitempty"` // auto, authority or host
 	ClockSkewSeconds int              `json:"clock_skew_seconds,omitempty"`
 	MaxTokenBytes    int              `json:"max_token_bytes,omitempty"`
 	Issuers          []issuerReport   `json:"issuers,omitempty"`
 	Resources        []resourceReport `json:"resources,omitempty"`
-	Warnings         []string         `json:"warnings"`
+	Problems         []problem        `json:"problems"` // every finding, in file order
+	Warnings         []string         `json:"warnings"` // the warnings of Problems as "path: message" lines
+}
+
+// Problem severities. An error makes `audguard check` exit 2; a warning
+// exits 1 under --strict.
+const (
+	sevError   = "error"
+	sevWarning = "warning"
+)
+
+// problem is one finding: a refusal of the filter's loader, a warning of
+// the loader or of the CLI, or a finding on the proxy configuration around
+// the filter.
+type problem struct {
+	Severity string `json:"severity"`
+	// Path is a JSON path in the plugin configuration (issuers[0].jwks), or
+	// a YAML path in the file ($.static_resources…) starting with "$".
+	Path    string `json:"path"`
+	Line    int    `json:"line,omitempty"` // 1-based, in the checked file; 0 when unknown
+	Column  int    `json:"column,omitempty"`
+	Message string `json:"message"`
+	Fix     string `json:"fix,omitempty"`
 }
 
 // errorReport is a refusal: config.Error's path, message and fix.
@@ -71,25 +97,94 @@ type resourceReport struct {
 }
 
 // buildFilterReport validates one source exactly as the filter does at start
-// (config.Load) and describes the result.
+// (config.Load, through loadAll for every refusal), judges the proxy
+// configuration around it, and describes the result.
 func buildFilterReport(s source) filterReport {
-	fr := filterReport{Source: s.Label, Kind: s.Kind, Warnings: append([]string{}, s.Notes...)}
+	fr := filterReport{Source: s.Label, Kind: s.Kind, Line: s.Line}
+	var probs []problem
+	add := func(p problem) { probs = append(probs, p) }
 	if s.Err != nil {
+		add(problem{Severity: sevError, Path: s.Label, Line: s.Line, Message: s.Err.Error()})
 		fr.Error = &errorReport{Message: s.Err.Error()}
-		return fr
 	}
-	p, err := config.Load(s.Config)
-	if err != nil {
-		var ce *config.Error
-		if errors.As(err, &ce) {
-			fr.Error = &errorReport{Path: ce.Path, Message: ce.Msg, Fix: ce.Fix}
-		} else {
-			fr.Error = &errorReport{Message: err.Error()}
+	doc := newCfgDoc(&s)
+	if s.Err == nil {
+		res := loadAll(s.Config)
+		for i, ce := range res.refusals {
+			pr := problem{Severity: sevError, Path: ce.Path, Message: ce.Msg, Fix: ce.Fix}
+			if doc.syntax != nil && (strings.HasPrefix(ce.Msg, "invalid JSON") || strings.HasPrefix(ce.Msg, "trailing data")) {
+				pr.Line, pr.Column = doc.offPos(doc.syntax.off)
+			} else {
+				pr.Line, pr.Column = doc.pos(ce.Path)
+			}
+			add(pr)
+			if i == 0 {
+				fr.Error = &errorReport{Path: ce.Path, Message: ce.Msg, Fix: ce.Fix}
+			}
 		}
-		return fr
+		for _, w := range res.warnings {
+			add(loaderWarning(doc, w))
+		}
+		if p := res.plugin; p != nil {
+			fr.Valid = true
+			describe(&fr, p)
+			for _, w := range cliWarnings(p) {
+				add(loaderWarning(doc, w))
+			}
+		}
 	}
-	fr.Valid = true
+	for _, n := range s.Notes {
+		add(n)
+	}
+	probs = append(probs, proxyProblems(&s, doc)...)
+	sortProblems(probs)
+	fr.Problems = nonNilProblems(probs)
+	fr.Warnings = []string{}
+	for _, p := range fr.Problems {
+		if p.Severity == sevWarning {
+			fr.Warnings = append(fr.Warnings, p.Path+": "+p.Message)
+		}
+	}
+	return fr
+}
+
+// loaderWarning turns a "path: message" warning into a located problem.
+func loaderWarning(doc *cfgDoc, w string) problem {
+	path, msg, ok := strings.Cut(w, ": ")
+	if !ok {
+		path, msg = "$", w
+	}
+	pr := problem{Severity: sevWarning, Path: path, Message: msg}
+	pr.Line, pr.Column = doc.pos(path)
+	return pr
+}
+
+// sortProblems puts problems in file order (stable: findings at one place
+// keep the order they were made in); problems without a line go last.
+func sortProblems(ps []problem) {
+	sort.SliceStable(ps, func(i, j int) bool {
+		a, b := ps[i], ps[j]
+		if (a.Line == 0) != (b.Line == 0) {
+			return b.Line == 0
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Column < b.Column
+	})
+}
+
+func nonNilProblems(ps []problem) []problem {
+	if ps == nil {
+		return []problem{}
+	}
+	return ps
+}
+
+// describe fills the report's summary of a loaded configuration.
+func describe(fr *filterReport, p *config.Plugin) {
 	fr.Mode = p.Mode.String()
+	fr.AuthorityFrom = p.AuthorityFrom.String()
 	fr.ClockSkewSeconds = int(p.ClockSkew.Seconds())
 	fr.MaxTokenBytes = p.MaxTokenBytes
 	for _, is := range p.Issuers {
@@ -127,9 +222,6 @@ func buildFilterReport(s source) filterReport {
 		}
 		fr.Resources = append(fr.Resources, rr)
 	}
-	fr.Warnings = append(fr.Warnings, p.Warnings...)
-	fr.Warnings = append(fr.Warnings, cliWarnings(p)...)
-	return fr
 }
 
 // cliWarnings are findings config.Load does not make itself.

@@ -136,22 +136,26 @@ var yaml11Bools = map[string]bool{
 }
 
 // yaml11Hazards lists unquoted keys and values under n that a YAML 1.1 parser
-// reads as booleans (and YAML 1.2 as strings), with their JSON paths.
-func yaml11Hazards(n *yaml.Node, at string, depth int) []string {
+// reads as booleans (and YAML 1.2 as strings), with their YAML paths.
+func yaml11Hazards(n *yaml.Node, at string, depth int) []problem {
 	if n == nil || depth > 64 {
 		return nil
 	}
-	var out []string
+	var out []problem
 	switch n.Kind {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			p := at + "." + k.Value
 			if k.Style == 0 && yaml11Bools[k.Value] {
-				out = append(out, fmt.Sprintf("%s (line %d): unquoted key %q is a boolean in YAML 1.1 (kubectl, istioctl): the plugin receives the key %q; quote it", p, k.Line, k.Value, yaml11Word(k.Value)))
+				out = append(out, problem{Severity: sevWarning, Path: p, Line: k.Line, Column: k.Column,
+					Message: fmt.Sprintf("unquoted key %q is a boolean in YAML 1.1 (kubectl, istioctl): the plugin receives the key %q", k.Value, yaml11Word(k.Value)),
+					Fix:     "quote it"})
 			}
 			if v.Kind == yaml.ScalarNode && v.Style == 0 && yaml11Bools[v.Value] {
-				out = append(out, fmt.Sprintf("%s (line %d): unquoted value %q is the boolean %s in YAML 1.1 (kubectl, istioctl); write %s or quote it", p, v.Line, v.Value, yaml11Word(v.Value), yaml11Word(v.Value)))
+				out = append(out, problem{Severity: sevWarning, Path: p, Line: v.Line, Column: v.Column,
+					Message: fmt.Sprintf("unquoted value %q is the boolean %s in YAML 1.1 (kubectl, istioctl)", v.Value, yaml11Word(v.Value)),
+					Fix:     fmt.Sprintf("write %s or quote it", yaml11Word(v.Value))})
 			}
 			out = append(out, yaml11Hazards(v, p, depth+1)...)
 		}
