@@ -49,20 +49,8 @@ func Verify(p *Parser, token string, opts *VerifyOptions, t *Token) error {
 		return err
 	}
 	if opts.Audience != nil {
-		matched, extra := false, false
-		err := t.Claims.EachAudience(func(aud []byte) bool {
-			if opts.Audience(aud) {
-				matched = true
-			} else {
-				extra = true
-			}
-			return true
-		})
-		if err != nil || !matched {
-			return ErrWrongAudience
-		}
-		if opts.ExclusiveAudience && extra {
-			return ErrExtraAudience
+		if err := t.Claims.CheckAudience(opts.Audience, opts.ExclusiveAudience); err != nil {
+			return err
 		}
 	}
 	for _, name := range opts.RequiredClaims {

@@ -30,6 +30,7 @@ type Options struct {
 // Build it once per configuration (a new configuration means a new Engine, so
 // the token cache is flushed with it). Not safe for concurrent use.
 type Engine struct {
+	// What the configuration fixes, computed once in New.
 	cfg     *config.Plugin
 	replies []resourceReplies // by Resource.Index
 	now     func() time.Time
@@ -38,10 +39,17 @@ type Engine struct {
 	strip   map[string]struct{}
 	tr      func(Step)
 
+	scratch
+}
+
+// scratch is the per-request working memory, reused from one request to the
+// next so that the request path does not allocate. Nothing in it outlives a
+// call of Decide except as reusable capacity.
+type scratch struct {
 	parser jwtlite.Parser
 	tok    jwtlite.Token
 	sha    hash.Hash
-	sum    [32]byte
+	sum    [32]byte // SHA-256 of the current token: the cache key
 	view   requestView
 	d      Decision
 	buf    []byte
@@ -54,7 +62,7 @@ func New(cfg *config.Plugin, opts Options) *Engine {
 		replies: make([]resourceReplies, len(cfg.Resources)),
 		now:     opts.Now,
 		tr:      opts.Trace,
-		sha:     sha256.New(),
+		scratch: scratch{sha: sha256.New()},
 		strip:   make(map[string]struct{}, len(cfg.StripHeaders)),
 	}
 	if e.now == nil {
@@ -372,235 +380,6 @@ func (e *Engine) deny(d *Decision, v *requestView, r *config.Resource, reason Re
 		d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrACAO, "*"}, [2]string{hdrACEH, hdrWWWAuthenticate})
 	}
 	d.ReplyBody = errorBody(info.code, info.description)
-}
-
-// verify runs contract §5.5 for token against resource r and returns the
-// verified claims, or the first failing check's reason.
-func (e *Engine) verify(r *config.Resource, token string, d *Decision) (*jwtlite.Claims, Reason) {
-	// 1. size, before any decoding.
-	if len(token) > e.cfg.MaxTokenBytes {
-		if e.tracing() {
-			e.trace("size", false, strconv.Itoa(len(token))+" bytes > max_token_bytes "+strconv.Itoa(e.cfg.MaxTokenBytes))
-		}
-		return nil, ReasonTokenTooLarge
-	}
-	now := e.now()
-	nowSec := float64(now.UnixNano()) / 1e9
-	skew := e.cfg.ClockSkew
-
-	e.sha.Reset()
-	_, _ = e.sha.Write(stringBytes(token))
-	e.sha.Sum(e.sum[:0])
-
-	var claims *jwtlite.Claims
-	var issuer *config.Issuer
-	if ent := e.cache.get(&e.sum, nowSec); ent != nil {
-		d.Cache = CacheHit
-		// 4. the cached token's issuer must be accepted here too.
-		if e.tracing() {
-			e.trace("cache", true, "verified earlier by issuer "+ent.issuer.Name+"; signature not checked again")
-		}
-		if !accepts(r, ent.issuer) {
-			if e.tracing() {
-				e.trace("issuer", false, "issuer "+ent.issuer.Issuer+" is not accepted by "+r.URI)
-			}
-			return nil, ReasonUnknownIssuer
-		}
-		claims, issuer = &ent.claims, ent.issuer
-	} else if is, expiresAt, ok := e.sharedHit(r, token, nowSec); ok {
-		d.Cache = CacheShared
-		if e.tracing() {
-			e.trace("cache", true, "verified earlier by another VM (issuer "+is.Name+"); signature not checked again")
-		}
-		claims, issuer = &e.tok.Claims, is
-		e.cache.put(&e.sum, is, claims, expiresAt, nowSec)
-	} else {
-		d.Cache = CacheMiss
-		var reason Reason
-		issuer, reason = e.verifyCold(r, token)
-		if reason != ReasonNone {
-			return nil, reason
-		}
-		claims = &e.tok.Claims
-		if exp, ok := claims.Expiry(); ok && nowSec < exp+skew.Seconds() {
-			expiresAt := exp + skew.Seconds()
-			e.cache.put(&e.sum, issuer, claims, expiresAt, nowSec)
-			if e.shared != nil {
-				e.shared.put(&e.sum, issuerIndex(e.cfg, issuer), expiresAt)
-			}
-		}
-	}
-
-	// 8. time.
-	err := claims.CheckTime(now, skew)
-	if e.tracing() {
-		e.trace("time", err == nil, claimTimes(claims, now, skew))
-	}
-	if err != nil {
-		return nil, reasonOf(err, ReasonExpired)
-	}
-	// 9. audience (RFC 8707; contract §4).
-	found, extra := false, false
-	if err := claims.EachAudience(func(aud []byte) bool {
-		if r.Audience.Match(aud) {
-			found = true
-		} else {
-			extra = true
-		}
-		return true
-	}); err != nil || !found {
-		if e.tracing() {
-			e.trace("audience", false, "token aud "+quoteList(audiences(claims))+" does not name "+r.URI+" ("+r.AudienceMatch.String()+" match)")
-		}
-		return nil, ReasonWrongAudience
-	}
-	if extra && r.ExclusiveAudience {
-		if e.tracing() {
-			e.trace("audience", false, "token aud "+quoteList(audiences(claims))+" names other audiences besides "+r.URI+" (exclusive_audience)")
-		}
-		return nil, ReasonExtraAudience
-	}
-	if e.tracing() {
-		e.trace("audience", true, "token aud "+quoteList(audiences(claims))+" matches "+r.URI+" ("+r.AudienceMatch.String()+" match)")
-	}
-	// 10. required claims.
-	for _, name := range issuer.RequiredClaims {
-		if !claims.Has(name) {
-			if e.tracing() {
-				e.trace("required claims", false, "claim "+strconv.Quote(name)+" is missing or null")
-			}
-			return nil, ReasonMissingClaim
-		}
-	}
-	if e.tracing() && len(issuer.RequiredClaims) > 0 {
-		e.trace("required claims", true, "present: "+quoteList(issuer.RequiredClaims))
-	}
-	return claims, ReasonNone
-}
-
-// verifyCold runs steps 2–7 of contract §5.5: syntax, header, issuer, key,
-// signature and type. Only a token that passes them is cached.
-func (e *Engine) verifyCold(r *config.Resource, token string) (*config.Issuer, Reason) {
-	t := &e.tok
-	if err := e.parser.Parse(token, t); err != nil {
-		if e.tracing() {
-			e.trace("syntax and header", false, err.Error())
-		}
-		return nil, reasonOf(err, ReasonMalformedToken)
-	}
-	if e.tracing() {
-		e.trace("syntax and header", true, "compact JWS, alg "+string(t.Header.Alg))
-	}
-	if !t.Claims.IssuerPresent() {
-		if e.tracing() {
-			e.trace("issuer", false, "the token has no iss claim")
-		}
-		return nil, ReasonMissingClaim
-	}
-	iss, ok := t.Claims.Issuer()
-	var issuer *config.Issuer
-	if ok {
-		issuer = r.IssuerFor(iss)
-	}
-	if e.tracing() {
-		accepted := make([]string, len(r.Issuers))
-		for i, is := range r.Issuers {
-			accepted[i] = is.Issuer
-		}
-		e.trace("issuer", issuer != nil, "iss "+strconv.Quote(string(iss))+"; accepted here: "+quoteList(accepted))
-	}
-	if issuer == nil {
-		return nil, ReasonUnknownIssuer
-	}
-	key, err := issuer.Keys.Select(&t.Header)
-	if e.tracing() {
-		detail := "alg " + string(t.Header.Alg)
-		if t.Header.HasKid {
-			detail += ", kid present"
-		} else {
-			detail += ", no kid"
-		}
-		if key != nil {
-			detail += "; selected " + key.Kty + " key bound to " + string(key.Alg)
-		} else {
-			detail += "; no key of issuer " + issuer.Name + " fits (a kid must name a key; alg must equal the key's bound algorithm)"
-		}
-		e.trace("key", err == nil, detail)
-	}
-	if err != nil {
-		return nil, ReasonUnknownKey
-	}
-	err = key.Verify(t.Header.Alg, t.SigningInput, t.Signature)
-	if e.tracing() {
-		e.trace("signature", err == nil, string(t.Header.Alg)+" signature")
-	}
-	if err != nil {
-		return nil, ReasonBadSignature
-	}
-	okType := typeAccepted(issuer, &t.Header)
-	if e.tracing() {
-		typ := "missing"
-		if t.Header.HasTyp {
-			typ = strconv.Quote(string(t.Header.Typ))
-		}
-		e.trace("token type", okType, "typ "+typ+", required "+issuer.TokenType.String())
-	}
-	if !okType {
-		return nil, ReasonWrongTokenType
-	}
-	return issuer, ReasonNone
-}
-
-// sharedHit looks the current token (e.sum) up in shared data. Another VM's
-// entry says only "this token's signature verified" (contract §5.5); it is
-// trusted no further than that (defence in depth against anything else that
-// can write the plugin's shared data): the token itself is parsed again and
-// must be a well-formed JWS whose iss is the entry's issuer, accepted here,
-// with the required typ, and the entry's expiry must be a finite number no
-// later than the token's own exp plus the leeway. The claims used are the
-// token's own, never bytes from shared data. Anything else reads as a miss,
-// and the token is verified in full.
-func (e *Engine) sharedHit(r *config.Resource, token string, now float64) (*config.Issuer, float64, bool) {
-	if e.shared == nil {
-		return nil, 0, false
-	}
-	idx, stored, ok := e.shared.get(&e.sum, now)
-	if !ok || idx >= len(e.cfg.Issuers) {
-		return nil, 0, false
-	}
-	t := &e.tok
-	if e.parser.Parse(token, t) != nil {
-		return nil, 0, false
-	}
-	iss, ok := t.Claims.Issuer()
-	if !ok {
-		return nil, 0, false
-	}
-	is := r.IssuerFor(iss)
-	if is == nil || is != e.cfg.Issuers[idx] || !typeAccepted(is, &t.Header) {
-		return nil, 0, false
-	}
-	exp, ok := t.Claims.Expiry()
-	expiresAt := exp + e.cfg.ClockSkew.Seconds()
-	if !ok || stored > expiresAt || now >= expiresAt {
-		return nil, 0, false
-	}
-	return is, expiresAt, true
-}
-
-// typeAccepted is step 7 of contract §5.5: the header typ per token_type
-// (RFC 9068 §4).
-func typeAccepted(is *config.Issuer, h *jwtlite.Header) bool {
-	return is.TokenType != config.TokenTypeATJWT || (h.HasTyp && jwtlite.IsATJWT(h.Typ))
-}
-
-func accepts(r *config.Resource, is *config.Issuer) bool {
-	for _, x := range r.Issuers {
-		if x == is {
-			return true
-		}
-	}
-	return false
 }
 
 // hasScopes reports whether every required scope is granted (contract §5.6).
