@@ -41,6 +41,7 @@ type pluginContext struct {
 // Any problem refuses the start: the host rejects the configuration, and
 // nothing ever runs in an allow-all state.
 func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
+	probeHost() // a host whose WASI poll_oneoff fails: one critical line and a gauge (filter/hostprobe.go)
 	data, err := proxywasm.GetPluginConfiguration()
 	if err != nil && !errors.Is(err, types.ErrorStatusNotFound) {
 		proxywasm.LogErrorf("audguard: cannot read the plugin configuration: %v", err)

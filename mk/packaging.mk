@@ -11,7 +11,7 @@ GO          ?= go
 WASM        ?= build/audguard.wasm
 OCI_REF     ?= audguard:dev
 ENVOY_IMAGE ?= envoyproxy/envoy
-ENVOY_TAG   ?= v1.35-latest
+ENVOY_TAG   ?= v1.39.6
 E2E_COMPOSE := docker compose -f e2e/docker-compose.yaml
 E2E_ENV     := AUDGUARD_E2E_URL=http://127.0.0.1:10000 AUDGUARD_E2E_ADMIN_URL=http://127.0.0.1:9902 AUDGUARD_E2E_REQUIRE=1
 
