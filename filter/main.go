@@ -73,6 +73,9 @@ func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
 }
 
 func (p *pluginContext) count(name string) {
+	if name == "" {
+		return
+	}
 	if c, ok := p.counters[name]; ok {
 		c.Increment(1)
 	}
@@ -124,44 +127,43 @@ type httpContext struct {
 	hasRoute bool
 }
 
-// OnHttpRequestHeaders runs the whole decision on the request headers.
+// OnHttpRequestHeaders gathers what the host knows, has filter/policy
+// decide, and applies the decision.
 func (h *httpContext) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
 	p := h.plugin
 	if p.engine == nil { // cannot happen after a successful start; fail closed
-		return h.hostFailure("plugin not started", nil)
+		return h.apply(p.engine.HostFailure("plugin not started", nil))
 	}
 	headers, err := proxywasm.GetHttpRequestHeaders()
 	if err != nil {
-		return h.hostFailure("reading request headers", nil)
+		return h.apply(p.engine.HostFailure("reading request headers", nil))
 	}
 	req := policy.Request{Headers: headers, EndOfStream: endOfStream}
 	if what := p.readHostFacts(&req); what != "" {
-		return h.hostFailure(what, headers)
+		return h.apply(p.engine.HostFailure(what, headers))
 	}
 	h.route, h.hasRoute = req.RouteName, req.HasRoute
+	return h.apply(p.engine.Decide(&req))
+}
 
-	d := p.engine.Decide(&req)
-	switch d.Cache {
-	case policy.CacheHit:
-		p.count(policy.CounterCacheHit)
-	case policy.CacheMiss:
-		p.count(policy.CounterCacheMiss)
-	case policy.CacheShared:
-		p.count(policy.CounterCacheShared)
+// apply carries out a decision: counters, the log line, header removals,
+// then the local reply or the header edits. A failing edit is itself a host
+// failure, decided by policy without the headers (so: 500).
+func (h *httpContext) apply(d *policy.Decision) types.Action {
+	p := h.plugin
+	p.count(d.CacheCounter())
+	p.count(d.Counter())
+	switch level, line := d.Log(); level {
+	case policy.LogDebug:
+		proxywasm.LogDebug(line)
+	case policy.LogInfo:
+		proxywasm.LogInfo(line)
+	case policy.LogError:
+		proxywasm.LogError(line)
 	}
-	if c := d.Counter(); c != "" {
-		p.count(c)
-	}
-	switch d.Outcome {
-	case policy.OutcomeDenied:
-		proxywasm.LogDebug(d.LogLine())
-	case policy.OutcomeWouldDeny:
-		proxywasm.LogInfo(d.LogLine())
-	}
-
 	for _, name := range d.Remove {
 		if err := proxywasm.RemoveHttpRequestHeader(name); err != nil {
-			return h.hostFailure("removing a request header", nil)
+			return h.apply(p.engine.HostFailure("removing a request header", nil))
 		}
 	}
 	if d.Local() {
@@ -172,7 +174,7 @@ func (h *httpContext) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action
 	}
 	for _, kv := range d.Set {
 		if err := proxywasm.ReplaceHttpRequestHeader(kv[0], kv[1]); err != nil {
-			return h.hostFailure("setting a claim header", nil)
+			return h.apply(p.engine.HostFailure("setting a claim header", nil))
 		}
 	}
 	return types.ActionContinue
@@ -192,32 +194,6 @@ func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
 
 // OnHttpStreamDone collects garbage, when due, after the response is done.
 func (h *httpContext) OnHttpStreamDone() { maybeCollect() }
-
-// hostFailure fails closed when the host cannot tell us what we need: 500 in
-// enforce mode. In report mode the request is passed on, as report mode
-// never answers locally (contract §5.8) — but only once every client-sent
-// claim header is removed (§5.7 holds whatever the mode). When the headers
-// are unknown or cannot be removed, it answers 500 in report mode too: a
-// spoofed claim header must never reach the upstream.
-func (h *httpContext) hostFailure(what string, headers [][2]string) types.Action {
-	h.plugin.count(policy.CounterHostError)
-	proxywasm.LogErrorf("audguard: host call failed: %s", what)
-	if e := h.plugin.engine; e != nil && e.Config().Mode == config.ModeReport && headers != nil {
-		removed := true
-		for _, name := range e.SpoofedHeaders(headers) {
-			if err := proxywasm.RemoveHttpRequestHeader(name); err != nil {
-				removed = false
-				break
-			}
-		}
-		if removed {
-			return types.ActionContinue
-		}
-	}
-	_ = proxywasm.SendHttpResponse(500, [][2]string{{"content-type", "application/json"}},
-		[]byte(`{"error":"server_error","error_description":"The authorization filter could not evaluate the request."}`), -1)
-	return types.ActionPause
-}
 
 // property reads a host property. A property the host does not have is no
 // error (has=false); any other failure is (ok=false).

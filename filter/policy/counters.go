@@ -48,6 +48,21 @@ func (d *Decision) Counter() string {
 		return CounterPublic
 	case OutcomePreflight:
 		return CounterPreflight
+	case OutcomeHostError:
+		return CounterHostError
+	}
+	return ""
+}
+
+// CacheCounter returns the cache counter a decision moves ("" for none).
+func (d *Decision) CacheCounter() string {
+	switch d.Cache {
+	case CacheHit:
+		return CounterCacheHit
+	case CacheMiss:
+		return CounterCacheMiss
+	case CacheShared:
+		return CounterCacheShared
 	}
 	return ""
 }

@@ -21,6 +21,9 @@ const (
 	OutcomePreflight
 	// OutcomePublic: a public path passed on without a token (§5.3).
 	OutcomePublic
+	// OutcomeHostError: a host call failed (contract §5.9): 500, or in report
+	// mode passed on once the client-sent claim headers are removed.
+	OutcomeHostError
 )
 
 var outcomeNames = [...]string{
@@ -31,6 +34,7 @@ var outcomeNames = [...]string{
 	OutcomeMetadataPassed: "metadata_passed",
 	OutcomePreflight:      "preflight",
 	OutcomePublic:         "public",
+	OutcomeHostError:      "host_error",
 }
 
 func (o Outcome) String() string {
@@ -69,6 +73,9 @@ type Decision struct {
 
 	// RequestID is the request's x-request-id, sanitised for logs.
 	RequestID string
+
+	// hostCall names the failed host call of an OutcomeHostError.
+	hostCall string
 }
 
 // Local reports whether the filter answers the request itself.
@@ -80,4 +87,57 @@ func (d *Decision) reset() {
 		Remove:       d.Remove[:0],
 		Set:          d.Set[:0],
 	}
+}
+
+// LogLevel is the level a decision's log line is written at.
+type LogLevel uint8
+
+const (
+	LogNone  LogLevel = iota // nothing to log
+	LogDebug                 // a denial: routine, one per request (contract §7)
+	LogInfo                  // a would-deny in report mode
+	LogError                 // a host call failed
+)
+
+// Log returns the decision's log line and its level (LogNone: no line).
+func (d *Decision) Log() (LogLevel, string) {
+	switch d.Outcome {
+	case OutcomeDenied:
+		return LogDebug, d.LogLine()
+	case OutcomeWouldDeny:
+		return LogInfo, d.LogLine()
+	case OutcomeHostError:
+		return LogError, "audguard: host call failed: " + d.hostCall
+	}
+	return LogNone, ""
+}
+
+// serverErrorBody is the body of the 500 for a failed host call (contract §6).
+var serverErrorBody = []byte(`{"error":"server_error","error_description":"The authorization filter could not evaluate the request."}`)
+
+// HostFailure is the decision for a failed host call (contract §5.9): what
+// names the call, headers are the request headers if they could be read.
+// In enforce mode, 500. In report mode the request is passed on, as report
+// mode never answers locally (§5.8), but only once every client-sent claim
+// header is removed (§5.7 holds whatever the mode); when the headers are
+// unknown (nil), or their removal fails (the glue then asks again with nil),
+// it is 500 in report mode too: a spoofed claim header must never reach the
+// upstream. e may be nil (no configuration loaded): 500.
+func (e *Engine) HostFailure(what string, headers [][2]string) *Decision {
+	var d *Decision
+	if e != nil {
+		d = &e.hostFailure
+	} else {
+		d = new(Decision)
+	}
+	d.reset()
+	d.Outcome, d.hostCall = OutcomeHostError, what
+	if e != nil && e.cfg.Mode == config.ModeReport && headers != nil {
+		e.stripClaimHeaders(headers, d)
+		return d
+	}
+	d.Status = 500
+	d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrContentType, mimeJSON})
+	d.ReplyBody = serverErrorBody
+	return d
 }

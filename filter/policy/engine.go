@@ -53,6 +53,8 @@ type scratch struct {
 	view   requestView
 	d      Decision
 	buf    []byte
+
+	hostFailure Decision // HostFailure's, apart from d: it may follow a Decide
 }
 
 // New precomputes everything the request path needs for cfg.
