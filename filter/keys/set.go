@@ -1,0 +1,234 @@
+package keys
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/buger/jsonparser"
+
+	"github.com/audguard/audguard/jwtlite"
+)
+
+// Limits of a fetched JWK Set.
+const (
+	// MaxBodyBytes bounds a JWK Set response body; the glue reads at most MaxBodyBytes+1 bytes
+	// so a larger body is seen as too large without being copied whole.
+	MaxBodyBytes = 256 << 10
+	// MaxSetKeys bounds the keys (usable or not) in one set: every VM of the proxy re-judges
+	// each published set, and each EC or RSA key costs a point or modulus check.
+	MaxSetKeys = 100
+	// maxDepth bounds the nesting of objects and arrays, as jwtlite does for tokens and sets.
+	maxDepth = 32
+)
+
+// Reasons a JWK Set is refused. The messages are fixed sentences: they never quote the body,
+// a kid or key material, so they can go into a log line as they are.
+var (
+	ErrBodyTooLarge    = errors.New("body larger than " + strconv.Itoa(MaxBodyBytes) + " bytes")
+	ErrNotJWKSet       = errors.New(`not a JWK Set (a UTF-8 JSON object with a "keys" array)`)
+	ErrDuplicateMember = errors.New("duplicate JSON member")
+	ErrTooManyKeys     = errors.New("more than " + strconv.Itoa(MaxSetKeys) + " keys")
+	ErrDuplicateKid    = errors.New("two keys share a kid")
+	ErrNoUsableKey     = errors.New("no usable key")
+)
+
+// Set is a JWK Set accepted from a jwks_uri (or re-judged from shared data).
+type Set struct {
+	// Compact is the accepted set re-encoded: {"keys":[…]} with only the usable keys and, of
+	// each, only the members verification reads (kty, kid, alg, use, crv, n, e, x, y, key_ops),
+	// each value copied byte for byte. Private members never survive. ParseSet(Compact) accepts
+	// it again and gives the same keys: this is what a VM publishes to the others.
+	Compact []byte
+	Keys    []*jwtlite.Key // usable keys, in set order
+	Skipped int            // keys skipped as unusable, oct keys included
+
+	elems  [][]byte // the usable keys' compact JSON, aliasing Compact
+	kids   []string // their kids ("" when absent; see hasKid)
+	hasKid []bool
+}
+
+// verificationMembers are the JWK members jwtlite reads (RFC 7517 §4, RFC 7518 §6.2.1, §6.3.1,
+// §6.4, RFC 8037 §2), in the order Compact writes them.
+var verificationMembers = [...]string{"kty", "kid", "alg", "use", "crv", "n", "e", "x", "y", "key_ops"}
+
+// ParseSet judges a JWK Set response body (RFC 7517 §5) under the rules for configured keys
+// (contract §2.1, through jwtlite.ParseKey with the issuer's explicit algorithms, nil for the
+// default): each key bound to exactly one algorithm (RFC 8725 §3.1), RSA of at least 2048 bits,
+// EC points on their curve, "use" and "key_ops" honoured. A key that breaks a rule — and every
+// "oct" key, whatever algorithms allows: a shared secret has no place in a published set — is
+// skipped and counted in Skipped, never fatal; so is an element of "keys" that is not an
+// object. Refused, with one of the errors above: a body over MaxBodyBytes; anything but a UTF-8
+// JSON object nested at most 32 deep with a "keys" array; a duplicate member name in any
+// object (compared after unescaping, as jwtlite does); more than MaxSetKeys elements; two
+// elements with the same "kid", usable or not (RFC 7517 §4.5 asks for distinct kids; which key
+// a kid names must not depend on which keys happen to be usable, and refusing the set keeps
+// the last good one — fail static); no usable key at all.
+func ParseSet(body []byte, algorithms []jwtlite.Algorithm) (*Set, error) {
+	if len(body) > MaxBodyBytes {
+		return nil, ErrBodyTooLarge
+	}
+	if err := checkJSON(body); err != nil {
+		return nil, err
+	}
+	arr, vt, _, err := jsonparser.Get(body, "keys")
+	if err != nil || vt != jsonparser.Array {
+		return nil, ErrNotJWKSet
+	}
+	s := &Set{}
+	out := append(make([]byte, 0, len(body)/2+16), `{"keys":[`...)
+	var (
+		seen  = map[string]bool{}
+		n     int
+		fatal error
+		spans [][2]int
+	)
+	_, _ = jsonparser.ArrayEach(arr, func(v []byte, et jsonparser.ValueType, _ int, _ error) {
+		if fatal != nil {
+			return
+		}
+		if n++; n > MaxSetKeys {
+			fatal = ErrTooManyKeys
+			return
+		}
+		if et != jsonparser.Object {
+			s.Skipped++
+			return
+		}
+		elem := compactKey(v)
+		kid, kerr := jsonparser.GetString(elem, "kid")
+		hasKid := kerr == nil
+		if hasKid {
+			if seen[kid] {
+				fatal = ErrDuplicateKid
+				return
+			}
+			seen[kid] = true
+		}
+		if kty, _ := jsonparser.GetString(elem, "kty"); kty == "oct" {
+			s.Skipped++
+			return
+		}
+		k, _, err := jwtlite.ParseKey(elem, algorithms)
+		if err != nil {
+			s.Skipped++
+			return
+		}
+		if len(s.Keys) > 0 {
+			out = append(out, ',')
+		}
+		spans = append(spans, [2]int{len(out), len(out) + len(elem)})
+		out = append(out, elem...)
+		s.Keys = append(s.Keys, k)
+		s.kids = append(s.kids, kid)
+		s.hasKid = append(s.hasKid, hasKid)
+	})
+	if fatal != nil {
+		return nil, fatal
+	}
+	if len(s.Keys) == 0 {
+		return nil, ErrNoUsableKey
+	}
+	s.Compact = append(out, "]}"...)
+	for _, sp := range spans {
+		s.elems = append(s.elems, s.Compact[sp[0]:sp[1]:sp[1]])
+	}
+	return s, nil
+}
+
+// compactKey re-encodes one JWK object with only the verification members, values copied as
+// they are (strings still escaped). Member names come unescaped from jsonparser.ObjectEach, the
+// same view jwtlite's decoder has; a member the checker has already proven unique.
+func compactKey(obj []byte) []byte {
+	var vals [len(verificationMembers)][]byte
+	var types [len(verificationMembers)]jsonparser.ValueType
+	_ = jsonparser.ObjectEach(obj, func(key, v []byte, vt jsonparser.ValueType, _ int) error {
+		for i, m := range verificationMembers {
+			if string(key) == m {
+				vals[i], types[i] = v, vt
+			}
+		}
+		return nil
+	})
+	out := []byte{'{'}
+	for i, m := range verificationMembers {
+		if vals[i] == nil {
+			continue
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = append(append(append(out, '"'), m...), `":`...)
+		if types[i] == jsonparser.String {
+			out = append(append(append(out, '"'), vals[i]...), '"')
+		} else {
+			out = append(out, vals[i]...)
+		}
+	}
+	return append(out, '}')
+}
+
+// checkJSON accepts a UTF-8 JSON text (RFC 8259 §8.1) that is one object, nested at most
+// maxDepth deep, with no duplicate member names in any object after unescaping (RFC 8259 §4
+// leaves duplicates to the implementation; two parsers that pick different duplicates are a
+// bypass, so we refuse them, as jwtlite does for tokens and configured sets). Names are kept in
+// Go maps, whose hash is seeded per process, so collisions cannot be planned.
+func checkJSON(b []byte) error {
+	if !utf8.Valid(b) || !json.Valid(b) {
+		return ErrNotJWKSet
+	}
+	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return ErrNotJWKSet
+	}
+	type frame struct {
+		names   map[string]struct{} // nil for an array
+		object  bool
+		wantKey bool
+	}
+	var stack []frame
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return ErrNotJWKSet
+		}
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			stack = stack[:len(stack)-1]
+			if len(stack) > 0 && stack[len(stack)-1].object {
+				stack[len(stack)-1].wantKey = true
+			}
+			continue
+		}
+		if len(stack) > 0 && stack[len(stack)-1].wantKey {
+			top := &stack[len(stack)-1]
+			name, _ := tok.(string)
+			if _, dup := top.names[name]; dup {
+				return ErrDuplicateMember
+			}
+			top.names[name] = struct{}{}
+			top.wantKey = false
+			continue
+		}
+		if d, ok := tok.(json.Delim); ok {
+			if len(stack) >= maxDepth {
+				return ErrNotJWKSet
+			}
+			f := frame{object: d == '{', wantKey: d == '{'}
+			if f.object {
+				f.names = map[string]struct{}{}
+			}
+			stack = append(stack, f)
+			continue
+		}
+		if len(stack) > 0 && stack[len(stack)-1].object {
+			stack[len(stack)-1].wantKey = true
+		}
+	}
+}
