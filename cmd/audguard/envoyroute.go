@@ -210,11 +210,6 @@ func pickRoute(vh *vhost, method, path string) (routePick, bool, string) {
 		if name != "" {
 			label = strconv.Quote(name)
 		}
-		for _, extra := range []string{"headers", "query_parameters", "runtime_fraction", "grpc", "tls_context", "dynamic_metadata", "cookies", "filter_state", "path_match_policy"} {
-			if v := mapGet(m, extra); v != nil && !(v.Kind == yaml.SequenceNode && len(v.Content) == 0) {
-				return routePick{}, false, fmt.Sprintf("route %s also matches on %s, which explain does not evaluate", label, extra)
-			}
-		}
 		fold := mapGet(m, "case_sensitive") != nil && !yamlTrue(mapGet(m, "case_sensitive"))
 		eq := func(a, b string) bool {
 			if fold {
@@ -245,12 +240,22 @@ func pickRoute(vh *vhost, method, path string) (routePick, bool, string) {
 			ok, how = re.MatchString(noQuery), "safe_regex "+strconv.Quote(expr)
 		case mapGet(m, "connect_matcher") != nil:
 			ok, how = method == "CONNECT", "connect_matcher"
+		case mapGet(m, "path_match_policy") != nil:
+			return routePick{}, false, fmt.Sprintf("route %s matches the path with a path_match_policy extension, which explain does not evaluate", label)
 		default:
 			return routePick{}, false, fmt.Sprintf("route %s has no path match explain understands", label)
 		}
-		if ok {
-			return routePick{node: r, name: name, how: how, idx: i}, true, ""
+		if !ok {
+			continue
 		}
+		// The path matches: any other condition decides, and explain does
+		// not evaluate those.
+		for _, extra := range []string{"headers", "query_parameters", "runtime_fraction", "grpc", "tls_context", "dynamic_metadata", "cookies", "filter_state"} {
+			if v := mapGet(m, extra); v != nil && !(v.Kind == yaml.SequenceNode && len(v.Content) == 0) {
+				return routePick{}, false, fmt.Sprintf("route %s matches the path (%s) but also matches on %s, which explain does not evaluate", label, how, extra)
+			}
+		}
+		return routePick{node: r, name: name, how: how, idx: i}, true, ""
 	}
 	return routePick{}, true, ""
 }

@@ -2,6 +2,9 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -21,7 +24,15 @@ Runs the filter's own decision code (filter/policy) for one request carrying
 "Authorization: Bearer TOKEN" ("" sends none; "-" reads TOKEN from stdin) and
 prints each check: the resource chosen and why, the token header, key,
 signature, each claim check, the final status, the exact WWW-Authenticate and
-the headers that would go upstream. The token itself is never printed.
+the headers that would go upstream. The token itself is never printed; when
+its key is unknown, its kid and the configured kids are.
+
+With an Envoy YAML and neither --route nor --vhost, the virtual host and the
+route are picked from --authority and --path as Envoy's router picks them
+(domains: exact, then the longest *.suffix, then the longest prefix*, then
+*; routes in order: prefix, path, path_separated_prefix, safe_regex); a route
+that also matches on headers, query parameters or runtime cannot be decided,
+and explain says so.
 
 Exit status: 0 the request would pass (allowed, metadata, public path,
 preflight), 1 it would be denied, 2 bad usage or an invalid configuration.
@@ -49,6 +60,7 @@ type explainOptions struct {
 	config, filter          string
 	route, vhost            *string
 	authority, path, method string
+	proxy, authorityFrom    string
 	now                     time.Time
 	headers                 headerFlags
 	token                   string
@@ -67,6 +79,8 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.authority, "authority", "", "request :authority (default: the first resource's)")
 	fs.StringVar(&o.path, "path", "", "request :path (default: the first resource's path)")
 	fs.StringVar(&o.method, "method", "GET", "request method")
+	fs.StringVar(&o.proxy, "proxy", "", "the host running the filter: envoy (xds.* properties) or nginx (ngx_wasm_module: Kong; nginx's $host) (default: nginx for a Kong configuration, else envoy)")
+	fs.StringVar(&o.authorityFrom, "authority-from", "", "override the configuration's authority_from: auto, authority or host")
 	nowFlag := fs.String("now", "", "the clock: RFC 3339 or Unix seconds (default: now)")
 	fs.Var(&o.headers, "H", "extra request header 'name: value' (repeatable)")
 	pos, err := parseInterleaved(fs, args)
@@ -89,6 +103,22 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			o.hasPath = true
 		}
 	})
+	switch o.proxy {
+	case "", "envoy", "nginx":
+	default:
+		fmt.Fprintf(stderr, "audguard explain: --proxy: want envoy or nginx, not %q\n", o.proxy)
+		return exitInvalid
+	}
+	if o.proxy == "nginx" && (o.route != nil || o.vhost != nil) {
+		fmt.Fprintln(stderr, "audguard explain: --route and --vhost are Envoy properties; nginx (ngx_wasm_module) has neither")
+		return exitInvalid
+	}
+	switch o.authorityFrom {
+	case "", "auto", "authority", "host":
+	default:
+		fmt.Fprintf(stderr, "audguard explain: --authority-from: want auto, authority or host, not %q\n", o.authorityFrom)
+		return exitInvalid
+	}
 	o.now = time.Now()
 	if *nowFlag != "" {
 		if o.now, err = parseNow(*nowFlag); err != nil {
@@ -103,12 +133,12 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return exitInvalid
 		}
 	}
-	cfg, label, err := loadOne(o.config, o.filter)
+	cfg, src, err := loadOne(o.config, o.filter, o.authorityFrom)
 	if err != nil {
 		fmt.Fprintf(stderr, "audguard explain: %v\n", err)
 		return exitInvalid
 	}
-	if explain(stdout, cfg, o.config, label, &o) {
+	if explain(stdout, cfg, o.config, src, &o) {
 		return exitOK
 	}
 	return exitWarnings
@@ -135,15 +165,16 @@ func readToken(r io.Reader) (string, error) {
 	return strings.TrimSpace(s), nil
 }
 
-// loadOne finds the plugin configurations in path and loads the one to use.
-func loadOne(path, filter string) (*config.Plugin, string, error) {
+// loadOne finds the plugin configurations in path and loads the one to use,
+// with authority_from set to authorityFrom when that is not "".
+func loadOne(path, filter, authorityFrom string) (*config.Plugin, *source, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	sources, err := findSources(data)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	var pick *source
 	if filter != "" {
@@ -160,21 +191,32 @@ func loadOne(path, filter string) (*config.Plugin, string, error) {
 		for i, s := range sources {
 			labels[i] = s.Label
 		}
-		return nil, "", fmt.Errorf("%s holds %d configurations; choose one with --filter: %s", path, len(sources), strings.Join(labels, ", "))
+		return nil, nil, fmt.Errorf("%s holds %d configurations; choose one with --filter: %s", path, len(sources), strings.Join(labels, ", "))
 	}
 	if pick.Err != nil {
-		return nil, "", fmt.Errorf("%s: %v", pick.Label, pick.Err)
+		return nil, nil, fmt.Errorf("%s: %v", pick.Label, pick.Err)
 	}
-	p, err := config.Load(pick.Config)
+	cfgJSON := pick.Config
+	if authorityFrom != "" {
+		root, err := parseJSON(cfgJSON)
+		if err != nil || root.kind != '{' {
+			return nil, nil, fmt.Errorf("the configuration is invalid (run `audguard check %s`)", path)
+		}
+		root.set("authority_from", jstring(authorityFrom))
+		var buf bytes.Buffer
+		root.encode(&buf)
+		cfgJSON = buf.Bytes()
+	}
+	p, err := config.Load(cfgJSON)
 	if err != nil {
-		return nil, "", fmt.Errorf("the configuration is invalid (run `audguard check %s`): %v", path, err)
+		return nil, nil, fmt.Errorf("the configuration is invalid (run `audguard check %s`): %v", path, err)
 	}
-	return p, pick.Label, nil
+	return p, pick, nil
 }
 
 // explain runs the decision and prints it; it reports whether the request
 // would pass.
-func explain(w io.Writer, cfg *config.Plugin, cfgPath, label string, o *explainOptions) bool {
+func explain(w io.Writer, cfg *config.Plugin, cfgPath string, src *source, o *explainOptions) bool {
 	first := cfg.Resources[0]
 	authority, path := o.authority, o.path
 	if !o.hasAuthority {
@@ -186,37 +228,62 @@ func explain(w io.Writer, cfg *config.Plugin, cfgPath, label string, o *explainO
 			path = "/"
 		}
 	}
-	req := &policy.Request{
-		Headers:     [][2]string{{":method", o.method}, {":path", path}, {":authority", authority}, {":scheme", "https"}},
-		EndOfStream: true,
+	proxy := o.proxy
+	if proxy == "" {
+		proxy = "envoy"
+		if src.Kind == kindKong {
+			proxy = "nginx"
+		}
 	}
-	if o.route != nil {
-		req.RouteName, req.HasRoute = *o.route, true
+	req := &policy.Request{EndOfStream: true}
+	var proxyLines []string
+	disabled := ""
+	switch {
+	case proxy == "nginx":
+		// ngx_wasm_module: no xds.* properties; ngx.host is nginx's $host.
+		req.HostVar, req.HasHostVar = strings.ToLower(hostOnlyPort(authority)), true
+		proxyLines = append(proxyLines, fmt.Sprintf("nginx (ngx_wasm_module): no xds.* properties; $host %q", req.HostVar))
+	case o.route != nil || o.vhost != nil:
+		req.XDS = true
+		if o.route != nil {
+			req.RouteName, req.HasRoute = *o.route, true
+		}
+		if o.vhost != nil {
+			req.VirtualHost, req.HasVirtualHost = *o.vhost, true
+		}
+	default:
+		req.XDS = true
+		var sel envoySelection
+		authority, sel = selectEnvoyRoute(src, o.method, authority, path)
+		proxyLines, disabled = sel.lines, sel.disabled
+		if sel.route != nil {
+			req.RouteName, req.HasRoute = *sel.route, true
+		}
+		if sel.vhost != nil {
+			req.VirtualHost, req.HasVirtualHost = *sel.vhost, true
+		}
 	}
-	if o.vhost != nil {
-		req.VirtualHost, req.HasVirtualHost = *o.vhost, true
-	}
+	req.Headers = [][2]string{{":method", o.method}, {":path", path}, {":authority", authority}, {":scheme", "https"}}
 	if o.token != "" {
 		req.Headers = append(req.Headers, [2]string{"authorization", "Bearer " + o.token})
 	}
 	req.Headers = append(req.Headers, o.headers...)
 
-	var steps []policy.Step
-	eng := policy.New(cfg, policy.Options{
-		Now:       func() time.Time { return o.now },
-		CacheSize: -1,
-		Trace:     func(s policy.Step) { steps = append(steps, s) },
-	})
-	d := eng.Decide(req)
-	steps = append(steps, extractionStep(d, steps)...)
-
 	fmt.Fprintln(w, "audguard explain — one request through the filter's decision code (native, no proxy)")
-	src := cfgPath
-	if label != "$" {
-		src += " at " + label
+	where := cfgPath
+	if src.Label != "$" {
+		where += " at " + src.Label
 	}
-	fmt.Fprintf(w, "config   %s (mode %s)\n", src, cfg.Mode)
-	fmt.Fprintf(w, "request  %s %s, authority %q, route %s, virtual host %s\n", o.method, path, authority, optional(o.route), optional(o.vhost))
+	override := ""
+	if o.authorityFrom != "" {
+		override = ", set by --authority-from"
+	}
+	fmt.Fprintf(w, "config   %s (mode %s, authority_from %s%s)\n", where, cfg.Mode, cfg.AuthorityFrom, override)
+	for _, l := range proxyLines {
+		fmt.Fprintf(w, "proxy    %s\n", l)
+	}
+	route, vhost := optionalReq(req.RouteName, req.HasRoute), optionalReq(req.VirtualHost, req.HasVirtualHost)
+	fmt.Fprintf(w, "request  %s %s, authority %q, route %s, virtual host %s\n", o.method, path, authority, route, vhost)
 	for _, h := range o.headers {
 		if h[0] == "authorization" {
 			fmt.Fprintln(w, "         extra authorization header (not shown)")
@@ -231,6 +298,20 @@ func explain(w io.Writer, cfg *config.Plugin, cfgPath, label string, o *explainO
 		fmt.Fprintf(w, "token    Authorization: Bearer <%d bytes, not shown>\n", len(o.token))
 	}
 	fmt.Fprintf(w, "now      %s\n", o.now.UTC().Format(time.RFC3339))
+	if disabled != "" {
+		fmt.Fprintf(w, "result   not checked: %s; Envoy passes the request on without running the filter\n", disabled)
+		return true
+	}
+
+	var steps []policy.Step
+	eng := policy.New(cfg, policy.Options{
+		Now:       func() time.Time { return o.now },
+		CacheSize: -1,
+		Trace:     func(s policy.Step) { steps = append(steps, s) },
+	})
+	d := eng.Decide(req)
+	steps = append(steps, extractionStep(d, steps)...)
+
 	fmt.Fprintln(w, "steps")
 	for _, s := range steps {
 		mark := "ok  "
@@ -239,14 +320,167 @@ func explain(w io.Writer, cfg *config.Plugin, cfgPath, label string, o *explainO
 		}
 		fmt.Fprintf(w, "  %s  %-18s %s\n", mark, s.Name, s.Detail)
 	}
+	if d.Reason == policy.ReasonUnknownKey {
+		fmt.Fprintf(w, "  note  %-18s %s\n", "key ids", kidNote(o.token, d.Resource))
+	}
 	return writeOutcome(w, d)
 }
 
-func optional(s *string) string {
-	if s == nil {
+func optionalReq(v string, has bool) string {
+	if !has {
 		return "(none)"
 	}
-	return strconv.Quote(*s)
+	return strconv.Quote(v)
+}
+
+// kidNote names the token's kid (and alg) and the kids configured for the
+// resource's issuers: key ids are configuration, never secret. Nothing else
+// of the token is shown.
+func kidNote(token string, r *config.Resource) string {
+	var hdr struct {
+		Kid any    `json:"kid"`
+		Alg string `json:"alg"`
+	}
+	head, _, _ := strings.Cut(token, ".")
+	var b strings.Builder
+	raw, err := base64.RawURLEncoding.DecodeString(head)
+	switch {
+	case err != nil || json.Unmarshal(raw, &hdr) != nil:
+		b.WriteString("the token header cannot be read")
+	case hdr.Kid == nil:
+		b.WriteString("the token has no kid")
+	default:
+		if k, ok := hdr.Kid.(string); ok {
+			fmt.Fprintf(&b, "token kid %s", quoteShort(k))
+		} else {
+			b.WriteString("token kid is not a string")
+		}
+	}
+	if hdr.Alg != "" {
+		fmt.Fprintf(&b, " (alg %s)", quoteShort(hdr.Alg))
+	}
+	if r == nil {
+		return b.String()
+	}
+	iss := tokenIssuer(token)
+	for _, is := range r.Issuers {
+		if iss != "" && is.Issuer != iss {
+			continue
+		}
+		var kids []string
+		for _, k := range is.Keys.Keys {
+			if k.ID == "" {
+				kids = append(kids, "(no kid) "+string(k.Alg))
+				continue
+			}
+			kids = append(kids, strconv.Quote(k.ID)+" "+string(k.Alg))
+		}
+		fmt.Fprintf(&b, "; issuer %s has %s", is.Name, joinOr(kids, "no keys"))
+	}
+	return b.String()
+}
+
+// tokenIssuer reads the iss claim to pick the issuer whose kids to list.
+func tokenIssuer(token string) string {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return ""
+	}
+	var c struct {
+		Iss string `json:"iss"`
+	}
+	_ = json.Unmarshal(raw, &c)
+	return c.Iss
+}
+
+// quoteShort quotes a value from the token header, cut to 64 bytes.
+func quoteShort(s string) string {
+	if len(s) > 64 {
+		return strconv.Quote(s[:64]) + "…"
+	}
+	return strconv.Quote(s)
+}
+
+// envoySelection is what Envoy tells the filter about a request: the
+// properties xds.route_name and xds.virtual_host_name its router set.
+type envoySelection struct {
+	route, vhost *string
+	lines        []string // how they were picked
+	disabled     string   // non-empty: the route disables the filter
+}
+
+// selectEnvoyRoute picks the virtual host and route for a request the way
+// Envoy's router does, from the route configuration of the filter's
+// connection manager, after the connection manager's own host rewriting
+// (strip_any_host_port, strip_trailing_host_dot), which the filter sees too.
+// It returns the :authority the filter sees.
+func selectEnvoyRoute(src *source, method, authority, path string) (string, envoySelection) {
+	var sel envoySelection
+	switch {
+	case src.Kind == kindEnvoyFilter || src.Kind == kindWasmPlugin:
+		sel.lines = []string{"envoy (Istio generates the routes): xds.route_name and xds.virtual_host_name only from --route and --vhost"}
+		return authority, sel
+	case src.Kind != kindEnvoy || src.env.hcm == nil:
+		sel.lines = []string{"envoy: xds.route_name and xds.virtual_host_name only from --route and --vhost (no route configuration in this file)"}
+		return authority, sel
+	}
+	hcm := src.env.hcm
+	rt := routeTableFor(src.env.doc, hcm, src.env.hcmPath)
+	if rt == nil {
+		sel.lines = []string{"envoy; the connection manager's route configuration is not in this file (rds): give --route and --vhost"}
+		return authority, sel
+	}
+	seen := authority
+	if yamlTrue(mapGet(hcm, "strip_any_host_port")) {
+		seen = hostOnlyPort(seen)
+	}
+	if yamlTrue(mapGet(hcm, "strip_trailing_host_dot")) {
+		h, port := seen, ""
+		if i := strings.LastIndexByte(seen, ':'); i >= 0 && hostOnlyPort(seen) != seen {
+			h, port = seen[:i], seen[i:]
+		}
+		seen = strings.TrimSuffix(h, ".") + port
+	}
+	if seen != authority {
+		sel.lines = append(sel.lines, fmt.Sprintf("the connection manager rewrites :authority %q to %q (strip_any_host_port, strip_trailing_host_dot)", authority, seen))
+	}
+	rcName := "the route configuration"
+	if rt.name != "" {
+		rcName += " " + strconv.Quote(rt.name)
+	}
+	hm, ok := rt.match(seen)
+	if !ok {
+		sel.lines = append(sel.lines, fmt.Sprintf("no virtual host of %s has a domain matching %q: the router answers 404 (after the filter, which sees no xds.route_name or xds.virtual_host_name)", rcName, seen))
+		return seen, sel
+	}
+	vhName := hm.vh.name
+	sel.lines = append(sel.lines, fmt.Sprintf("virtual host %q: domain %q (%s match)", vhName, hm.domain, hm.how))
+	rp, decided, why := pickRoute(hm.vh, method, path)
+	switch {
+	case !decided:
+		sel.vhost = &vhName
+		sel.lines = append(sel.lines, "cannot decide the route: "+why+"; give --route (and --vhost) to choose it; judged without xds.route_name")
+		return seen, sel
+	case rp.node == nil:
+		sel.lines = append(sel.lines, fmt.Sprintf("no route of virtual host %q matches %s %s: the router answers 404 (after the filter, which sees no xds.route_name or xds.virtual_host_name)", vhName, method, path))
+		return seen, sel
+	}
+	routeName := rp.name
+	sel.vhost, sel.route = &vhName, &routeName
+	label := strconv.Quote(routeName)
+	if routeName == "" {
+		label = "(unnamed)"
+	}
+	sel.lines = append(sel.lines, fmt.Sprintf("route %s: routes[%d], %s", label, rp.idx, rp.how))
+	filterName := scalar(mapGet(src.env.entry, "name"))
+	if off, where := filterDisabled(rt, hm.vh, rp.node, filterName); off {
+		sel.disabled = fmt.Sprintf("the %s's typed_per_filter_config disables the filter %q", where, filterName)
+	}
+	return seen, sel
 }
 
 // extractionStep describes a §5.4 extraction refusal, which the engine does
