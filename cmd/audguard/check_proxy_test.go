@@ -43,6 +43,7 @@ func TestCheckFindings(t *testing.T) {
 			{sevWarning, "common_http_protocol_options.headers_with_underscores_action", 12, 11, "ALLOW"},
 			{sevWarning, "typed_config.strip_any_host_port", 12, 11, "bound by authorities"},
 			{sevWarning, "typed_config.strip_trailing_host_dot", 12, 11, "bound by authorities"},
+			{sevWarning, "authority_from", 30, 23, `is "host": Envoy's router matched the exact :authority`},
 		}},
 		{"envoy-syntax.yaml", []want{
 			{sevError, "resources[0]", 46, 98, "invalid JSON"},
@@ -55,12 +56,14 @@ func TestCheckFindings(t *testing.T) {
 			{sevError, "configPatches[0].patch.value.typed_config.config.fail_open", 20, 13, "is true"},
 			{sevError, "configPatches[1].patch.operation", 36, 18, "INSERT_AFTER"},
 			{sevError, "configPatches[1].patch.value.typed_config.config.failure_policy", 43, 29, "is FAIL_OPEN"},
+			{sevError, "configPatches[2].patch.operation", 58, 18, "is REPLACE of envoy.filters.http.router"},
 		}},
 		{"kong-problems.yaml", []want{
 			{sevError, "filter_chains[0].enabled", 13, 5, "filter chain is disabled"},
-			{sevWarning, "authority_from", 18, 11, `is "authority"`},
-			{sevWarning, "resources[0].authorities[2]", 22, 120, `"mcp-a.example.org" is not a host of the routes`},
-			{sevError, "resources[1].virtual_hosts[0]", 23, 77, "no xds.* properties"},
+			{sevError, "filters[0].enabled", 16, 7, "the filter is disabled"},
+			{sevWarning, "authority_from", 19, 11, `is "authority"`},
+			{sevWarning, "resources[0].authorities[2]", 23, 120, `"mcp-a.example.org" is not a host of the routes`},
+			{sevError, "resources[1].virtual_hosts[0]", 24, 77, "no xds.* properties"},
 		}},
 		{"multi-errors.json", []want{
 			{sevError, "mode", 2, 3, "is not one of"},
