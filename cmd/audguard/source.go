@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -122,6 +123,8 @@ func findSources(data []byte) ([]source, error) {
 	for i := range out {
 		out[i].file = data
 	}
+	// File order (a Kong file's top-level filter_chains may come first).
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
 	if len(out) == 0 {
 		if len(docs) == 1 && len(docs[0].Content) == 1 && isPluginMapping(docs[0].Content[0]) {
 			m := docs[0].Content[0]
