@@ -128,9 +128,6 @@ func buildFilterReport(s source) filterReport {
 		if p := res.plugin; p != nil {
 			fr.Valid = true
 			describe(&fr, p)
-			for _, w := range cliWarnings(p) {
-				add(loaderWarning(doc, w))
-			}
 		}
 	}
 	for _, n := range s.Notes {
@@ -222,22 +219,6 @@ func describe(fr *filterReport, p *config.Plugin) {
 		}
 		fr.Resources = append(fr.Resources, rr)
 	}
-}
-
-// cliWarnings are findings config.Load does not make itself.
-func cliWarnings(p *config.Plugin) []string {
-	var w []string
-	for i, is := range p.Issuers {
-		if is.TokenType == config.TokenTypeAny {
-			w = append(w, "issuers["+itoa(i)+"].token_type: \"any\" does not check typ: other JWTs of this issuer naming the resource (ID tokens, for one) are accepted as access tokens (RFC 8725 §3.11, RFC 9068 §4)")
-		}
-	}
-	for i, r := range p.Resources {
-		if r.ForwardToken {
-			w = append(w, "resources["+itoa(i)+"].forward_token: the upstream MCP server receives the access token; the MCP authorization specification forbids passing it through to other services")
-		}
-	}
-	return w
 }
 
 func nonNil(s []string) []string {

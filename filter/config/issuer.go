@@ -9,8 +9,6 @@ import (
 	"github.com/audguard/audguard/jwtlite"
 )
 
-var issuerMembers = []string{"name", "issuer", "jwks", "algorithms", "token_type", "required_claims"}
-
 // privateJWKMembers are the private key members of RFC 7518 §6.2.2, §6.3.2 and
 // RFC 8037 §2. They are never used for verification (contract §2.1) and are
 // dropped from the stored JWK Set so Plugin.JSON never echoes them.
@@ -45,81 +43,44 @@ func (l *loader) issuers(n *node) error {
 	return nil
 }
 
-// issuer reads one issuers[] entry and parses its keys (contract §2, §2.1).
+// issuer reads one issuers[] entry through issuerFields (contract §2, §2.1).
 func (l *loader) issuer(n *node) (*Issuer, error) {
-	if err := object(n, issuerMembers...); err != nil {
+	is := &Issuer{}
+	if err := readFields(l, n, issuerFields, is); err != nil {
 		return nil, err
 	}
-	is := &Issuer{TokenType: TokenTypeATJWT}
-	v, err := required(n, "name")
-	if err != nil {
-		return nil, err
-	}
-	if is.Name, err = readNonEmptyString(v); err != nil {
-		return nil, err
-	}
-	if v, err = required(n, "issuer"); err != nil {
-		return nil, err
-	}
-	if is.Issuer, err = readNonEmptyString(v); err != nil {
-		return nil, err
-	}
+	return is, nil
+}
 
-	var explicit []jwtlite.Algorithm
-	algNode := n.member("algorithms")
-	if algNode != nil {
-		if explicit, err = readAlgorithms(algNode); err != nil {
-			return nil, err
-		}
+// readIssuerJWKS reads the issuer's JWK Set and binds its keys (contract
+// §2.1) against the explicit "algorithms" read before it; without one, the
+// allowlist is every algorithm the keys are bound to.
+func readIssuerJWKS(l *loader, n, v *node, is *Issuer) error {
+	if v == nil {
+		_, err := required(n, "jwks")
+		return err
 	}
-
-	if v := n.member("token_type"); v != nil {
-		w, err := readWord(v, "at+jwt", "any")
-		if err != nil {
-			return nil, err
-		}
-		if w == "any" {
-			is.TokenType = TokenTypeAny
-		}
+	var err error
+	if is.JWKS, err = readJWKS(v); err != nil {
+		return err
 	}
-
-	is.RequiredClaims = []string{}
-	if v := n.member("required_claims"); v != nil {
-		if is.RequiredClaims, _, err = readStrings(v); err != nil {
-			return nil, err
-		}
-	}
-
-	jwksNode, err := required(n, "jwks")
-	if err != nil {
-		return nil, err
-	}
-	if is.JWKS, err = readJWKS(jwksNode); err != nil {
-		return nil, err
-	}
+	explicit := is.Algorithms
 	ks, warns, err := jwtlite.ParseKeySet(is.JWKS, explicit)
 	if err != nil {
 		fix := "correct or remove the key named in the message; keys follow RFC 7517/7518 and contract §2.1"
 		if errors.Is(err, jwtlite.ErrNoUsableKey) {
 			fix = "add a signature verification key (see the warnings about skipped keys)"
 		}
-		return nil, refuseCause(jwksNode.path, strings.TrimPrefix(err.Error(), "jwtlite: "), fix, err)
+		return refuseCause(v.path, strings.TrimPrefix(err.Error(), "jwtlite: "), fix, err)
 	}
 	for _, w := range warns {
-		l.warn(jwksNode.path, strings.TrimPrefix(w, "jwtlite: "))
+		l.warn(v.path, strings.TrimPrefix(w, "jwtlite: "))
 	}
 	is.Keys = ks
-	if explicit != nil {
-		is.Algorithms = explicit
-		for i, a := range explicit {
-			if a.IsHMAC() {
-				l.warn(algNode.elems[i].path, string(a)+" verifies with a shared secret: the shared secret is visible in the host's config dump")
-			}
-		}
-	} else {
+	if explicit == nil {
 		is.Algorithms = ks.Algorithms()
 	}
-	return is, nil
+	return nil
 }
 
 // readAlgorithms reads an explicit JWA allowlist (contract §2.1): known,

@@ -74,8 +74,13 @@ func TestExplicitValues(t *testing.T) {
 	if is.TokenType != TokenTypeAny || !reflect.DeepEqual(is.Algorithms, []jwtlite.Algorithm{jwtlite.ES256, jwtlite.Ed25519}) {
 		t.Errorf("token_type %v algorithms %v", is.TokenType, is.Algorithms)
 	}
-	// The RSA key's bound algorithm is not in the explicit list: skipped with a warning.
-	if len(is.Keys.Keys) != 2 || len(p.Warnings) != 1 || !strings.HasPrefix(p.Warnings[0], `issuers[0].jwks: key 0 (kid "rsa-1"): skipped`) {
+	// The RSA key's bound algorithm is not in the explicit list: skipped with
+	// a warning; token_type "any" and forward_token are risky options, warned
+	// about by the loader itself (so the filter logs them at start).
+	if len(is.Keys.Keys) != 2 || len(p.Warnings) != 3 ||
+		!strings.HasPrefix(p.Warnings[0], `issuers[0].token_type: "any" does not check typ`) ||
+		!strings.HasPrefix(p.Warnings[1], `issuers[0].jwks: key 0 (kid "rsa-1"): skipped`) ||
+		!strings.HasPrefix(p.Warnings[2], `resources[0].forward_token: the upstream MCP server receives the access token`) {
 		t.Errorf("keys %d warnings %q", len(is.Keys.Keys), p.Warnings)
 	}
 	r := p.Resources[0]

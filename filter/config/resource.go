@@ -7,12 +7,6 @@ import (
 	"github.com/audguard/audguard/canonical"
 )
 
-var resourceMembers = []string{
-	"resource", "routes", "virtual_hosts", "authorities", "default", "issuers",
-	"required_scopes", "scopes_supported", "authorization_servers",
-	"audience_match", "exclusive_audience", "public_paths", "forward_token", "claim_headers",
-}
-
 func (l *loader) resources(n *node) error {
 	if n.kind != kindArray {
 		return wrongType(n, "an array of resources")
@@ -30,53 +24,21 @@ func (l *loader) resources(n *node) error {
 	return nil
 }
 
-// resource reads one resources[] entry (contract §2, §4).
+// resource reads one resources[] entry through resourceFields (contract
+// §2, §3, §4).
 func (l *loader) resource(n *node, index int) (*Resource, error) {
-	if err := object(n, resourceMembers...); err != nil {
+	r := &Resource{Index: index}
+	if err := readFields(l, n, resourceFields, r); err != nil {
 		return nil, err
-	}
-	r := &Resource{Index: index, ExclusiveAudience: true}
-	if err := l.resourceURI(n, r); err != nil {
-		return nil, err
-	}
-	if err := l.mapping(n, r); err != nil {
-		return nil, err
-	}
-	if err := l.acceptedIssuers(n, r); err != nil {
-		return nil, err
-	}
-	if err := l.scopes(n, r); err != nil {
-		return nil, err
-	}
-	if err := l.audience(n, r); err != nil {
-		return nil, err
-	}
-	var err error
-	r.PublicPaths = []PublicPath{}
-	if v := n.member("public_paths"); v != nil {
-		if r.PublicPaths, err = readPublicPaths(v, r.Parsed.Path); err != nil {
-			return nil, err
-		}
-	}
-	if v := n.member("forward_token"); v != nil {
-		if r.ForwardToken, err = readBool(v); err != nil {
-			return nil, err
-		}
-	}
-	r.ClaimHeaders = []ClaimHeader{}
-	if v := n.member("claim_headers"); v != nil {
-		if r.ClaimHeaders, err = readClaimHeaders(v); err != nil {
-			return nil, err
-		}
 	}
 	return r, nil
 }
 
 // resourceURI reads resources[].resource: it must already be the canonical
 // resource URI (contract §4; RFC 8707 §2), without a query or any "%".
-func (l *loader) resourceURI(n *node, r *Resource) error {
-	v, err := required(n, "resource")
-	if err != nil {
+func readResourceURI(l *loader, n, v *node, r *Resource) error {
+	if v == nil {
+		_, err := required(n, "resource")
 		return err
 	}
 	s, err := readNonEmptyString(v)
@@ -107,70 +69,9 @@ func (l *loader) resourceURI(n *node, r *Resource) error {
 	return nil
 }
 
-// mapping reads routes, virtual_hosts, authorities and default (contract §3).
-func (l *loader) mapping(n *node, r *Resource) error {
-	var err error
-	r.Routes, r.VirtualHosts, r.Authorities = []string{}, []string{}, []string{}
-	if v := n.member("routes"); v != nil {
-		var elems []*node
-		if r.Routes, elems, err = readStrings(v); err != nil {
-			return err
-		}
-		for i, name := range r.Routes {
-			if name == "default" {
-				l.warn(elems[i].path, `route name "default" is a catch-all name in several control planes (Istio); it may take requests meant for other services`)
-			}
-		}
-	}
-	if v := n.member("virtual_hosts"); v != nil {
-		var elems []*node
-		if r.VirtualHosts, elems, err = readStrings(v); err != nil {
-			return err
-		}
-		for i, name := range r.VirtualHosts {
-			if strings.Contains(name, "*") {
-				l.warn(elems[i].path, `virtual host name contains "*": it is compared literally, and such a virtual host usually serves many hosts`)
-			}
-		}
-	}
-	if v := n.member("authorities"); v != nil {
-		raw, elems, err := readStrings(v)
-		if err != nil {
-			return err
-		}
-		own, _ := canonical.NormalizeAuthority(r.Parsed.Authority())
-		for i, a := range raw {
-			norm, ok := canonical.NormalizeAuthority(a)
-			if !ok {
-				return refuse(elems[i].path, fmt.Sprintf("%q is not a valid host[:port] authority", a), `write a host name, optionally with ":port"`)
-			}
-			for j, prev := range r.Authorities {
-				if prev == norm {
-					return refuse(elems[i].path, fmt.Sprintf("authority %q repeats %s after normalisation", norm, elems[j].path), "remove the repeated entry")
-				}
-			}
-			if norm != own {
-				l.warn(elems[i].path, fmt.Sprintf("authority %q differs from the resource URI's authority %q: the metadata document served on it names the resource URI, not that authority's URL", norm, own))
-			}
-			r.Authorities = append(r.Authorities, norm)
-		}
-	}
-	if v := n.member("default"); v != nil {
-		if r.Default, err = readBool(v); err != nil {
-			return err
-		}
-	}
-	if len(r.Routes) == 0 && len(r.VirtualHosts) == 0 && len(r.Authorities) == 0 && !r.Default {
-		return refuse(n.path, "has none of routes, virtual_hosts, authorities, default: no request can reach it",
-			`add "routes", "virtual_hosts" or "authorities", or set "default": true`)
-	}
-	return nil
-}
-
 // acceptedIssuers reads resources[].issuers; it defaults to the only issuer
 // and is required when more than one issuer is configured (contract §2).
-func (l *loader) acceptedIssuers(n *node, r *Resource) error {
-	v := n.member("issuers")
+func readAcceptedIssuers(l *loader, n, v *node, r *Resource) error {
 	if v == nil {
 		if len(l.p.Issuers) != 1 {
 			return refuse(n.path, `missing required member "issuers" (more than one issuer is configured)`,
@@ -196,16 +97,19 @@ func (l *loader) acceptedIssuers(n *node, r *Resource) error {
 	return nil
 }
 
-// scopes reads required_scopes, scopes_supported and authorization_servers.
-func (l *loader) scopes(n *node, r *Resource) error {
+func readRequiredScopes(_ *loader, _, v *node, r *Resource) error {
 	var err error
 	r.RequiredScopes = []string{}
-	if v := n.member("required_scopes"); v != nil {
-		if r.RequiredScopes, err = readScopes(v); err != nil {
-			return err
-		}
+	if v != nil {
+		r.RequiredScopes, err = readScopes(v)
 	}
-	if v := n.member("scopes_supported"); v != nil {
+	return err
+}
+
+// readScopesSupported reads scopes_supported; it defaults to required_scopes.
+func readScopesSupported(l *loader, n, v *node, r *Resource) error {
+	var err error
+	if v != nil {
 		if r.ScopesSupported, err = readScopes(v); err != nil {
 			return err
 		}
@@ -222,7 +126,14 @@ func (l *loader) scopes(n *node, r *Resource) error {
 			}
 		}
 	}
-	if v := n.member("authorization_servers"); v != nil {
+	return nil
+}
+
+// readAuthorizationServers reads authorization_servers; it defaults to the
+// accepted issuers' iss values.
+func readAuthorizationServers(_ *loader, _, v *node, r *Resource) error {
+	var err error
+	if v != nil {
 		if r.AuthorizationServers, _, err = readStrings(v); err != nil {
 			return err
 		}
@@ -238,10 +149,11 @@ func (l *loader) scopes(n *node, r *Resource) error {
 	return nil
 }
 
-// audience reads audience_match and exclusive_audience (contract §4, §5.5 step 9).
-func (l *loader) audience(n *node, r *Resource) error {
+// readAudienceMatch reads audience_match and builds the audience matcher
+// (contract §4, §5.5 step 9).
+func readAudienceMatch(l *loader, _, v *node, r *Resource) error {
 	r.AudienceMatch = canonical.ModeExact
-	if v := n.member("audience_match"); v != nil {
+	if v != nil {
 		w, err := readWord(v, "exact", "canonical")
 		if err != nil {
 			return err
@@ -256,14 +168,7 @@ func (l *loader) audience(n *node, r *Resource) error {
 		}
 	}
 	r.Audience = canonical.NewAudienceMatcher(r.Parsed, r.AudienceMatch)
-	if v := n.member("exclusive_audience"); v != nil {
-		var err error
-		if r.ExclusiveAudience, err = readBool(v); err != nil {
-			return err
-		}
-		if !r.ExclusiveAudience {
-			l.warn(v.path, "tokens whose aud also names other services are accepted: such a token can be replayed between them")
-		}
-	}
 	return nil
 }
+
+func containsStar(s string) bool { return strings.Contains(s, "*") }

@@ -1,0 +1,488 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/audguard/audguard/canonical"
+)
+
+// field is one member of a configuration object (contract §2): its JSON
+// name, how it is read — including its default when absent and any warning
+// a risky value earns — and how Plugin.JSON writes it back. The tables below
+// are the only list of keys: the loader refuses members they do not name,
+// reads them in table order, and JSON writes them in the same order.
+// Adding a configuration key means a field in the Go type and a row here.
+type field[T any] struct {
+	name string
+	// read sets the member from v, or its default when v is nil (absent).
+	// n is the enclosing object, for refusals about a missing member.
+	read func(l *loader, n, v *node, dst *T) error
+	// write returns the normalised value; every default is written out.
+	write func(src *T) any
+}
+
+// readFields checks n's members against fields, then reads each field in order.
+func readFields[T any](l *loader, n *node, fields []field[T], dst *T) error {
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.name
+	}
+	if err := object(n, names...); err != nil {
+		return err
+	}
+	for _, f := range fields {
+		if err := f.read(l, n, n.member(f.name), dst); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeFields renders src as a JSON object with fields in table order.
+func writeFields[T any](fields []field[T], src *T) json.RawMessage {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, f := range fields {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(f.name)
+		b.Write(k)
+		b.WriteByte(':')
+		v, err := json.Marshal(f.write(src))
+		if err != nil {
+			// Unreachable: values are strings, numbers, booleans, our own
+			// JSON. Fail closed: a document Load refuses.
+			v = []byte("!")
+		}
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes()
+}
+
+// topFields are the members of the plugin configuration object.
+var topFields = []field[Plugin]{
+	{"mode", readMode, func(p *Plugin) any { return p.Mode.String() }},
+	{"authority_from", readAuthorityFrom, func(p *Plugin) any { return p.AuthorityFrom.String() }},
+	{"clock_skew_seconds", readClockSkew, func(p *Plugin) any { return int64(p.ClockSkew / time.Second) }},
+	{"max_token_bytes", readMaxTokenBytes, func(p *Plugin) any { return p.MaxTokenBytes }},
+	{"cache_size", readCacheSize, func(p *Plugin) any { return p.CacheSize }},
+	{"shared_cache_slots", readSharedCacheSlots, func(p *Plugin) any { return p.SharedCacheSlots }},
+	{"issuers", readIssuers, func(p *Plugin) any {
+		out := make([]json.RawMessage, len(p.Issuers))
+		for i, is := range p.Issuers {
+			out[i] = writeFields(issuerFields, is)
+		}
+		return out
+	}},
+	{"resources", readResources, func(p *Plugin) any {
+		out := make([]json.RawMessage, len(p.Resources))
+		for i, r := range p.Resources {
+			out[i] = writeFields(resourceFields, r)
+		}
+		return out
+	}},
+}
+
+// issuerFields are the members of an issuers[] entry (contract §2, §2.1).
+// "algorithms" is read before "jwks": the keys are bound against it.
+var issuerFields = []field[Issuer]{
+	{"name", readIssuerName, func(is *Issuer) any { return is.Name }},
+	{"issuer", readIssuerIss, func(is *Issuer) any { return is.Issuer }},
+	{"algorithms", readIssuerAlgorithms, func(is *Issuer) any {
+		algs := make([]string, len(is.Algorithms))
+		for i, a := range is.Algorithms {
+			algs[i] = string(a)
+		}
+		return algs
+	}},
+	{"token_type", readTokenType, func(is *Issuer) any { return is.TokenType.String() }},
+	{"required_claims", readRequiredClaims, func(is *Issuer) any { return nonNil(is.RequiredClaims) }},
+	{"jwks", readIssuerJWKS, func(is *Issuer) any { return json.RawMessage(is.JWKS) }},
+}
+
+// resourceFields are the members of a resources[] entry (contract §2, §3, §4).
+var resourceFields = []field[Resource]{
+	{"resource", readResourceURI, func(r *Resource) any { return r.URI }},
+	{"routes", readRoutes, func(r *Resource) any { return nonNil(r.Routes) }},
+	{"virtual_hosts", readVirtualHosts, func(r *Resource) any { return nonNil(r.VirtualHosts) }},
+	{"authorities", readAuthorities, func(r *Resource) any { return nonNil(r.Authorities) }},
+	{"default", readDefault, func(r *Resource) any { return r.Default }},
+	{"issuers", readAcceptedIssuers, func(r *Resource) any {
+		names := make([]string, len(r.Issuers))
+		for i, is := range r.Issuers {
+			names[i] = is.Name
+		}
+		return names
+	}},
+	{"required_scopes", readRequiredScopes, func(r *Resource) any { return nonNil(r.RequiredScopes) }},
+	{"scopes_supported", readScopesSupported, func(r *Resource) any { return nonNil(r.ScopesSupported) }},
+	{"authorization_servers", readAuthorizationServers, func(r *Resource) any { return nonNil(r.AuthorizationServers) }},
+	{"audience_match", readAudienceMatch, func(r *Resource) any { return r.AudienceMatch.String() }},
+	{"exclusive_audience", readExclusiveAudience, func(r *Resource) any { return r.ExclusiveAudience }},
+	{"public_paths", readResourcePublicPaths, func(r *Resource) any {
+		public := make([]string, len(r.PublicPaths))
+		for i, pp := range r.PublicPaths {
+			public[i] = pp.Path
+			if pp.Prefix {
+				public[i] += "*"
+			}
+		}
+		return public
+	}},
+	{"forward_token", readForwardToken, func(r *Resource) any { return r.ForwardToken }},
+	{"claim_headers", readResourceClaimHeaders, func(r *Resource) any {
+		claims := make(map[string]string, len(r.ClaimHeaders))
+		for _, ch := range r.ClaimHeaders {
+			claims[ch.Claim] = ch.Header
+		}
+		return claims
+	}},
+}
+
+// Keys lists the configuration keys as JSON paths ("mode",
+// "issuers[].name", "resources[].routes", …), in table order: what the
+// loader accepts, for the CLI and the JSON Schema test.
+func Keys() []string {
+	var out []string
+	for _, f := range topFields {
+		out = append(out, f.name)
+	}
+	for _, f := range issuerFields {
+		out = append(out, "issuers[]."+f.name)
+	}
+	for _, f := range resourceFields {
+		out = append(out, "resources[]."+f.name)
+	}
+	return out
+}
+
+// JSON returns the configuration as normalised, indented JSON with every
+// default written out (the effective algorithm allowlist included, private
+// JWK members left out), members in table order; Load(p.JSON()) yields an
+// equivalent Plugin.
+func (p *Plugin) JSON() []byte {
+	var b bytes.Buffer
+	if err := json.Indent(&b, writeFields(topFields, p), "", "  "); err != nil {
+		return nil // unreachable; fail closed: a document Load refuses
+	}
+	b.WriteByte('\n')
+	return b.Bytes()
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// ---- top level
+
+func readMode(l *loader, _, v *node, p *Plugin) error {
+	p.Mode = ModeEnforce
+	if v == nil {
+		return nil
+	}
+	w, err := readWord(v, "enforce", "report")
+	if err != nil {
+		return err
+	}
+	if w == "report" {
+		p.Mode = ModeReport
+		l.warn(v.path, "report mode never blocks a request: denials are only logged and counted")
+	}
+	return nil
+}
+
+func readAuthorityFrom(_ *loader, _, v *node, p *Plugin) error {
+	if v == nil {
+		return nil
+	}
+	w, err := readWord(v, "auto", "authority", "host")
+	if err != nil {
+		return err
+	}
+	switch w {
+	case "authority":
+		p.AuthorityFrom = AuthorityExact
+	case "host":
+		p.AuthorityFrom = AuthorityHost
+	}
+	return nil
+}
+
+func readClockSkew(l *loader, _, v *node, p *Plugin) error {
+	skew := int64(DefaultClockSkewSeconds)
+	if v != nil {
+		n, err := readInt(v, 0, MaxClockSkewSeconds)
+		if err != nil {
+			return err
+		}
+		skew = n
+		if n > warnClockSkewSeconds {
+			l.warn(v.path, fmt.Sprintf("a leeway of %d s accepts expired tokens for over %d minutes", n, warnClockSkewSeconds/60))
+		}
+	}
+	p.ClockSkew = time.Duration(skew) * time.Second
+	return nil
+}
+
+func readMaxTokenBytes(_ *loader, _, v *node, p *Plugin) error {
+	p.MaxTokenBytes = DefaultMaxTokenBytes
+	if v == nil {
+		return nil
+	}
+	n, err := readInt(v, MinMaxTokenBytes, MaxMaxTokenBytes)
+	p.MaxTokenBytes = int(n)
+	return err
+}
+
+func readCacheSize(l *loader, _, v *node, p *Plugin) error {
+	p.CacheSize = DefaultCacheSize
+	if v == nil {
+		return nil
+	}
+	n, err := readInt(v, 0, MaxCacheSize)
+	if err != nil {
+		return err
+	}
+	p.CacheSize = int(n)
+	if n == 0 {
+		l.warn(v.path, "the verified-token cache is off: every request verifies a signature")
+	}
+	return nil
+}
+
+func readSharedCacheSlots(l *loader, _, v *node, p *Plugin) error {
+	if v == nil {
+		return nil
+	}
+	n, err := readInt(v, 0, MaxSharedCacheSlots)
+	if err != nil {
+		return err
+	}
+	p.SharedCacheSlots = int(n)
+	if n > 0 {
+		l.warn(v.path, "verified tokens are shared through proxy-wasm shared data: give this plugin a vm_id no other module uses")
+	}
+	return nil
+}
+
+func readIssuers(l *loader, n, v *node, _ *Plugin) error {
+	if v == nil {
+		_, err := required(n, "issuers")
+		return err
+	}
+	return l.issuers(v)
+}
+
+func readResources(l *loader, n, v *node, _ *Plugin) error {
+	if v == nil {
+		_, err := required(n, "resources")
+		return err
+	}
+	return l.resources(v)
+}
+
+// ---- issuers[]
+
+func readIssuerName(_ *loader, n, v *node, is *Issuer) error {
+	var err error
+	if v == nil {
+		_, err = required(n, "name")
+		return err
+	}
+	is.Name, err = readNonEmptyString(v)
+	return err
+}
+
+func readIssuerIss(_ *loader, n, v *node, is *Issuer) error {
+	var err error
+	if v == nil {
+		_, err = required(n, "issuer")
+		return err
+	}
+	is.Issuer, err = readNonEmptyString(v)
+	return err
+}
+
+// readIssuerAlgorithms reads an explicit allowlist into is.Algorithms; the
+// default (the keys' bound algorithms) is set by readIssuerJWKS.
+func readIssuerAlgorithms(l *loader, _, v *node, is *Issuer) error {
+	if v == nil {
+		return nil
+	}
+	algs, err := readAlgorithms(v)
+	if err != nil {
+		return err
+	}
+	is.Algorithms = algs
+	for i, a := range algs {
+		if a.IsHMAC() {
+			l.warn(v.elems[i].path, string(a)+" verifies with a shared secret: the shared secret is visible in the host's config dump")
+		}
+	}
+	return nil
+}
+
+func readTokenType(l *loader, _, v *node, is *Issuer) error {
+	is.TokenType = TokenTypeATJWT
+	if v == nil {
+		return nil
+	}
+	w, err := readWord(v, "at+jwt", "any")
+	if err != nil {
+		return err
+	}
+	if w == "any" {
+		is.TokenType = TokenTypeAny
+		l.warn(v.path, `"any" does not check typ: other JWTs of this issuer naming the resource (ID tokens, for one) are accepted as access tokens (RFC 8725 §3.11, RFC 9068 §4)`)
+	}
+	return nil
+}
+
+func readRequiredClaims(_ *loader, _, v *node, is *Issuer) error {
+	is.RequiredClaims = []string{}
+	if v == nil {
+		return nil
+	}
+	var err error
+	is.RequiredClaims, _, err = readStrings(v)
+	return err
+}
+
+// ---- resources[]
+
+func readRoutes(l *loader, _, v *node, r *Resource) error {
+	r.Routes = []string{}
+	if v == nil {
+		return nil
+	}
+	var elems []*node
+	var err error
+	if r.Routes, elems, err = readStrings(v); err != nil {
+		return err
+	}
+	for i, name := range r.Routes {
+		if name == "default" {
+			l.warn(elems[i].path, `route name "default" is a catch-all name in several control planes (Istio); it may take requests meant for other services`)
+		}
+	}
+	return nil
+}
+
+func readVirtualHosts(l *loader, _, v *node, r *Resource) error {
+	r.VirtualHosts = []string{}
+	if v == nil {
+		return nil
+	}
+	var elems []*node
+	var err error
+	if r.VirtualHosts, elems, err = readStrings(v); err != nil {
+		return err
+	}
+	for i, name := range r.VirtualHosts {
+		if containsStar(name) {
+			l.warn(elems[i].path, `virtual host name contains "*": it is compared literally, and such a virtual host usually serves many hosts`)
+		}
+	}
+	return nil
+}
+
+func readAuthorities(l *loader, _, v *node, r *Resource) error {
+	r.Authorities = []string{}
+	if v == nil {
+		return nil
+	}
+	raw, elems, err := readStrings(v)
+	if err != nil {
+		return err
+	}
+	own, _ := canonical.NormalizeAuthority(r.Parsed.Authority())
+	for i, a := range raw {
+		norm, ok := canonical.NormalizeAuthority(a)
+		if !ok {
+			return refuse(elems[i].path, fmt.Sprintf("%q is not a valid host[:port] authority", a), `write a host name, optionally with ":port"`)
+		}
+		for j, prev := range r.Authorities {
+			if prev == norm {
+				return refuse(elems[i].path, fmt.Sprintf("authority %q repeats %s after normalisation", norm, elems[j].path), "remove the repeated entry")
+			}
+		}
+		if norm != own {
+			l.warn(elems[i].path, fmt.Sprintf("authority %q differs from the resource URI's authority %q: the metadata document served on it names the resource URI, not that authority's URL", norm, own))
+		}
+		r.Authorities = append(r.Authorities, norm)
+	}
+	return nil
+}
+
+// readDefault reads "default", the last of the four ways a request maps to
+// a resource (contract §3), and refuses a resource no request can reach.
+func readDefault(_ *loader, n, v *node, r *Resource) error {
+	if v != nil {
+		var err error
+		if r.Default, err = readBool(v); err != nil {
+			return err
+		}
+	}
+	if len(r.Routes) == 0 && len(r.VirtualHosts) == 0 && len(r.Authorities) == 0 && !r.Default {
+		return refuse(n.path, "has none of routes, virtual_hosts, authorities, default: no request can reach it",
+			`add "routes", "virtual_hosts" or "authorities", or set "default": true`)
+	}
+	return nil
+}
+
+func readExclusiveAudience(l *loader, _, v *node, r *Resource) error {
+	r.ExclusiveAudience = true
+	if v == nil {
+		return nil
+	}
+	var err error
+	if r.ExclusiveAudience, err = readBool(v); err != nil {
+		return err
+	}
+	if !r.ExclusiveAudience {
+		l.warn(v.path, "tokens whose aud also names other services are accepted: such a token can be replayed between them")
+	}
+	return nil
+}
+
+func readResourcePublicPaths(_ *loader, _, v *node, r *Resource) error {
+	r.PublicPaths = []PublicPath{}
+	if v == nil {
+		return nil
+	}
+	var err error
+	r.PublicPaths, err = readPublicPaths(v, r.Parsed.Path)
+	return err
+}
+
+func readForwardToken(l *loader, _, v *node, r *Resource) error {
+	if v == nil {
+		return nil
+	}
+	var err error
+	if r.ForwardToken, err = readBool(v); err != nil {
+		return err
+	}
+	if r.ForwardToken {
+		l.warn(v.path, "the upstream MCP server receives the access token; the MCP authorization specification forbids passing it through to other services")
+	}
+	return nil
+}
+
+func readResourceClaimHeaders(_ *loader, _, v *node, r *Resource) error {
+	r.ClaimHeaders = []ClaimHeader{}
+	if v == nil {
+		return nil
+	}
+	var err error
+	r.ClaimHeaders, err = readClaimHeaders(v)
+	return err
+}
