@@ -310,7 +310,6 @@ func explain(w io.Writer, cfg *config.Plugin, cfgPath string, src *source, o *ex
 		Trace:     func(s policy.Step) { steps = append(steps, s) },
 	})
 	d := eng.Decide(req)
-	steps = append(steps, extractionStep(d, steps)...)
 
 	fmt.Fprintln(w, "steps")
 	for _, s := range steps {
@@ -481,28 +480,6 @@ func selectEnvoyRoute(src *source, method, authority, path string) (string, envo
 		sel.disabled = fmt.Sprintf("the %s's typed_per_filter_config disables the filter %q", where, filterName)
 	}
 	return seen, sel
-}
-
-// extractionStep describes a §5.4 extraction refusal, which the engine does
-// not trace itself.
-func extractionStep(d *policy.Decision, seen []policy.Step) []policy.Step {
-	var detail string
-	switch d.Reason {
-	case policy.ReasonMissingToken:
-		detail = "no Authorization header with the Bearer scheme (RFC 6750 §2.1)"
-	case policy.ReasonInvalidRequest:
-		detail = "more than one Authorization header, or Bearer credentials that are not exactly one b64token (RFC 6750 §2.1)"
-	case policy.ReasonTokenInQuery:
-		detail = "an access_token query parameter: tokens in the URI are refused (RFC 6750 §2.3, RFC 9700 §2.6)"
-	default:
-		return nil
-	}
-	for _, s := range seen {
-		if s.Name == "token" {
-			return nil
-		}
-	}
-	return []policy.Step{{Name: "token", OK: false, Detail: detail}}
 }
 
 // writeOutcome prints the final status, reply and upstream headers.

@@ -172,30 +172,10 @@ func (e *Engine) Decide(req *Request) *Decision {
 	}
 
 	// §5.4 token extraction.
-	if tokenInQuery(v.path) {
-		e.deny(d, v, r, ReasonTokenInQuery, report)
+	token, reason := e.extract(v)
+	if reason != ReasonNone {
+		e.deny(d, v, r, reason, report)
 		return d
-	}
-	if v.authCount > 1 {
-		e.deny(d, v, r, ReasonInvalidRequest, report)
-		return d
-	}
-	if v.authCount == 0 {
-		e.deny(d, v, r, ReasonMissingToken, report)
-		return d
-	}
-	token, isBearer, ok := bearerCredentials(v.authorization)
-	if !isBearer {
-		e.deny(d, v, r, ReasonMissingToken, report)
-		return d
-	}
-	if !ok {
-		e.deny(d, v, r, ReasonInvalidRequest, report)
-		return d
-	}
-
-	if e.tracing() {
-		e.trace("token", true, "one Bearer token in the Authorization header ("+strconv.Itoa(len(token))+" bytes)")
 	}
 
 	// §5.5 verification and §5.6 scopes.
@@ -221,6 +201,37 @@ func (e *Engine) Decide(req *Request) *Decision {
 	}
 	e.setClaimHeaders(r, claims, d)
 	return d
+}
+
+// extract is contract §5.4: the one Bearer token of the request, or the
+// reason there is none (RFC 6750 §2.1, §2.3). Each refusal is traced.
+func (e *Engine) extract(v *requestView) (string, Reason) {
+	fail := func(reason Reason, detail string) (string, Reason) {
+		if e.tracing() {
+			e.trace("token", false, detail)
+		}
+		return "", reason
+	}
+	if tokenInQuery(v.path) {
+		return fail(ReasonTokenInQuery, "an access_token query parameter: tokens in the URI are refused (RFC 6750 §2.3, RFC 9700 §2.6)")
+	}
+	switch {
+	case v.authCount > 1:
+		return fail(ReasonInvalidRequest, strconv.Itoa(v.authCount)+" Authorization headers; exactly one is allowed")
+	case v.authCount == 0:
+		return fail(ReasonMissingToken, "no Authorization header (RFC 6750 §2.1)")
+	}
+	token, isBearer, ok := bearerCredentials(v.authorization)
+	switch {
+	case !isBearer:
+		return fail(ReasonMissingToken, "the Authorization scheme is not Bearer: the request counts as carrying no token (RFC 6750 §2.1)")
+	case !ok:
+		return fail(ReasonInvalidRequest, "Bearer credentials that are not exactly one b64token after one or more spaces (RFC 6750 §2.1)")
+	}
+	if e.tracing() {
+		e.trace("token", true, "one Bearer token in the Authorization header ("+strconv.Itoa(len(token))+" bytes)")
+	}
+	return token, ReasonNone
 }
 
 // removeAuthorization removes every Authorization header: one removal per
