@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/audguard/audguard/canonical"
+	"github.com/audguard/audguard/internal/lex"
 )
 
 // field is one member of a configuration object (contract §2): its JSON
@@ -108,6 +110,7 @@ var issuerFields = []field[Issuer]{
 // resourceFields are the members of a resources[] entry (contract §2, §3, §4).
 var resourceFields = []field[Resource]{
 	{"resource", readResourceURI, func(r *Resource) any { return r.URI }},
+	{"name", readResourceName, func(r *Resource) any { return r.Name }},
 	{"routes", readRoutes, func(r *Resource) any { return nonNil(r.Routes) }},
 	{"virtual_hosts", readVirtualHosts, func(r *Resource) any { return nonNil(r.VirtualHosts) }},
 	{"authorities", readAuthorities, func(r *Resource) any { return nonNil(r.Authorities) }},
@@ -485,4 +488,59 @@ func readResourceClaimHeaders(_ *loader, _, v *node, r *Resource) error {
 	var err error
 	r.ClaimHeaders, err = readClaimHeaders(v)
 	return err
+}
+
+// maxResourceName bounds resources[].name (contract §2): it becomes part of
+// counter names and log lines.
+const maxResourceName = 48
+
+// readResourceName reads resources[].name, the short name used in counters,
+// logs and access-log properties; by default the resource URI's host and
+// path with every byte other than a-z and 0-9 as "_" (cut to 48 bytes).
+// Uniqueness is checked with the other tables.
+func readResourceName(_ *loader, _, v *node, r *Resource) error {
+	if v == nil {
+		r.Name, r.nameDerived = DefaultResourceName(r.Parsed.Host+r.Parsed.Path), true
+		return nil
+	}
+	s, err := readString(v)
+	if err != nil {
+		return err
+	}
+	if s == "" || len(s) > maxResourceName {
+		return refuse(v.path, fmt.Sprintf("%q is not 1 to %d characters", s, maxResourceName), "use a short name such as \"weather\"")
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !lex.Is(c, lex.LowerAlnum) && c != '_' && c != '-' {
+			return refuse(v.path, fmt.Sprintf("%q may only hold a-z, 0-9, \"_\" and \"-\"", s), "use a short name such as \"weather\"")
+		}
+	}
+	r.Name = s
+	return nil
+}
+
+// DefaultResourceName derives a resource name from a URI's host and path:
+// ASCII lower case, every byte other than a-z and 0-9 as "_", at most 48
+// bytes. Two resources that differ only in scheme or port derive the same
+// name; the loader then appends "_<index>" to the later one.
+func DefaultResourceName(hostPath string) string {
+	b := []byte(lex.Lower(hostPath))
+	for i, c := range b {
+		if !lex.Is(c, lex.LowerAlnum) {
+			b[i] = '_'
+		}
+	}
+	if len(b) > maxResourceName {
+		b = b[:maxResourceName]
+	}
+	return string(b)
+}
+
+// uniqueName makes a derived name unique by appending "_<index>".
+func uniqueName(name string, index int) string {
+	suffix := "_" + strconv.Itoa(index)
+	if len(name)+len(suffix) > maxResourceName {
+		name = name[:maxResourceName-len(suffix)]
+	}
+	return name + suffix
 }

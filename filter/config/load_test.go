@@ -367,7 +367,7 @@ func TestJSONWritesDefaults(t *testing.T) {
 		"cache_size": 1024.0, "shared_cache_slots": 0.0,
 		"issuers": []any{map[string]any{"name": "corp", "issuer": "https://auth.example.com",
 			"jwks": map[string]any{"keys": []any{edKey(t)}}, "algorithms": []any{"EdDSA"}, "token_type": "at+jwt", "required_claims": []any{}}},
-		"resources": []any{map[string]any{"resource": "https://mcp.example.com", "routes": []any{}, "virtual_hosts": []any{},
+		"resources": []any{map[string]any{"resource": "https://mcp.example.com", "name": "mcp_example_com", "routes": []any{}, "virtual_hosts": []any{},
 			"authorities": []any{}, "default": true, "issuers": []any{"corp"}, "required_scopes": []any{}, "scopes_supported": []any{},
 			"authorization_servers": []any{"https://auth.example.com"}, "audience_match": "exact", "exclusive_audience": true,
 			"public_paths": []any{}, "forward_token": false, "claim_headers": map[string]any{}}},

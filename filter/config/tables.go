@@ -28,6 +28,7 @@ func (l *loader) tables() error {
 		p.MetadataByHost = make(map[string]map[string]*Resource)
 	}
 	uris := make(map[string]*Resource, len(p.Resources))
+	names := make(map[string]*Resource, len(p.Resources))
 	strip := make(map[string]bool)
 
 	for _, r := range p.Resources {
@@ -37,6 +38,14 @@ func (l *loader) tables() error {
 				"configure each resource once; list all its routes, virtual hosts and authorities there")
 		}
 		uris[r.URI] = r
+		if _, taken := names[r.Name]; taken && r.nameDerived {
+			r.Name = uniqueName(r.Name, r.Index)
+		}
+		if prev, ok := names[r.Name]; ok {
+			return refuse(rp+".name", fmt.Sprintf("name %q is already used by %s", r.Name, prev.name()),
+				`give each resource its own "name"`)
+		}
+		names[r.Name] = r
 
 		if r.Default {
 			if p.Default != nil {

@@ -136,9 +136,12 @@ type ClaimHeader struct {
 
 // Resource is one protected MCP server (contract §2, §4).
 type Resource struct {
-	Index  int    // position in Plugin.Resources
-	URI    string // canonical resource URI (canonical.URI.String())
-	Parsed canonical.URI
+	Index int    // position in Plugin.Resources
+	URI   string // canonical resource URI (canonical.URI.String())
+	Name  string // short name for counters, logs and access logs: [a-z0-9_-]{1,48}, unique
+
+	nameDerived bool // Name was not configured
+	Parsed      canonical.URI
 
 	Routes       []string
 	VirtualHosts []string
