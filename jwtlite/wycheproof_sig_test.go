@@ -27,7 +27,7 @@ const wycheproofModule = "github.com/google/wycheproof@v0.0.0-20191219022705-219
 // wycheproofVectorsDir returns Dir/testvectors of the pinned Wycheproof module, downloading it
 // with `go mod download -json` (run outside any module so go.mod/go.sum are never touched).
 // When the download is not possible it skips the test with one line, except in CI (CI set to
-// anything but "", "0" or "false", as GitHub Actions' CI=true), where missing vectors fail it.
+// anything but "", "0", "false" or "no", as GitHub Actions' CI=true), where missing vectors fail it.
 func wycheproofVectorsDir(t *testing.T) string {
 	t.Helper()
 	goBin, err := exec.LookPath("go")
