@@ -16,22 +16,22 @@
 //
 // # The state machine, per issuer with a jwks_uri
 //
-//	          Tick at plugin start
-//	                 │ lease (CAS in shared data)
-//	                 ▼
-//	   ┌──────────► FETCHING ── 200 + ParseSet ok ──► GOOD: replace fetched keys, publish set
-//	   │              │                                     next = refresh ±10 %
-//	   │              └─ status, timeout, ParseSet error ─► FAILED: keep last good set (fail static)
-//	   │                                                        next = 1 s, 2 s, 4 s … ≤ refresh
-//	   └── next due · unknown kid (≥ refetch_min since the last fetch started) · expired lease
+//	       Tick at plugin start
+//	              │ lease (CAS in shared data)
+//	              ▼
+//	┌──────────► FETCHING ── 200 + ParseSet ok ──► GOOD: replace fetched keys, publish set
+//	│              │                                     next = refresh ±10 %
+//	│              └─ status, timeout, ParseSet error ─► FAILED: keep last good set (fail static)
+//	│                                                        next = 1 s, 2 s, 4 s … ≤ refresh
+//	└── next due · unknown kid (≥ refetch_min since the last fetch started) · expired lease
 //
-//	   a good set older than jwks_max_stale_seconds (≠ 0) is dropped at the next Tick
+//	a good set older than jwks_max_stale_seconds (≠ 0) is dropped at the next Tick
 //
 // The request path asks Select(i, header). On jwtlite.ErrUnknownKey it asks OnMiss, which
 // answers MissWait (pause; an ActWake follows when the fetch ends: the request is decided again
 // and does not wait twice), MissUnknownKey (401 unknown_key: the issuer has usable keys, none
-// fits) or MissUnavailable (503 keys_unavailable: no usable key at all). At most MaxWaiters
-// (256) requests wait per VM; Cancel forgets one whose stream ended.
+// fits) or MissUnavailable (503 keys_unavailable: no usable key at all). At most
+// DefaultMaxWaiters (256) requests wait per VM; Cancel forgets one whose stream ended.
 //
 // # One proxy, one fetch
 //
