@@ -29,8 +29,9 @@
 //
 // The request path asks Select(i, header). On jwtlite.ErrUnknownKey it asks OnMiss, which
 // answers MissWait (pause; an ActWake follows when the fetch ends: the request is decided again
-// and does not wait twice), MissUnknownKey (401 unknown_key: the issuer has usable keys, none
-// fits) or MissUnavailable (503 keys_unavailable: no usable key at all). At most
+// and does not wait twice), MissUnknownKey (401 unknown_key: the issuer's keys are all there and
+// none fits) or MissUnavailable (503 keys_unavailable: no good fetched set — first fetch not done
+// or failed, or dropped as stale — and no configured key fits). At most
 // DefaultMaxWaiters (256) requests wait per VM; Cancel forgets one whose stream ended.
 //
 // # One proxy, one fetch
@@ -44,6 +45,25 @@
 // refused entry changes nothing. Shared data is writable by every module of the vm_id, so a
 // module there could still publish a well-formed set of its own keys: give audguard its own
 // vm_id (RATIONALE.md, "Sharing verified tokens between VMs is opt-in").
+//
+// # Driving it from the glue
+//
+//	OnPluginStart      st, _ = New(issuers, Options{Shared, Prefix, VMID}); run(st.Tick(now));
+//	                   if st.HasRemote() { SetTickPeriodMilliSeconds(TickPeriod) }
+//	OnTick             run(st.Tick(now))
+//	request path       k, err := st.Select(i, &header)   // zero allocations
+//	                   on ErrUnknownKey: m, acts := st.OnMiss(now, i, contextID, !ctx.waited); run(acts)
+//	                   MissWait → ctx.waited = true, pause; MissUnknownKey → 401; MissUnavailable → 503
+//	                   after the signature: Revocation.Revoked / RevokedClaims
+//	OnHttpStreamDone   st.Cancel(contextID)
+//	run(acts)          ActFetch → DispatchHttpCall(Cluster, Headers, nil, nil, TimeoutMS, callback);
+//	                              callback: st.OnFetchResponse(now, Seq, status (0 if none), ≤ MaxBodyBytes+1 body bytes);
+//	                              a dispatch error: st.OnFetchFailed(now, Seq, err.Error())
+//	                   ActWake  → SetEffectiveContext(Waiter); decide again; resume or answer
+//	                   ActWarn  → LogWarn(Text)
+//	metrics            st.Stats(now, i): counters (add the increase since the last export) and gauges
+//
+// Every call returns a fresh slice, so run may call back into the State while it iterates.
 //
 // # Revocation
 //

@@ -64,8 +64,12 @@ func TestRemoteCheck(t *testing.T) {
 		member string // "" accepts
 	}{
 		{"defaults", nil, ""},
-		{"bounds low", func(r *Remote) { r.RefreshSeconds, r.RefetchMinSeconds, r.TimeoutMS, r.MaxStaleSeconds = 60, 5, 100, 60 }, ""},
-		{"bounds high", func(r *Remote) { r.RefreshSeconds, r.RefetchMinSeconds, r.TimeoutMS, r.MaxStaleSeconds = 86400, 3600, 30000, 86400 }, ""},
+		{"bounds low", func(r *Remote) {
+			r.RefreshSeconds, r.RefetchMinSeconds, r.TimeoutMS, r.MaxStaleSeconds = 60, 5, 100, 60
+		}, ""},
+		{"bounds high", func(r *Remote) {
+			r.RefreshSeconds, r.RefetchMinSeconds, r.TimeoutMS, r.MaxStaleSeconds = 86400, 3600, 30000, 86400
+		}, ""},
 		{"stale forever", func(r *Remote) { r.MaxStaleSeconds = 0 }, ""},
 		{"bad uri", func(r *Remote) { r.URI = "http://idp.example.com/" }, "jwks_uri"},
 		{"no cluster", func(r *Remote) { r.Cluster = "" }, "jwks_cluster"},

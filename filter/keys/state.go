@@ -90,9 +90,12 @@ type FetchRequest struct {
 type Miss uint8
 
 const (
-	// MissUnknownKey: decide now, 401 unknown_key (the issuer has usable keys, none fits).
+	// MissUnknownKey: decide now, 401 unknown_key: the issuer's keys are all there (configured
+	// keys, and a good fetched set when it has a jwks_uri) and none fits.
 	MissUnknownKey Miss = iota + 1
-	// MissUnavailable: decide now, 503 keys_unavailable (the issuer has no usable key at all).
+	// MissUnavailable: decide now, 503 keys_unavailable: the issuer has a jwks_uri and no good
+	// fetched set (first fetch not done or failed, or dropped as stale), and no configured key
+	// fits; or it has no usable key at all. The token may be good: the keys to judge it are not.
 	MissUnavailable
 	// MissWait: pause the request (types.ActionPause); an ActWake for it follows.
 	MissWait
@@ -346,8 +349,8 @@ func (s *State) Tick(now time.Time) []Action {
 // (contract: an unknown kid). waiter identifies the request (its context id); mayWait is false
 // when the request has already waited once, or must not wait.
 //
-// With a key set that has usable keys the answer is MissUnknownKey, without MissUnavailable,
-// unless the request may wait for a fetch: one of this issuer in flight (any VM), or a new one
+// The answer is MissUnknownKey or MissUnavailable (see there) at once, unless the request may
+// wait for a fetch: one of this issuer in flight (any VM), or a new one
 // it starts when no fetch of the issuer (any kind, any VM) started less than
 // jwks_refetch_min_seconds ago — then MissWait and, for a new fetch, an ActFetch. Beyond
 // MaxWaiters paused requests, or for an issuer without jwks_uri, the answer is at once. OpenID
@@ -357,9 +360,9 @@ func (s *State) OnMiss(now time.Time, i int, waiter uint32, mayWait bool) (Miss,
 		return MissUnavailable, nil
 	}
 	is := s.issuers[i]
-	final := MissUnavailable
-	if is.keys != nil {
-		final = MissUnknownKey
+	final := MissUnknownKey
+	if is.keys == nil || is.rem != nil && is.fetched == nil {
+		final = MissUnavailable
 	}
 	if is.rem == nil || !mayWait {
 		return final, nil
@@ -444,7 +447,21 @@ func (s *State) OnFetchFailed(now time.Time, seq uint64, reason string) []Action
 	if is == nil {
 		return nil
 	}
-	return s.finishFailed(now, is, "call failed: "+reason, nil)
+	return s.finishFailed(now, is, "call failed: "+printable(reason, 100), nil)
+}
+
+// printable keeps at most n bytes of printable ASCII of s, so a host error text cannot break
+// the one warning line.
+func printable(s string, n int) string {
+	b := make([]byte, 0, min(len(s), n))
+	for i := 0; i < len(s) && len(b) < n; i++ {
+		if c := s[i]; c >= ' ' && c < 0x7f {
+			b = append(b, c)
+		} else {
+			b = append(b, '?')
+		}
+	}
+	return string(b)
 }
 
 func (s *State) inflightFor(seq uint64) *issuer {

@@ -291,7 +291,10 @@ func TestStaleKeysDropped(t *testing.T) {
 		if !strings.Contains(strings.Join(v.warns, "\n"), "jwks keys dropped: issuer \"corp\"") {
 			t.Fatalf("no warning for the drop: %q", v.warns)
 		}
-		// Unknown kid now: the issuer still has a configured key, so 401 when no fetch may start.
+		// Unknown kid now: a configured key is there, but the fetched set is not: 503.
+		if m := v.miss(1, false); m != MissUnavailable {
+			t.Fatalf("unknown kid after the drop: %v", m)
+		}
 		for len(v.fetches) == 0 {
 			c.add(time.Second)
 			v.tick()
@@ -431,7 +434,15 @@ func TestConfiguredKeyWinsKid(t *testing.T) {
 		t.Fatal("configured keys not in use before the first fetch")
 	}
 	v.tick()
+	// No configured key fits and the fetched set is not there yet: the keys are unavailable,
+	// not the token unknown.
+	if m := v.miss(1, false); m != MissUnavailable {
+		t.Fatalf("before the first fetch: %v", m)
+	}
 	v.respond(200, jwks(ecJWK(t, 1, "shared-kid", nil), ecJWK(t, 3, "f", nil)))
+	if m := v.miss(1, false); m != MissUnknownKey {
+		t.Fatalf("after the first fetch: %v", m)
+	}
 	k, err := v.s.Select(0, hdr("shared-kid"))
 	if err != nil {
 		t.Fatal(err)
@@ -537,8 +548,51 @@ func TestFetchDispatchFailed(t *testing.T) {
 	c := &clock{t: t0}
 	v := newVM(t, c, nil, 1, remoteIssuer(nil), nil)
 	v.tick()
-	v.run(v.s.OnFetchFailed(c.t, v.fetches[0].Fetch.Seq, "bad argument"))
-	if v.stats().FetchesFailed != 1 || len(v.warns) != 1 || !strings.Contains(v.warns[0], "call failed: bad argument") {
+	v.run(v.s.OnFetchFailed(c.t, v.fetches[0].Fetch.Seq, "bad argument\nforged line"+strings.Repeat("x", 200)))
+	if v.stats().FetchesFailed != 1 || len(v.warns) != 1 || !strings.Contains(v.warns[0], "call failed: bad argument?forged line") ||
+		len(v.warns[0]) > 250 {
 		t.Fatalf("%+v %q", v.stats(), v.warns)
+	}
+}
+
+// TestTwoIssuers: fetches, waiters and keys are per issuer.
+func TestTwoIssuers(t *testing.T) {
+	c := &clock{t: t0}
+	s, err := New([]Issuer{
+		{Name: "a", Remote: remoteCfg(nil)},
+		{Name: "b", Remote: remoteCfg(func(r *Remote) { r.URI, r.Cluster = "https://b.example.com/keys", "b" })},
+		{Name: "c", Configured: jwks(ecJWK(t, 3, "c1", nil))},
+	}, Options{Prefix: prefix, VMID: 1, Rand: func() float64 { return 0.5 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &vm{t: t, s: s, c: c}
+	v.tick()
+	if len(v.fetches) != 2 || v.fetches[0].Issuer != 0 || v.fetches[1].Issuer != 1 || v.fetches[1].Fetch.Cluster != "b" {
+		t.Fatalf("fetches %+v", v.fetches)
+	}
+	for id, i := range []int{0, 1, 0} {
+		if m, _ := s.OnMiss(c.t, i, uint32(id), true); m != MissWait {
+			t.Fatalf("%v", m)
+		}
+	}
+	if m, _ := s.OnMiss(c.t, 2, 9, true); m != MissUnknownKey {
+		t.Fatalf("configured-only issuer: %v", m)
+	}
+	v.run(s.OnFetchResponse(c.t, v.fetches[1].Fetch.Seq, 200, jwks(ecJWK(t, 1, "b1", nil))))
+	if len(v.woken) != 1 || v.woken[0] != 1 || s.Waiting() != 2 {
+		t.Fatalf("woken %v", v.woken)
+	}
+	if _, err := s.Select(1, hdr("b1")); err != nil {
+		t.Fatal("issuer b")
+	}
+	if _, err := s.Select(0, hdr("b1")); err == nil {
+		t.Fatal("issuer a has issuer b's key")
+	}
+	if s.Keys(5) != nil || s.Stats(c.t, 5).SinceGoodFetch != -1 {
+		t.Fatal("out of range")
+	}
+	if m, _ := s.OnMiss(c.t, 5, 1, true); m != MissUnavailable {
+		t.Fatal("out of range miss")
 	}
 }
