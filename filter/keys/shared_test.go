@@ -328,3 +328,29 @@ func TestRecordsRoundTrip(t *testing.T) {
 		t.Fatal("short set")
 	}
 }
+
+// TestWaitersMoveToTheNextFetch: requests on b waiting for a's fetch, which a never finishes,
+// wait for the fetch b starts once a's lease has expired, and are woken when it ends.
+func TestWaitersMoveToTheNextFetch(t *testing.T) {
+	c := &clock{t: t0}
+	store := newMapStore()
+	mut := func(r *Remote) { r.TimeoutMS, r.RefetchMinSeconds = 10000, 5 }
+	a := newVM(t, c, store, 1, remoteIssuer(mut), nil)
+	b := newVM(t, c, store, 2, remoteIssuer(mut), nil)
+	a.tick()
+	if m := b.miss(1, true); m != MissWait {
+		t.Fatalf("%v", m)
+	}
+	c.add(12 * time.Second) // a's lease (10 s + 2 s) has expired; b has not ticked yet
+	if m := b.miss(2, true); m != MissWait || b.calls != 1 {
+		t.Fatalf("%v, %d calls", m, b.calls)
+	}
+	b.tick()
+	if len(b.woken) != 0 {
+		t.Fatalf("woken %v while b's own fetch is in flight", b.woken)
+	}
+	b.respond(200, jwks(ecJWK(t, 0, "k1", nil)))
+	if len(b.woken) != 2 || !b.has("k1") {
+		t.Fatalf("woken %v", b.woken)
+	}
+}

@@ -494,6 +494,7 @@ func (s *State) startFetch(now time.Time, is *issuer, acts []Action) []Action {
 	}
 	s.seq++
 	is.inflight, is.seq, is.started = true, s.seq, time.UnixMilli(c.startedAt)
+	is.watching = false // requests that waited for an ended fetch wait for this one (woken when it ends)
 	return append(acts, Action{Kind: ActFetch, Issuer: is.idx, Fetch: FetchRequest{
 		Seq: is.seq, Cluster: is.rem.cluster, Headers: is.rem.headers, TimeoutMS: is.rem.timeoutMS}})
 }
