@@ -41,12 +41,45 @@ const MaxWasmBytes = 256 << 20
 // WasmPlugin.spec.sha256 pins).
 var epoch = time.Unix(0, 0).UTC()
 
+// DefaultSource is the default org.opencontainers.image.source: the
+// repository of the module path github.com/audguard/audguard. A fork
+// publishing its own image sets -source (make oci OCI_SOURCE=...).
+const DefaultSource = "https://github.com/audguard/audguard"
+
+// Meta is what the image manifest's annotations say about the module (OCI
+// image spec, annotations.md). Empty fields are left out. There is
+// deliberately no org.opencontainers.image.created: the digest depends only
+// on the module bytes and these values.
+type Meta struct {
+	Version  string // org.opencontainers.image.version: `git describe --tags --always --dirty`
+	Revision string // org.opencontainers.image.revision: the commit
+	Source   string // org.opencontainers.image.source: the repository URL
+}
+
+// OCI pre-defined annotation keys (image spec, annotations.md).
+const (
+	versionAnnotation  = "org.opencontainers.image.version"
+	revisionAnnotation = "org.opencontainers.image.revision"
+	sourceAnnotation   = "org.opencontainers.image.source"
+)
+
+func (m Meta) annotations() map[string]string {
+	ann := map[string]string{}
+	for k, v := range map[string]string{versionAnnotation: m.Version, revisionAnnotation: m.Revision, sourceAnnotation: m.Source} {
+		if v != "" {
+			ann[k] = v
+		}
+	}
+	return ann
+}
+
 // Build returns an OCI image in the Wasm image spec "compat" variant: an OCI
 // manifest (application/vnd.oci.image.manifest.v1+json) with an OCI config
 // and exactly one layer of media type application/vnd.oci.image.layer.v1.tar+gzip
 // whose only entry is plugin.wasm at the root, holding wasm byte for byte.
 // Istio (oci:// URLs in WasmPlugin) and Envoy Gateway accept this variant.
-func Build(wasm []byte) (v1.Image, error) {
+// The manifest carries meta's annotations.
+func Build(wasm []byte, meta Meta) (v1.Image, error) {
 	if len(wasm) > MaxWasmBytes {
 		return nil, ErrTooLarge
 	}
@@ -85,6 +118,9 @@ func Build(wasm []byte) (v1.Image, error) {
 	img, err = mutate.ConfigFile(img, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("wasm-oci: config: %w", err)
+	}
+	if ann := meta.annotations(); len(ann) != 0 {
+		img = mutate.Annotations(img, ann).(v1.Image)
 	}
 	return img, nil
 }

@@ -21,6 +21,9 @@ import (
 // that would be mangled by any text or line-ending conversion.
 var fakeWasm = []byte{0x00, 'a', 's', 'm', 0x01, 0x00, 0x00, 0x00, '\r', '\n', 0xff, 0x00, 0x1f, 0x8b}
 
+// testMeta is what make oci passes (VERSION, REVISION) and the default source.
+var testMeta = Meta{Version: "v1.2.3-4-gabcdef0-dirty", Revision: "abcdef0123456789abcdef0123456789abcdef01", Source: DefaultSource}
+
 func TestBuildRejects(t *testing.T) {
 	tests := []struct {
 		name string
@@ -34,7 +37,7 @@ func TestBuildRejects(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := Build(tc.in); !errors.Is(err, tc.want) {
+			if _, err := Build(tc.in, Meta{}); !errors.Is(err, tc.want) {
 				t.Fatalf("Build(%q) error = %v, want %v", tc.in, err, tc.want)
 			}
 		})
@@ -45,7 +48,7 @@ func TestBuildRejects(t *testing.T) {
 // it back, and checks the compat-variant shape Istio expects.
 func TestLayoutRoundTrip(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "oci")
-	img, err := Build(fakeWasm)
+	img, err := Build(fakeWasm, testMeta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,9 +158,9 @@ func checkImage(t *testing.T, img v1.Image) {
 // TestReproducible: same bytes, same digest (the digest is what WasmPlugin pins);
 // different bytes, different digest.
 func TestReproducible(t *testing.T) {
-	a, _ := Build(fakeWasm)
-	b, _ := Build(append([]byte(nil), fakeWasm...))
-	c, _ := Build(append(append([]byte(nil), fakeWasm...), 0))
+	a, _ := Build(fakeWasm, testMeta)
+	b, _ := Build(append([]byte(nil), fakeWasm...), testMeta)
+	c, _ := Build(append(append([]byte(nil), fakeWasm...), 0), testMeta)
 	da, _ := a.Digest()
 	db, _ := b.Digest()
 	dc, _ := c.Digest()
@@ -171,7 +174,7 @@ func TestReproducible(t *testing.T) {
 
 func TestArchive(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "oci")
-	img, _ := Build(fakeWasm)
+	img, _ := Build(fakeWasm, testMeta)
 	if err := WriteLayout(dir, img, "audguard:test"); err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +207,7 @@ func TestWriteLayoutRefusesForeignDir(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "precious.txt"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	img, _ := Build(fakeWasm)
+	img, _ := Build(fakeWasm, testMeta)
 	if err := WriteLayout(dir, img, "x"); !errors.Is(err, ErrNotLayout) {
 		t.Fatalf("err = %v, want ErrNotLayout", err)
 	}

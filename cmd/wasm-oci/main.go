@@ -9,10 +9,17 @@
 // printed on stdout, is the value for WasmPlugin.spec.sha256: for oci:// URLs
 // Istio compares it with the pulled image's manifest digest.
 //
+// The manifest carries the annotations org.opencontainers.image.version,
+// .revision and .source from -version, -revision and -source (make oci passes
+// VERSION and REVISION; -source defaults to DefaultSource, the module's
+// repository). Nothing depends on the time: the same module and flags always
+// give the same digest.
+//
 // Usage:
 //
-//	wasm-oci -wasm build/audguard.wasm -layout build/oci -archive build/audguard-oci.tar -ref audguard:dev
-//	wasm-oci -wasm build/audguard.wasm -digest   # print the digest only, write nothing
+//	wasm-oci -wasm build/audguard.wasm -layout build/oci -archive build/audguard-oci.tar -ref audguard:dev \
+//	         -version v1.2.3 -revision 0123abcd...
+//	wasm-oci -wasm build/audguard.wasm -digest -version v1.2.3 -revision 0123abcd...   # print the digest only, write nothing
 package main
 
 import (
@@ -27,14 +34,18 @@ func main() {
 	archive := flag.String("archive", "build/audguard-oci.tar", "tar of the OCI image layout; empty to skip")
 	ref := flag.String("ref", "audguard:dev", "org.opencontainers.image.ref.name of the image in the layout")
 	digestOnly := flag.Bool("digest", false, "print the manifest digest (hex, as WasmPlugin.spec.sha256 wants it) and write nothing")
+	var meta Meta
+	flag.StringVar(&meta.Version, "version", "", "org.opencontainers.image.version annotation (make oci: git describe --tags --always --dirty); empty to omit")
+	flag.StringVar(&meta.Revision, "revision", "", "org.opencontainers.image.revision annotation (make oci: the commit); empty to omit")
+	flag.StringVar(&meta.Source, "source", DefaultSource, "org.opencontainers.image.source annotation, the source repository URL; empty to omit")
 	flag.Parse()
-	if err := run(*wasmPath, *layoutDir, *archive, *ref, *digestOnly); err != nil {
+	if err := run(*wasmPath, *layoutDir, *archive, *ref, meta, *digestOnly); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 }
 
-func run(wasmPath, layoutDir, archive, ref string, digestOnly bool) error {
+func run(wasmPath, layoutDir, archive, ref string, meta Meta, digestOnly bool) error {
 	st, err := os.Stat(wasmPath)
 	if err != nil {
 		return fmt.Errorf("wasm-oci: %w (run `make build` first)", err)
@@ -46,7 +57,7 @@ func run(wasmPath, layoutDir, archive, ref string, digestOnly bool) error {
 	if err != nil {
 		return fmt.Errorf("wasm-oci: %w", err)
 	}
-	img, err := Build(wasm)
+	img, err := Build(wasm, meta)
 	if err != nil {
 		return err
 	}
