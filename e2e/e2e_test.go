@@ -76,6 +76,49 @@ func TestTokenForAOnB(t *testing.T) {
 	}
 }
 
+// TestUnlistedAuthorityCatchAll: envoy.yaml routes every authority no
+// virtual host lists to a catch-all virtual host whose route goes to mcp-b's
+// cluster (envoy_test.go checks that). No resource names the catch-all, so
+// the filter refuses each request there with 403 and no challenge (no
+// resource, so no metadata to point at), with or without a token, and none
+// reaches mcp-b: A's token is never judged as A's just because the router
+// found no better virtual host. "unknown.example.com:443" is stripped to
+// "unknown.example.com" by strip_any_host_port and lands in the catch-all
+// too; "mcp-a.example.com:443" would not (it reaches mcp_a).
+func TestUnlistedAuthorityCatchAll(t *testing.T) {
+	tokA := mint(t, tokenOpts{aud: resA})
+	beforeB := envoyStat(t, "cluster.mcp_b.upstream_rq_total")
+	before := stats(t)
+	requests := 0
+	for _, tc := range []struct{ name, endpoint, token string }{
+		{"A's token", "https://unknown.example.com/mcp", tokA},
+		{"A's token, port 443", "https://unknown.example.com:443/mcp", tokA},
+		{"A's token, A's metadata path", "https://unknown.example.com/.well-known/oauth-protected-resource/mcp", tokA},
+		{"no token", "https://unknown.example.com/mcp", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, challenge := post(t, tc.endpoint, tc.token)
+			requests++
+			if status != http.StatusForbidden {
+				t.Fatalf("status %d, want 403 (unmatched_resource)", status)
+			}
+			if challenge != "" {
+				t.Errorf("unmatched request carries a challenge %q; no resource, so none is due", challenge)
+			}
+		})
+	}
+	if _, err := listTools(t, "https://unknown.example.com/mcp", tokA); err == nil {
+		t.Error("MCP client with A's token listed tools through the catch-all")
+	}
+	if afterB := envoyStat(t, "cluster.mcp_b.upstream_rq_total"); afterB != beforeB {
+		t.Errorf("mcp-b received %d request(s) through the catch-all; want none", afterB-beforeB)
+	}
+	after := stats(t)
+	if got := after["audguard.denied.unmatched_resource"] - before["audguard.denied.unmatched_resource"]; got < uint64(requests) {
+		t.Errorf("audguard.denied.unmatched_resource rose by %d, want at least %d (the filter, not Envoy, must refuse)", got, requests)
+	}
+}
+
 // TestMetadataFromChallenge: without a token each resource answers 401 with
 // resource_metadata; the document at that URL names the same resource.
 func TestMetadataFromChallenge(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -260,4 +261,34 @@ func stats(t *testing.T) map[string]uint64 {
 		out[name] += v
 	}
 	return out
+}
+
+// envoyStat returns one Envoy stat by its exact name (e.g.
+// "cluster.mcp_b.upstream_rq_total"), or fails when Envoy does not report it.
+func envoyStat(t *testing.T, name string) uint64 {
+	t.Helper()
+	c := &http.Client{Timeout: 10 * time.Second}
+	q := url.Values{"format": {"json"}, "filter": {"^" + regexp.QuoteMeta(name) + "$"}}
+	resp, err := c.Get(adminURL + "/stats?" + q.Encode())
+	if err != nil {
+		t.Fatalf("admin /stats: %v", err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Stats []struct {
+			Name  string          `json:"name"`
+			Value json.RawMessage `json:"value"`
+		} `json:"stats"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		t.Fatalf("admin /stats: %v", err)
+	}
+	for _, s := range doc.Stats {
+		var v uint64
+		if s.Name == name && json.Unmarshal(s.Value, &v) == nil {
+			return v
+		}
+	}
+	t.Fatalf("admin /stats: no stat %s", name)
+	return 0
 }

@@ -178,6 +178,56 @@ func TestEnvoyYAML(t *testing.T) {
 	if len(vhosts) < 2 || boundRoutes < 1 {
 		t.Errorf("want two virtual hosts and a per-route binding, got %d vhosts, %d bound routes", len(vhosts), boundRoutes)
 	}
+	checkCatchAll(t, vhosts, cfg)
+}
+
+// checkCatchAll: envoy.yaml has one catch-all virtual host (domains ["*"])
+// that routes to mcp_b's cluster and that no resource names, by virtual host
+// or by route, and no resource binds by authority. The e2e test sends A's
+// token to an unlisted authority and expects 403 unmatched_resource with no
+// request reaching mcp-b; that only proves something if the router would
+// have sent the request to mcp-b.
+func checkCatchAll(t *testing.T, vhosts map[string]*routev3.VirtualHost, cfg *mirrorConfig) {
+	t.Helper()
+	var catchAll *routev3.VirtualHost
+	for _, vh := range vhosts {
+		for _, d := range vh.GetDomains() {
+			if d == "*" {
+				if catchAll != nil {
+					t.Fatalf("more than one catch-all virtual host (%s, %s)", catchAll.GetName(), vh.GetName())
+				}
+				catchAll = vh
+			}
+		}
+	}
+	if catchAll == nil {
+		t.Fatal(`no catch-all virtual host (domains ["*"]); the e2e unlisted-authority case needs one`)
+	}
+	if len(catchAll.GetDomains()) != 1 || len(catchAll.GetRoutes()) == 0 {
+		t.Errorf("catch-all %s: domains %v, %d routes; want only \"*\" and at least one route", catchAll.GetName(), catchAll.GetDomains(), len(catchAll.GetRoutes()))
+	}
+	for _, r := range catchAll.GetRoutes() {
+		if c := r.GetRoute().GetCluster(); c != "mcp_b" {
+			t.Errorf("catch-all route %s goes to %q, want cluster mcp_b (the e2e shows the filter keeps A's token from it)", r.GetName(), c)
+		}
+	}
+	for _, res := range cfg.Resources {
+		for _, v := range res.VirtualHosts {
+			if v == catchAll.GetName() {
+				t.Errorf("resource %s names the catch-all virtual host %s", res.Resource, v)
+			}
+		}
+		for _, rn := range res.Routes {
+			for _, r := range catchAll.GetRoutes() {
+				if rn == r.GetName() {
+					t.Errorf("resource %s names catch-all route %s", res.Resource, rn)
+				}
+			}
+		}
+		if len(res.Authorities) != 0 || res.Default {
+			t.Errorf("resource %s binds by authorities or default; envoy.yaml binds by virtual host and route names only", res.Resource)
+		}
+	}
 }
 
 // pathOf returns the path of an absolute http(s) URI ("" for the root).
