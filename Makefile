@@ -1,24 +1,40 @@
-# audguard — build, test and tooling entry points. See README.md.
+# audguard — build, test and tooling entry points. See README.md; `make help` lists the targets.
 GO        ?= go
 WASM      := build/audguard.wasm
 FUZZTIME  ?= 20s
 PKGS      := ./...
 
+# The version stamped into the module (its start log line), the CLI (`audguard version`) and the
+# OCI image (`make oci`): `git describe --tags --always --dirty` (a commit hash in a clone without
+# tags) and the commit, or "dev" and "unknown" where git or the clone is missing. Override on the
+# command line: make build VERSION=v1.2.3 REVISION=<commit>.
+VERSION    := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+REVISION   := $(shell git rev-parse --verify -q HEAD 2>/dev/null || echo unknown)
+GO_LDFLAGS := -X main.version=$(VERSION) -X main.revision=$(REVISION)
+
 .PHONY: all build test vet check fuzz clean help
 
+## all: the default goal: build.
 all: build
 
-## build: compile the proxy-wasm module to build/audguard.wasm (standard Go, wasip1 reactor).
+## build: compile the proxy-wasm module to build/audguard.wasm (standard Go, wasip1 reactor; VERSION stamped).
 build: $(WASM)
 
-$(WASM): go.mod go.sum $(shell find filter canonical jwtlite -name '*.go' -not -name '*_test.go' 2>/dev/null)
+$(WASM): go.mod go.sum build/.version $(shell find filter canonical jwtlite -name '*.go' -not -name '*_test.go' 2>/dev/null)
 	@mkdir -p build
-	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o $@ ./filter
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags '$(GO_LDFLAGS)' -o $@ ./filter
+
+# build/.version holds "VERSION REVISION" of the last build and is rewritten only when they change,
+# so a new commit or tag rebuilds the module (filter/version_test.go reads it too).
+build/.version: FORCE
+	@mkdir -p build; v='$(VERSION) $(REVISION)'; [ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" > $@
+FORCE:
 
 ## test: everything that runs without Docker: vet, unit tests, fuzz seed corpora, wasm tests.
 test: build vet
 	$(GO) test -count=1 $(PKGS)
 
+## vet: go vet, also with the e2e build tag.
 vet:
 	$(GO) vet $(PKGS)
 	$(GO) vet -tags e2e ./e2e/
@@ -40,8 +56,16 @@ fuzz:
 		done; \
 	done
 
+## clean: remove build/.
 clean:
 	rm -rf build
+
+## help: list the targets, one line each (from their "## target: text" comments).
+help:
+	@awk '/^## [A-Za-z0-9_.-]+:/ { if (t != "") printf "  %-12s %s\n", t, d; t = $$2; sub(/:$$/, "", t); d = $$0; sub(/^## [^:]+: */, "", d); next } \
+		/^## / && t != "" { d = d " " substr($$0, 4); next } \
+		{ if (t != "") printf "  %-12s %s\n", t, d; t = "" } \
+		END { if (t != "") printf "  %-12s %s\n", t, d }' $(MAKEFILE_LIST)
 
 # Packaging (oci, e2e), CLI demo and benchmark targets live beside this file.
 include $(wildcard mk/*.mk)

@@ -12,6 +12,8 @@ BENCH_REQUESTS ?= 1000000
 BENCHTIME      ?= 1s
 
 .PHONY: bench
+
+## bench: every benchmark of ./bench, printed as the table of BENCHMARKS.md (build/bench.md).
 bench: build
 	$(GO) test -count=1 -run '^TestReport$$' -v -timeout 60m ./bench/ \
 		-args -report -requests=$(BENCH_REQUESTS) -test.benchtime=$(BENCHTIME) \

@@ -7,7 +7,7 @@
 demo: $(WASM)
 	$(GO) run ./cmd/audguard/demo --wasm $(WASM) --config envoy/demo-config.json --keys e2e/keys
 
-## cli: build the operator CLI to build/audguard (or: go install ./cmd/audguard).
+## cli: build the operator CLI to build/audguard, version stamped (or: go install ./cmd/audguard).
 cli:
 	@mkdir -p build
-	$(GO) build -trimpath -o build/audguard ./cmd/audguard
+	$(GO) build -trimpath -ldflags '$(GO_LDFLAGS)' -o build/audguard ./cmd/audguard

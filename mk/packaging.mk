@@ -17,6 +17,12 @@ E2E_ENV     := AUDGUARD_E2E_URL=http://127.0.0.1:10000 AUDGUARD_E2E_ADMIN_URL=ht
 
 .PHONY: e2e oci oci-digest
 
+# OCI image annotations: org.opencontainers.image.version and .revision are VERSION and REVISION
+# (Makefile); .source is OCI_SOURCE, by default wasm-oci's (https://github.com/audguard/audguard).
+OCI_SOURCE  ?=
+OCI_META     = -version '$(VERSION)' -revision '$(REVISION)' $(if $(OCI_SOURCE),-source '$(OCI_SOURCE)')
+
+## e2e: Envoy + the module + two MCP servers in Docker Compose, then the e2e tests (skips without Docker).
 e2e:
 	@if ! docker info >/dev/null 2>&1; then \
 		echo "e2e: skipped: no Docker daemon available (docker info failed)"; exit 0; \
@@ -32,8 +38,10 @@ e2e:
 	$(E2E_COMPOSE) down -v --remove-orphans; \
 	exit $$status
 
+## oci: OCI image of the module for Istio oci:// URLs: build/oci/ and build/audguard-oci.tar (no Docker).
 oci: $(WASM)
-	$(GO) run ./cmd/wasm-oci -wasm $(WASM) -layout build/oci -archive build/audguard-oci.tar -ref $(OCI_REF)
+	$(GO) run ./cmd/wasm-oci -wasm $(WASM) -layout build/oci -archive build/audguard-oci.tar -ref $(OCI_REF) $(OCI_META)
 
+## oci-digest: print the image's manifest digest (hex) for WasmPlugin.spec.sha256 (use make -s).
 oci-digest: $(WASM)
-	@$(GO) run ./cmd/wasm-oci -wasm $(WASM) -digest
+	@$(GO) run ./cmd/wasm-oci -wasm $(WASM) -digest $(OCI_META)
