@@ -63,7 +63,7 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	// Loading allocates far more than it keeps; collect now, outside any
 	// request, or an idle VM keeps every reload's garbage (filter/gc.go).
 	collectNow()
-	proxywasm.LogInfof("audguard: started in %s mode with %d resource(s) and %d issuer(s)",
+	proxywasm.LogInfof("%s started in %s mode with %d resource(s) and %d issuer(s)", versionLine(), // filter/version.go
 		cfg.Mode, len(cfg.Resources), len(cfg.Issuers))
 	return types.OnPluginStartStatusOK
 }
