@@ -32,9 +32,27 @@ func (*vmContext) NewPluginContext(uint32) types.PluginContext { return &pluginC
 // outlives the configuration it was filled under.
 type pluginContext struct {
 	types.DefaultPluginContext
-	engine   *policy.Engine
-	counters map[string]proxywasm.MetricCounter
-	kind     hostKind
+	engine           *policy.Engine
+	counters         map[string]proxywasm.MetricCounter
+	resourceCounters map[uint64]proxywasm.MetricCounter
+	kind             hostKind
+	noProperties     bool // the host refused proxy_set_property once: stop asking
+}
+
+// publish sets the decision's access-log properties (contract §7). A host
+// that cannot store them (ngx_wasm_module without a matching variable) is
+// told once at info and then left alone: access logs are not worth a 500.
+func (p *pluginContext) publish(d *policy.Decision) {
+	if p.noProperties {
+		return
+	}
+	for _, kv := range d.Properties() {
+		if err := proxywasm.SetProperty([]string{kv[0]}, []byte(kv[1])); err != nil {
+			p.noProperties = true
+			proxywasm.LogInfof("audguard: the host does not keep the access-log properties (%v); not setting them again", err)
+			return
+		}
+	}
 }
 
 // OnPluginStart parses and validates the configuration once (contract §2).
@@ -56,6 +74,7 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 		proxywasm.LogWarn("audguard: " + w)
 	}
 	p.counters = make(map[string]proxywasm.MetricCounter)
+	p.resourceCounters = make(map[uint64]proxywasm.MetricCounter)
 	for _, name := range policy.CounterNames() {
 		p.counters[name] = proxywasm.DefineCounterMetric(name)
 	}
@@ -153,6 +172,15 @@ func (h *httpContext) apply(d *policy.Decision) types.Action {
 	p := h.plugin
 	p.count(d.CacheCounter())
 	p.count(d.Counter())
+	if key, ok := d.ResourceCounterKey(); ok {
+		c, defined := p.resourceCounters[key]
+		if !defined { // defined on first use (contract §7)
+			c = proxywasm.DefineCounterMetric(d.ResourceCounterName())
+			p.resourceCounters[key] = c
+		}
+		c.Increment(1)
+	}
+	p.publish(d)
 	switch level, line := d.Log(); level {
 	case policy.LogDebug:
 		proxywasm.LogDebug(line)

@@ -442,6 +442,9 @@ func (h *wasiHost) exportEnv() error {
 		h.shared[k] = sharedValue{value: h.read(mod, vPtr, vSize), cas: cur.cas + 1}
 		return pwOK
 	})
+	fn("proxy_set_property", func(_ context.Context, _ api.Module, pPtr, pSize, vPtr, vSize uint32) uint32 {
+		return pwOK // access-log properties: accepted and dropped
+	})
 	fn("proxy_define_metric", func(_ context.Context, mod api.Module, typ, nPtr, nSize, retID uint32) uint32 {
 		name := string(h.read(mod, nPtr, nSize))
 		id, ok := h.metricIDs[name]

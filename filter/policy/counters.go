@@ -77,16 +77,6 @@ func init() {
 	}
 }
 
-// LogLine is the one log line for a denial or would-deny (contract §7): the
-// reason, the resource and the request id, never token bytes or claims.
-func (d *Decision) LogLine() string {
-	res := "-"
-	if d.Resource != nil {
-		res = d.Resource.URI
-	}
-	verb := "deny"
-	if d.Outcome == OutcomeWouldDeny {
-		verb = "would deny"
-	}
-	return "audguard: " + verb + " reason=" + d.Reason.String() + " resource=" + res + " request_id=" + d.RequestID
-}
+// LogLine is the decision's log line for a denial or would-deny (contract
+// §7; see Decision.Log for its level).
+func (d *Decision) LogLine() string { return d.logText }

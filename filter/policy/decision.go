@@ -76,6 +76,9 @@ type Decision struct {
 
 	// hostCall names the failed host call of an OutcomeHostError.
 	hostCall string
+	// logLevel and logText are the denial's log line (Engine.deny).
+	logLevel LogLevel
+	logText  string
 }
 
 // Local reports whether the filter answers the request itself.
@@ -94,18 +97,16 @@ type LogLevel uint8
 
 const (
 	LogNone  LogLevel = iota // nothing to log
-	LogDebug                 // a denial: routine, one per request (contract §7)
-	LogInfo                  // a would-deny in report mode
+	LogDebug                 // a denial or would-deny: one per request (contract §7)
+	LogInfo                  // the first denial per (resource, reason) in 10 s, with the count held back
 	LogError                 // a host call failed
 )
 
 // Log returns the decision's log line and its level (LogNone: no line).
 func (d *Decision) Log() (LogLevel, string) {
 	switch d.Outcome {
-	case OutcomeDenied:
-		return LogDebug, d.LogLine()
-	case OutcomeWouldDeny:
-		return LogInfo, d.LogLine()
+	case OutcomeDenied, OutcomeWouldDeny:
+		return d.logLevel, d.logText
 	case OutcomeHostError:
 		return LogError, "audguard: host call failed: " + d.hostCall
 	}

@@ -55,6 +55,8 @@ type scratch struct {
 	buf    []byte
 
 	hostFailure Decision // HostFailure's, apart from d: it may follow a Decide
+	tokenSeen   bool     // e.sum is the current request's token digest
+	logs        logLimiter
 }
 
 // New precomputes everything the request path needs for cfg.
@@ -97,6 +99,7 @@ func (e *Engine) CacheLen() int { return e.cache.len() }
 func (e *Engine) Decide(req *Request) *Decision {
 	d := &e.d
 	d.reset()
+	e.tokenSeen = false
 	v := &e.view
 	*v = requestView{}
 	v.read(req.Headers)
@@ -378,11 +381,19 @@ func (e *Engine) serveMetadata(r *config.Resource, v *requestView, d *Decision) 
 func (e *Engine) deny(d *Decision, v *requestView, r *config.Resource, reason Reason, report bool) {
 	d.Reason = reason
 	d.Resource = r
+	d.Outcome = OutcomeDenied
 	if report {
 		d.Outcome = OutcomeWouldDeny
+	}
+	atInfo, suppressed := e.logs.due(r, reason, e.now())
+	d.logLevel = LogDebug
+	if atInfo {
+		d.logLevel = LogInfo
+	}
+	d.logText = e.logLine(d, e.tokenSeen, suppressed, atInfo)
+	if report {
 		return
 	}
-	d.Outcome = OutcomeDenied
 	info := &reasonTable[reason]
 	d.Status = info.status
 	if r != nil && info.challenge != challengeNone {

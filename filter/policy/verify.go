@@ -42,6 +42,7 @@ func (e *Engine) obtain(r *config.Resource, token string, now time.Time, d *Deci
 	e.sha.Reset()
 	_, _ = e.sha.Write(stringBytes(token))
 	e.sha.Sum(e.sum[:0])
+	e.tokenSeen = true
 
 	if ent := e.cache.get(&e.sum, nowSec); ent != nil {
 		d.Cache = CacheHit
