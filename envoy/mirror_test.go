@@ -11,6 +11,7 @@ import (
 // check on shipped configs and gives the tests the names to cross-check.
 type mirrorConfig struct {
 	Mode             string `json:"mode"`
+	AuthorityFrom    string `json:"authority_from"`
 	ClockSkewSeconds *int   `json:"clock_skew_seconds"`
 	MaxTokenBytes    *int   `json:"max_token_bytes"`
 	Issuers          []struct {
