@@ -38,7 +38,7 @@ Exit status: 0 valid, 1 valid with warnings and --strict, 2 errors.
 func runCheck(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, checkUsage) }
+	fs.Usage = commandUsage(fs, stderr, checkUsage)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	strict := fs.Bool("strict", false, "exit 1 when there are warnings")
 	pos, err := parseInterleaved(fs, args)

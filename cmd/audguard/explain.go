@@ -70,7 +70,7 @@ type explainOptions struct {
 func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, explainUsage); fs.PrintDefaults() }
+	fs.Usage = commandUsage(fs, stderr, explainUsage)
 	var o explainOptions
 	fs.StringVar(&o.config, "config", "", "plugin configuration or Envoy/Istio manifest (required)")
 	fs.StringVar(&o.filter, "filter", "", "which configuration, by the SOURCE label `audguard check` prints, when the file holds several")

@@ -5,6 +5,9 @@
 //	audguard check CONFIG        validate a configuration as the filter does at start
 //	audguard explain ... TOKEN   run the full decision for one request, step by step
 //	audguard token keygen|mint   make test keys and tokens (demos and tests only)
+//	audguard version             print the version and revision it was built as
+//
+// 'audguard COMMAND -h' lists a command's flags and one example.
 //
 // It links neither the proxy-wasm host emulator nor go-control-plane, so
 // `go install github.com/audguard/audguard/cmd/audguard@latest` stays quick.
@@ -17,6 +20,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 )
 
 const usage = `audguard — operator CLI for the audguard MCP audience-binding proxy-wasm filter
@@ -33,9 +37,22 @@ usage:
   audguard token keygen --alg ES256 --kid k1 --out-private key.jwk
   audguard token mint --key KEYFILE --iss ISS --aud AUD [--scope S] [--sub S] ...
       FOR DEMOS AND TESTS ONLY: make a key pair and sign test access tokens.
+  audguard version [--json]       (also: audguard --version)
+      Print the version and revision this binary was built as.
 
-Run 'audguard COMMAND -h' for a command's options.
+Run 'audguard COMMAND -h' (or 'audguard help COMMAND') for a command's flags
+and an example.
 `
+
+// commands maps each command name to its implementation.
+var commands = map[string]func(args []string, stdin io.Reader, stdout, stderr io.Writer) int{
+	"check":   func(args []string, _ io.Reader, stdout, stderr io.Writer) int { return runCheck(args, stdout, stderr) },
+	"explain": runExplain,
+	"token":   func(args []string, _ io.Reader, stdout, stderr io.Writer) int { return runToken(args, stdout, stderr) },
+	"version": func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+		return runVersion(args, stdout, stderr)
+	},
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -47,19 +64,38 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return exitInvalid
 	}
-	switch args[0] {
-	case "check":
-		return runCheck(args[1:], stdout, stderr)
-	case "explain":
-		return runExplain(args[1:], stdin, stdout, stderr)
-	case "token":
-		return runToken(args[1:], stdout, stderr)
+	name, rest := args[0], args[1:]
+	switch name {
+	case "--version", "-version":
+		name = "version"
 	case "help", "-h", "-help", "--help":
-		fmt.Fprint(stdout, usage)
-		return exitOK
+		if name != "help" || len(rest) == 0 {
+			fmt.Fprint(stdout, usage)
+			return exitOK
+		}
+		name, rest = rest[0], append(rest[1:len(rest):len(rest)], "-h") // audguard help COMMAND [SUB]
 	}
-	fmt.Fprintf(stderr, "audguard: unknown command %q\n\n%s", args[0], usage)
-	return exitInvalid
+	cmd, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "audguard: unknown command %q\n\n%s", name, usage)
+		return exitInvalid
+	}
+	if helpRequested(rest) {
+		return commandHelp(cmd, rest, stdout)
+	}
+	return cmd(rest, stdin, stdout, stderr)
+}
+
+// commandHelp answers -h: the command's usage (its flags and an example) on
+// stdout, exit 0. The command sees only "-h" (after token's subcommand), so
+// nothing else is parsed and nothing runs.
+func commandHelp(cmd func([]string, io.Reader, io.Writer, io.Writer) int, args []string, stdout io.Writer) int {
+	help := []string{"-h"}
+	if len(args) > 0 && (args[0] == "keygen" || args[0] == "mint") {
+		help = []string{args[0], "-h"}
+	}
+	cmd(help, strings.NewReader(""), stdout, stdout)
+	return exitOK
 }
 
 // parseInterleaved parses flags that may come before or after positional

@@ -54,7 +54,7 @@ func runToken(args []string, stdout, stderr io.Writer) int {
 func tokenFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("token "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, tokenUsage); fs.PrintDefaults() }
+	fs.Usage = commandUsage(fs, stderr, tokenUsage)
 	return fs
 }
 
