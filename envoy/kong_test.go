@@ -13,11 +13,13 @@ type kongConfig struct {
 		Name   string `json:"name"`
 		URL    string `json:"url"`
 		Routes []struct {
-			Name         string   `json:"name"`
-			Hosts        []string `json:"hosts"`
-			Paths        []string `json:"paths"`
-			StripPath    *bool    `json:"strip_path"`
-			PreserveHost *bool    `json:"preserve_host"`
+			Name              string   `json:"name"`
+			Hosts             []string `json:"hosts"`
+			Paths             []string `json:"paths"`
+			StripPath         *bool    `json:"strip_path"`
+			PreserveHost      *bool    `json:"preserve_host"`
+			RequestBuffering  *bool    `json:"request_buffering"`
+			ResponseBuffering *bool    `json:"response_buffering"`
 		} `json:"routes"`
 		FilterChains []struct {
 			Name    string `json:"name"`
@@ -47,6 +49,9 @@ func TestKongExample(t *testing.T) {
 				n++
 				c := acceptPluginConfig(t, "kong/kong.yaml "+fc.Name, []byte(f.Config))
 				requireHostNeutral(t, "kong/kong.yaml", c)
+				if c.AuthorityFrom != "host" {
+					t.Errorf(`%s: authority_from %q, want "host" spelt out (nginx's $host)`, fc.Name, c.AuthorityFrom)
+				}
 				// Every resource authority must be a host the service's routes accept.
 				hosts := map[string]bool{}
 				for _, r := range svc.Routes {
@@ -65,6 +70,15 @@ func TestKongExample(t *testing.T) {
 		}
 		if n != 1 {
 			t.Errorf("service %s: %d audguard filters, want 1", svc.Name, n)
+		}
+		// Kong injects nginx_location_* directives (the forwarded-header list
+		// of README.md) only into its proxy location "/", which serves routes
+		// with both buffering options true; other routes go through
+		// @unbuffered* locations that would not forward the MCP headers.
+		for _, r := range svc.Routes {
+			if r.RequestBuffering == nil || !*r.RequestBuffering || r.ResponseBuffering == nil || !*r.ResponseBuffering {
+				t.Errorf("route %s: want request_buffering and response_buffering spelt out as true", r.Name)
+			}
 		}
 	}
 }
