@@ -17,12 +17,14 @@ func TestDual(t *testing.T) {
 		"main":      testConfig(k, "enforce", true),
 		"nodefault": testConfig(k, "enforce", false),
 		"report":    testConfig(k, "report", false),
+		"mcp":       mcpConfig(k, "enforce"),
+		"mcpreport": mcpConfig(k, "report"),
 	}
 	counterNames := policy.CounterNames()
 	for _, r := range runners() {
 		t.Run(r.name, func(t *testing.T) {
 			c := &tctx{now: r.now, keys: k}
-			for _, tc := range append(dualCases(), routingCases()...) {
+			for _, tc := range append(append(dualCases(), routingCases()...), mcpCases()...) {
 				t.Run(tc.name, func(t *testing.T) {
 					cfgName := tc.cfg
 					if cfgName == "" {

@@ -3,11 +3,13 @@ package config
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/audguard/audguard/canonical"
+	"github.com/audguard/audguard/filter/mcp"
 	"github.com/audguard/audguard/internal/lex"
 )
 
@@ -43,18 +45,30 @@ func readFields[T any](l *loader, n *node, fields []field[T], dst *T) error {
 	return nil
 }
 
+// omit, returned by a field's write, leaves the member out of Plugin.JSON:
+// for keys whose absence means something no value says.
+type omitType struct{}
+
+var omit any = omitType{}
+
 // writeFields renders src as a JSON object with fields in table order.
 func writeFields[T any](fields []field[T], src *T) json.RawMessage {
 	var b bytes.Buffer
 	b.WriteByte('{')
-	for i, f := range fields {
-		if i > 0 {
+	first := true
+	for _, f := range fields {
+		val := f.write(src)
+		if val == omit {
+			continue
+		}
+		if !first {
 			b.WriteByte(',')
 		}
+		first = false
 		k, _ := json.Marshal(f.name)
 		b.Write(k)
 		b.WriteByte(':')
-		v, err := json.Marshal(f.write(src))
+		v, err := json.Marshal(val)
 		if err != nil {
 			// Unreachable: values are strings, numbers, booleans, our own
 			// JSON. Fail closed: a document Load refuses.
@@ -123,6 +137,30 @@ var resourceFields = []field[Resource]{
 		return names
 	}},
 	{"required_scopes", readRequiredScopes, func(r *Resource) any { return nonNil(r.RequiredScopes) }},
+	{"scope_implies", readScopeImplies, func(r *Resource) any {
+		if r.ScopeImplies == nil {
+			return map[string][]string{}
+		}
+		return r.ScopeImplies
+	}},
+	{"operations", readOperations, func(r *Resource) any {
+		out := make([]map[string]any, len(r.Operations))
+		for i, op := range r.Operations {
+			m := map[string]any{"method": op.Method, "scopes": nonNil(op.Scopes)}
+			if op.Name != "" {
+				m["name"] = op.Name
+			}
+			out[i] = m
+		}
+		return out
+	}},
+	{"legacy_protocol", readLegacyProtocol, func(r *Resource) any { return r.Rules.Mode().String() }},
+	{"allowed_origins", readAllowedOrigins, func(r *Resource) any {
+		if r.Origins == nil {
+			return omit // absent: Origin is not checked
+		}
+		return r.AllowedOrigins
+	}},
 	{"scopes_supported", readScopesSupported, func(r *Resource) any { return nonNil(r.ScopesSupported) }},
 	{"authorization_servers", readAuthorizationServers, func(r *Resource) any { return nonNil(r.AuthorizationServers) }},
 	{"audience_match", readAudienceMatch, func(r *Resource) any { return r.AudienceMatch.String() }},
@@ -543,4 +581,123 @@ func uniqueName(name string, index int) string {
 		name = name[:maxResourceName-len(suffix)]
 	}
 	return name + suffix
+}
+
+// ---- MCP operations (contract §5.4a, §5.4b, §5.6; package filter/mcp)
+
+// mcpRefusal turns a filter/mcp configuration error into a refusal at the
+// resource's JSON path.
+func mcpRefusal(n *node, err error) error {
+	var ce *mcp.ConfigError
+	if errors.As(err, &ce) {
+		return refuse(n.path+"."+ce.Path(), ce.Msg, ce.Fix)
+	}
+	return refuse(n.path, err.Error(), "")
+}
+
+// readScopeImplies reads scope_implies: broader scope → the narrower scopes
+// it grants, compiled to its transitive closure (MCP 2026-07-28: servers
+// MUST account for scope hierarchies).
+func readScopeImplies(_ *loader, n, v *node, r *Resource) error {
+	if v == nil {
+		return nil
+	}
+	if v.kind != kindObject {
+		return wrongType(v, "an object mapping a scope to the scopes it implies")
+	}
+	m := make(map[string][]string, len(v.keys))
+	for i, k := range v.keys {
+		scopes, _, err := readStrings(v.vals[i])
+		if err != nil {
+			return err
+		}
+		m[k] = scopes
+	}
+	im, err := mcp.CompileImplications(m)
+	if err != nil {
+		return mcpRefusal(n, err)
+	}
+	r.ScopeImplies, r.Implications = m, im
+	return nil
+}
+
+// readOperations reads operations: [{method, name?, scopes}] (contract §2);
+// they are checked and compiled with legacy_protocol, read next.
+func readOperations(_ *loader, _, v *node, r *Resource) error {
+	if v == nil {
+		return nil
+	}
+	if v.kind != kindArray {
+		return wrongType(v, "an array of operations")
+	}
+	for _, e := range v.elems {
+		if err := object(e, "method", "name", "scopes"); err != nil {
+			return err
+		}
+		var op mcp.Operation
+		m, err := required(e, "method")
+		if err != nil {
+			return err
+		}
+		if op.Method, err = readString(m); err != nil {
+			return err
+		}
+		if nv := e.member("name"); nv != nil {
+			if op.Name, err = readString(nv); err != nil {
+				return err
+			}
+			if op.Name == "" {
+				return refuse(nv.path, "must not be empty", `give the tool, resource or prompt name, or omit "name" for every name`)
+			}
+		}
+		sv, err := required(e, "scopes")
+		if err != nil {
+			return err
+		}
+		if op.Scopes, _, err = readStrings(sv); err != nil {
+			return err
+		}
+		r.Operations = append(r.Operations, op)
+	}
+	return nil
+}
+
+// readLegacyProtocol reads legacy_protocol and compiles the resource's rules
+// (required_scopes, scope_implies, operations): one map lookup per request.
+func readLegacyProtocol(_ *loader, n, v *node, r *Resource) error {
+	mode := mcp.LegacyRequireAll
+	if v != nil {
+		w, err := readWord(v, "require_all", "reject")
+		if err != nil {
+			return err
+		}
+		mode, _ = mcp.ParseLegacyMode(w)
+	}
+	rules, err := mcp.Compile(r.RequiredScopes, r.Operations, mode, r.Implications)
+	if err != nil {
+		return mcpRefusal(n, err)
+	}
+	r.Rules = rules
+	return nil
+}
+
+// readAllowedOrigins reads allowed_origins (contract §5.4a; MCP Streamable
+// HTTP: servers MUST validate Origin).
+func readAllowedOrigins(_ *loader, n, v *node, r *Resource) error {
+	if v == nil {
+		return nil
+	}
+	entries, _, err := readStrings(v)
+	if err != nil {
+		return err
+	}
+	if len(entries) == 0 {
+		return refuse(v.path, "must not be empty", `list the allowed origins, or omit "allowed_origins" to not check Origin`)
+	}
+	o, err := mcp.CompileOrigins(entries)
+	if err != nil {
+		return mcpRefusal(n, err)
+	}
+	r.AllowedOrigins, r.Origins = entries, o
+	return nil
 }

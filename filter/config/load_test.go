@@ -212,7 +212,7 @@ func warningsConfig(t testing.TB) obj {
 	r["scopes_supported"] = arr{"mcp:tools", "offline_access"}
 	r["audience_match"] = "canonical"
 	r["exclusive_audience"] = false
-	addResource(c, obj{"resource": "https://api.example.com/mcp", "default": true, "issuers": arr{"corp"}, "required_scopes": arr{"offline_access"}})
+	addResource(c, obj{"resource": "https://api.example.com/mcp", "default": true, "issuers": arr{"corp"}, "required_scopes": arr{"mcp:read"}})
 	return c
 }
 
@@ -228,10 +228,9 @@ func TestWarnings(t *testing.T) {
 		`resources[0].routes[0]: route name "default"`,
 		`resources[0].virtual_hosts[0]: virtual host name contains "*"`,
 		`resources[0].authorities[0]: authority "alt.example.com" differs from the resource URI's authority "mcp.example.com": the metadata document served on it names the resource URI`,
-		`resources[0].scopes_supported[1]: "offline_access" is published`,
+		`resources[0].scopes_supported[1]: "offline_access" is not published`,
 		`resources[0].audience_match: "canonical" also accepts`,
 		"resources[0].exclusive_audience: tokens whose aud also names other services are accepted",
-		`resources[1].required_scopes[0]: "offline_access" is published (scopes_supported defaults to required_scopes)`,
 	}
 	if len(p.Warnings) != len(want) {
 		t.Fatalf("got %d warnings, want %d:\n%s", len(p.Warnings), len(want), strings.Join(p.Warnings, "\n"))
@@ -369,6 +368,7 @@ func TestJSONWritesDefaults(t *testing.T) {
 			"jwks": map[string]any{"keys": []any{edKey(t)}}, "algorithms": []any{"EdDSA"}, "token_type": "at+jwt", "required_claims": []any{}}},
 		"resources": []any{map[string]any{"resource": "https://mcp.example.com", "name": "mcp_example_com", "routes": []any{}, "virtual_hosts": []any{},
 			"authorities": []any{}, "default": true, "issuers": []any{"corp"}, "required_scopes": []any{}, "scopes_supported": []any{},
+			"scope_implies": map[string]any{}, "operations": []any{}, "legacy_protocol": "require_all",
 			"authorization_servers": []any{"https://auth.example.com"}, "audience_match": "exact", "exclusive_audience": true,
 			"public_paths": []any{}, "forward_token": false, "claim_headers": map[string]any{}}},
 	}

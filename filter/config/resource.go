@@ -2,9 +2,11 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/audguard/audguard/canonical"
+	"github.com/audguard/audguard/filter/mcp"
 )
 
 func (l *loader) resources(n *node) error {
@@ -97,36 +99,62 @@ func readAcceptedIssuers(l *loader, n, v *node, r *Resource) error {
 	return nil
 }
 
+// readRequiredScopes reads required_scopes. offline_access is refused: it
+// asks for a refresh token and is never an access requirement (MCP
+// 2026-07-28 authorization; contract §2).
 func readRequiredScopes(_ *loader, _, v *node, r *Resource) error {
-	var err error
 	r.RequiredScopes = []string{}
-	if v != nil {
-		r.RequiredScopes, err = readScopes(v)
+	if v == nil {
+		return nil
 	}
-	return err
-}
-
-// readScopesSupported reads scopes_supported; it defaults to required_scopes.
-func readScopesSupported(l *loader, n, v *node, r *Resource) error {
 	var err error
-	if v != nil {
-		if r.ScopesSupported, err = readScopes(v); err != nil {
-			return err
-		}
-		for i, s := range r.ScopesSupported {
-			if s == "offline_access" {
-				l.warn(v.elems[i].path, `"offline_access" is published: clients will ask for refresh tokens`)
-			}
-		}
-	} else {
-		r.ScopesSupported = append([]string{}, r.RequiredScopes...)
-		for i, s := range r.ScopesSupported {
-			if s == "offline_access" {
-				l.warn(indexPath(n.path+".required_scopes", i), `"offline_access" is published (scopes_supported defaults to required_scopes): clients will ask for refresh tokens`)
-			}
+	if r.RequiredScopes, err = readScopes(v); err != nil {
+		return err
+	}
+	for i, s := range r.RequiredScopes {
+		if s == mcp.OfflineAccess {
+			return refuse(v.elems[i].path, `"offline_access" requests a refresh token; it is never required for access`,
+				`remove it (clients ask for it themselves when they want a refresh token)`)
 		}
 	}
 	return nil
+}
+
+// readScopesSupported reads scopes_supported, published in the metadata
+// document; it defaults to required_scopes ∪ every operation's scopes.
+// offline_access is kept here but left out of the metadata document, with a
+// warning: the MCP authorization specification keeps it out of what a
+// resource advertises.
+func readScopesSupported(l *loader, _, v *node, r *Resource) error {
+	if v == nil {
+		r.ScopesSupported = []string{}
+		for _, list := range append([][]string{r.RequiredScopes}, opScopes(r.Operations)...) {
+			for _, s := range list {
+				if !slices.Contains(r.ScopesSupported, s) {
+					r.ScopesSupported = append(r.ScopesSupported, s)
+				}
+			}
+		}
+		return nil
+	}
+	var err error
+	if r.ScopesSupported, err = readScopes(v); err != nil {
+		return err
+	}
+	for i, s := range r.ScopesSupported {
+		if s == mcp.OfflineAccess {
+			l.warn(v.elems[i].path, `"offline_access" is not published (it requests a refresh token; MCP clients ask for it on their own)`)
+		}
+	}
+	return nil
+}
+
+func opScopes(ops []mcp.Operation) [][]string {
+	out := make([][]string, len(ops))
+	for i, op := range ops {
+		out[i] = op.Scopes
+	}
+	return out
 }
 
 // readAuthorizationServers reads authorization_servers; it defaults to the

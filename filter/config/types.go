@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/audguard/audguard/canonical"
+	"github.com/audguard/audguard/filter/mcp"
 	"github.com/audguard/audguard/jwtlite"
 )
 
@@ -148,8 +149,17 @@ type Resource struct {
 	Authorities  []string // normalised with canonical.NormalizeAuthority
 	Default      bool
 
-	Issuers              []*Issuer // accepted issuers
-	RequiredScopes       []string
+	Issuers        []*Issuer // accepted issuers
+	RequiredScopes []string
+
+	// MCP operations (contract §5.4a, §5.4b, §5.6).
+	ScopeImplies   map[string][]string // as configured, for JSON
+	Implications   *mcp.Implications   // scope_implies, closed; nil without
+	Operations     []mcp.Operation     // as configured
+	Rules          *mcp.Rules          // required_scopes ∪ operations, compiled; never nil
+	AllowedOrigins []string            // as configured
+	Origins        *mcp.Origins        // nil: Origin not checked
+
 	ScopesSupported      []string
 	AuthorizationServers []string
 

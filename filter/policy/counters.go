@@ -79,4 +79,9 @@ func init() {
 
 // LogLine is the decision's log line for a denial or would-deny (contract
 // §7; see Decision.Log for its level).
-func (d *Decision) LogLine() string { return d.logText }
+func (d *Decision) LogLine() string {
+	if d.engine == nil {
+		return ""
+	}
+	return d.engine.logLine(d, d.engine.tokenSeen, d.logSuppressed, d.logLevel == LogInfo)
+}

@@ -76,9 +76,11 @@ type Decision struct {
 
 	// hostCall names the failed host call of an OutcomeHostError.
 	hostCall string
-	// logLevel and logText are the denial's log line (Engine.deny).
-	logLevel LogLevel
-	logText  string
+	// The denial's log line (Engine.deny), built by LogLine from the
+	// engine's per-request state, which is valid until the next Decide.
+	logLevel      LogLevel
+	logSuppressed int
+	engine        *Engine
 }
 
 // Local reports whether the filter answers the request itself.
@@ -106,7 +108,7 @@ const (
 func (d *Decision) Log() (LogLevel, string) {
 	switch d.Outcome {
 	case OutcomeDenied, OutcomeWouldDeny:
-		return d.logLevel, d.logText
+		return d.logLevel, d.LogLine()
 	case OutcomeHostError:
 		return LogError, "audguard: host call failed: " + d.hostCall
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/audguard/audguard/canonical"
 	"github.com/audguard/audguard/filter/config"
+	"github.com/audguard/audguard/filter/mcp"
 	"github.com/audguard/audguard/jwtlite"
 )
 
@@ -55,8 +56,15 @@ type scratch struct {
 	buf    []byte
 
 	hostFailure Decision // HostFailure's, apart from d: it may follow a Decide
-	tokenSeen   bool     // e.sum is the current request's token digest
-	logs        logLimiter
+
+	// MCP (contract §5.4b, §5.6).
+	mcpParser  mcp.Parser
+	mcpHeaders mcp.Headers // of the current request; zero when not read
+	need       *mcp.Need   // the scopes the current request needs
+	checker    mcp.Checker
+	missing    []string
+	tokenSeen  bool // e.sum is the current request's token digest
+	logs       logLimiter
 }
 
 // New precomputes everything the request path needs for cfg.
@@ -100,6 +108,8 @@ func (e *Engine) Decide(req *Request) *Decision {
 	d := &e.d
 	d.reset()
 	e.tokenSeen = false
+	e.mcpHeaders = mcp.Headers{}
+	e.need = nil
 	v := &e.view
 	*v = requestView{}
 	v.read(req.Headers)
@@ -174,6 +184,20 @@ func (e *Engine) Decide(req *Request) *Decision {
 		return d
 	}
 
+	// §5.4a Origin, §5.4b MCP operation: what the request may be and needs.
+	e.need = r.Rules.Base()
+	if reason, desc := e.checkOrigin(r, v); reason != ReasonNone {
+		e.deny(d, v, r, reason, report)
+		if desc != "" && !report {
+			d.ReplyBody = errorBody("invalid_request", desc)
+		}
+		return d
+	}
+	if reason := e.operation(r, v, req); reason != ReasonNone {
+		e.deny(d, v, r, reason, report)
+		return d
+	}
+
 	// §5.4 token extraction.
 	token, reason := e.extract(v)
 	if reason != ReasonNone {
@@ -184,13 +208,7 @@ func (e *Engine) Decide(req *Request) *Decision {
 	// §5.5 verification and §5.6 scopes.
 	claims, reason := e.verify(r, token, d)
 	if reason == ReasonNone {
-		ok := hasScopes(claims, r.RequiredScopes)
-		if e.tracing() {
-			e.trace("scopes", ok, "required "+quoteList(r.RequiredScopes)+", granted "+quoteList(scopes(claims)))
-		}
-		if !ok {
-			reason = ReasonInsufficientScope
-		}
+		reason = e.checkScopes(r, claims)
 	}
 	if reason != ReasonNone {
 		e.deny(d, v, r, reason, report)
@@ -390,38 +408,20 @@ func (e *Engine) deny(d *Decision, v *requestView, r *config.Resource, reason Re
 	if atInfo {
 		d.logLevel = LogInfo
 	}
-	d.logText = e.logLine(d, e.tokenSeen, suppressed, atInfo)
+	d.logSuppressed, d.engine = suppressed, e // the line is built when asked for
 	if report {
 		return
 	}
 	info := &reasonTable[reason]
 	d.Status = info.status
 	if r != nil && info.challenge != challengeNone {
-		d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrWWWAuthenticate, e.replies[r.Index].challenge(reason)})
+		d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrWWWAuthenticate, e.replies[r.Index].challenge(reason, e.need, r.Rules.Base())})
 	}
 	d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrContentType, mimeJSON})
 	if v.hasOrigin {
 		d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrACAO, "*"}, [2]string{hdrACEH, hdrWWWAuthenticate})
 	}
 	d.ReplyBody = errorBody(info.code, info.description)
-}
-
-// hasScopes reports whether every required scope is granted (contract §5.6).
-func hasScopes(c *jwtlite.Claims, required []string) bool {
-	for _, want := range required {
-		granted := false
-		c.EachScope(func(s []byte) bool {
-			if string(s) == want {
-				granted = true
-				return false
-			}
-			return true
-		})
-		if !granted {
-			return false
-		}
-	}
-	return true
 }
 
 // traceResolve explains which resource was chosen and why (contract §3).

@@ -146,8 +146,17 @@ func TestSanitize(t *testing.T) {
 
 func TestReasons(t *testing.T) {
 	rs := Reasons()
-	if len(rs) != 18 {
-		t.Fatalf("%d reasons, want the 18 of contract §7", len(rs))
+	want := []string{"missing_token", "invalid_request", "token_in_query", "malformed_token", "token_too_large",
+		"unsupported_algorithm", "unknown_key", "bad_signature", "unknown_issuer", "expired", "not_yet_valid",
+		"issued_in_future", "wrong_token_type", "missing_claim", "wrong_audience", "extra_audience",
+		"insufficient_scope", "unmatched_resource", "forbidden_origin", "invalid_mcp_headers"}
+	if len(rs) != len(want) {
+		t.Fatalf("%d reasons, want the %d of contract §7", len(rs), len(want))
+	}
+	for i, r := range rs {
+		if r.String() != want[i] {
+			t.Errorf("reason %d = %q, want %q", i, r, want[i])
+		}
 	}
 	seen := map[string]bool{}
 	for _, r := range rs {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/audguard/audguard/filter/config"
+	"github.com/audguard/audguard/filter/mcp"
 )
 
 // Per-resource counters (contract §7): the allowed, denied and would-deny
@@ -135,8 +136,14 @@ func (e *Engine) logLine(d *Decision, fingerprint bool, suppressed int, info boo
 	if fingerprint {
 		fp = hex.EncodeToString(e.sum[:6])
 	}
-	line := "audguard: " + verb + " reason=" + d.Reason.String() + " resource=" + res +
-		" request_id=" + d.RequestID + " token=" + fp
+	line := "audguard: " + verb + " reason=" + d.Reason.String() + " resource=" + res
+	if h := &e.mcpHeaders; h.Era == mcp.EraCurrent && logSafe(h.Method) {
+		line += " mcp_method=" + h.Method
+		if logSafe(h.Name) {
+			line += " mcp_name=" + h.Name
+		}
+	}
+	line += " request_id=" + d.RequestID + " token=" + fp
 	if info && suppressed > 0 {
 		line += " (" + strconv.Itoa(suppressed) + " more like it not logged in the last " + logEvery.String() + ")"
 	}

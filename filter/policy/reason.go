@@ -31,6 +31,8 @@ const (
 	ReasonExtraAudience
 	ReasonInsufficientScope
 	ReasonUnmatchedResource
+	ReasonForbiddenOrigin
+	ReasonInvalidMCPHeaders
 	numReasons
 )
 
@@ -97,6 +99,10 @@ var reasonTable = [numReasons]reasonInfo{
 		"The access token lacks a required scope.", nil},
 	ReasonUnmatchedResource: {"unmatched_resource", 403, "access_denied", challengeNone,
 		"No protected resource is configured for this request.", nil},
+	ReasonForbiddenOrigin: {"forbidden_origin", 403, "forbidden_origin", challengeNone,
+		"The request Origin is not allowed for this resource.", nil},
+	ReasonInvalidMCPHeaders: {"invalid_mcp_headers", 400, "invalid_request", challengeInvalidReq,
+		"The MCP request headers (MCP-Protocol-Version, Mcp-Method, Mcp-Name) are missing, repeated or malformed.", nil},
 }
 
 // String returns the contract §7 reason name ("" for ReasonNone).

@@ -44,6 +44,7 @@ type requestView struct {
 	method, path, authority, origin string
 	acrMethod, acrHeaders           string
 	hasOrigin, hasACRMethod         bool
+	originCount                     int
 	hasACRHeaders                   bool
 	authorization                   string
 	authCount                       int
@@ -79,6 +80,7 @@ func (v *requestView) read(headers [][2]string) {
 			}
 		case lex.EqualFold(name, "origin"):
 			v.origin, v.hasOrigin = value, true
+			v.originCount++
 		case lex.EqualFold(name, "access-control-request-method"):
 			v.acrMethod, v.hasACRMethod = value, true
 		case lex.EqualFold(name, "access-control-request-headers"):

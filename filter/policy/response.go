@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/audguard/audguard/filter/config"
+	"github.com/audguard/audguard/filter/mcp"
 )
 
 // resourceReplies holds what the responses for one resource need, computed
@@ -24,8 +25,8 @@ type resourceReplies struct {
 
 func newResourceReplies(r *config.Resource) resourceReplies {
 	rr := resourceReplies{metadataParam: `resource_metadata="` + r.MetadataURL + `"`}
-	if len(r.RequiredScopes) > 0 {
-		rr.scopeParam = `scope="` + strings.Join(r.RequiredScopes, " ") + `"`
+	if sc := r.Rules.Base().Scopes(); len(sc) > 0 {
+		rr.scopeParam = `scope="` + strings.Join(sc, " ") + `"`
 	}
 	rr.missingChallenge = "Bearer " + rr.metadataParam
 	if rr.scopeParam != "" {
@@ -47,7 +48,7 @@ func metadataDocument(r *config.Resource) []byte {
 	}{
 		Resource:               r.URI,
 		AuthorizationServers:   r.AuthorizationServers,
-		ScopesSupported:        r.ScopesSupported,
+		ScopesSupported:        published(r.ScopesSupported),
 		BearerMethodsSupported: []string{"header"},
 	}
 	if doc.AuthorizationServers == nil {
@@ -58,6 +59,18 @@ func metadataDocument(r *config.Resource) []byte {
 		panic("policy: metadata document: " + err.Error())
 	}
 	return b
+}
+
+// published is scopes_supported without offline_access, which a resource
+// never advertises (MCP 2026-07-28 authorization; contract §2).
+func published(scopes []string) []string {
+	out := make([]string, 0, len(scopes))
+	for _, s := range scopes {
+		if s != "offline_access" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // errorBody renders the small JSON body of a local reply (contract §6).
@@ -76,16 +89,33 @@ func errorBody(code, description string) []byte {
 }
 
 // challenge renders the WWW-Authenticate value for a denial (contract §6),
-// as reasonTable says. Only fixed sentences and configured values go into it.
-func (rr *resourceReplies) challenge(reason Reason) string {
+// as reasonTable says. need is the set of scopes the request needs (§5.6):
+// the 401 without a token and the 403 insufficient_scope both name all of it,
+// so a client that reads either gets a sufficient token on its first try
+// (MCP 2026-07-28 authorization, scope challenges). Only fixed sentences and
+// configured values go into it.
+func (rr *resourceReplies) challenge(reason Reason, need *mcp.Need, base *mcp.Need) string {
 	info := &reasonTable[reason]
+	scopeParam := rr.scopeParam
+	if need != nil && need != base {
+		scopeParam = ""
+		if sc := need.Scopes(); len(sc) > 0 {
+			scopeParam = `scope="` + strings.Join(sc, " ") + `"`
+		}
+	}
 	switch info.challenge {
 	case challengeNoToken:
-		return rr.missingChallenge
+		if scopeParam == rr.scopeParam {
+			return rr.missingChallenge
+		}
+		if scopeParam == "" {
+			return "Bearer " + rr.metadataParam
+		}
+		return "Bearer " + rr.metadataParam + ", " + scopeParam
 	case challengeInvalidReq:
 		return `Bearer error="invalid_request", error_description="` + info.description + `", ` + rr.metadataParam
 	case challengeInsufficient:
-		return `Bearer error="insufficient_scope", ` + rr.scopeParam + `, ` + rr.metadataParam +
+		return `Bearer error="insufficient_scope", ` + scopeParam + `, ` + rr.metadataParam +
 			`, error_description="` + info.description + `"`
 	case challengeInvalidToken:
 		return `Bearer error="invalid_token", error_description="` + info.description + `", ` + rr.metadataParam
