@@ -37,6 +37,9 @@ usage:
   audguard token keygen --alg ES256 --kid k1 --out-private key.jwk
   audguard token mint --key KEYFILE --iss ISS --aud AUD [--scope S] [--sub S] ...
       FOR DEMOS AND TESTS ONLY: make a key pair and sign test access tokens.
+  audguard keys [--json] [--timeout 5s] [--issuer-metadata] ISSUER-URL-OR-CONFIG
+      Fetch each jwks_uri from here and judge every key as the filter will;
+      --issuer-metadata also checks the issuer's RFC 8414 / OpenID metadata.
   audguard version [--json]       (also: audguard --version)
       Print the version and revision this binary was built as.
 
@@ -49,6 +52,7 @@ var commands = map[string]func(args []string, stdin io.Reader, stdout, stderr io
 	"check":   func(args []string, _ io.Reader, stdout, stderr io.Writer) int { return runCheck(args, stdout, stderr) },
 	"explain": runExplain,
 	"token":   func(args []string, _ io.Reader, stdout, stderr io.Writer) int { return runToken(args, stdout, stderr) },
+	"keys":    runKeys,
 	"version": func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return runVersion(args, stdout, stderr)
 	},
