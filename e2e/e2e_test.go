@@ -38,7 +38,26 @@ func listTools(t *testing.T, endpoint, token string) ([]string, error) {
 	for _, tool := range res.Tools {
 		names = append(names, tool.Name)
 	}
+	slices.Sort(names)
 	return names, nil
+}
+
+// connect opens an MCP SDK client session to endpoint with a fixed token,
+// every exchange recorded.
+func connect(t *testing.T, ctx context.Context, endpoint, token string) (*mcp.ClientSession, *recorder) {
+	t.Helper()
+	rec := &recorder{next: envoyTransport{token: token}}
+	c := mcp.NewClient(&mcp.Implementation{Name: "audguard-e2e", Version: "0"}, nil)
+	session, err := c.Connect(ctx, &mcp.StreamableClientTransport{
+		Endpoint:             endpoint,
+		HTTPClient:           &http.Client{Transport: rec, Timeout: 20 * time.Second},
+		MaxRetries:           -1,
+		DisableStandaloneSSE: true,
+	}, nil)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", endpoint, err)
+	}
+	return session, rec
 }
 
 // TestTokenForAListsToolsOnA: a token minted for server A (RFC 8707 audience
@@ -50,8 +69,8 @@ func TestTokenForAListsToolsOnA(t *testing.T) {
 			if err != nil {
 				t.Fatalf("list tools on A: %v", err)
 			}
-			if !slices.Equal(names, []string{"echo_a"}) {
-				t.Fatalf("tools on A = %v, want [echo_a]", names)
+			if !slices.Equal(names, []string{"delete_a", "echo_a"}) {
+				t.Fatalf("tools on A = %v, want [delete_a echo_a]", names)
 			}
 		})
 	}
@@ -272,5 +291,135 @@ func TestStats(t *testing.T) {
 		if after[name] <= before[name] {
 			t.Errorf("counter %s did not increase (%d → %d); audguard stats: %v", name, before[name], after[name], after)
 		}
+	}
+}
+
+// TestStepUpDangerousTool: envoy.yaml's operations rule makes each server's
+// dangerous tool need mcp:admin on top of mcp:tools. The SDK client (MCP
+// 2026-07-28: it sends MCP-Protocol-Version, Mcp-Method and Mcp-Name) with a
+// token lacking mcp:admin lists tools and calls the echo tool, and gets 403
+// insufficient_scope naming "mcp:tools mcp:admin" for the dangerous one.
+// The test then plays the authorization server: a token with the scope the
+// challenge named, and the call succeeds.
+func TestStepUpDangerousTool(t *testing.T) {
+	for _, tc := range []struct{ endpoint, resource, meta, echo, danger, server string }{
+		{resA, resA, metaA, "echo_a", "delete_a", "mcp-a"},
+		{resB, resB, metaB, "echo_b", "delete_b", "mcp-b"},
+		// Same upstream as B through another route: its own resource repeats the rule.
+		{"https://mcp-b.example.com/reports/mcp", resBRep, metaBRep, "echo_b", "delete_b", "mcp-b"},
+	} {
+		t.Run(tc.resource, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			want := `Bearer error="insufficient_scope", scope="mcp:tools mcp:admin", resource_metadata="` + tc.meta +
+				`", error_description="The access token lacks a required scope."`
+
+			session, rec := connect(t, ctx, tc.endpoint, mint(t, tokenOpts{aud: tc.resource, scope: "mcp:tools"}))
+			defer session.Close()
+			if _, err := session.ListTools(ctx, nil); err != nil {
+				t.Fatalf("tools/list with mcp:tools: %v", err)
+			}
+			if res, err := session.CallTool(ctx, &mcp.CallToolParams{Name: tc.echo, Arguments: map[string]any{"text": "hi"}}); err != nil || res.IsError {
+				t.Fatalf("%s with mcp:tools: %v %+v", tc.echo, err, res)
+			}
+			if res, err := session.CallTool(ctx, &mcp.CallToolParams{Name: tc.danger, Arguments: map[string]any{"text": "all"}}); err == nil && !res.IsError {
+				t.Fatalf("%s with mcp:tools only succeeded", tc.danger)
+			}
+			ex, ok := rec.find(tc.danger)
+			if !ok {
+				t.Fatalf("the SDK client sent no Mcp-Name %q; exchanges %+v", tc.danger, rec.log)
+			}
+			if ex.version != "2026-07-28" || ex.mcpMethod != "tools/call" {
+				t.Errorf("the SDK client sent MCP-Protocol-Version %q, Mcp-Method %q", ex.version, ex.mcpMethod)
+			}
+			if ex.status != http.StatusForbidden || ex.challenge != want {
+				t.Fatalf("%s: status %d, WWW-Authenticate %q; want 403, %q", tc.danger, ex.status, ex.challenge, want)
+			}
+
+			// Step-up: the token the authorization server would mint for
+			// scope=<the challenge's scope> and resource=<resource> (RFC 8707).
+			scope := challengeParam(ex.challenge, "scope")
+			session2, rec2 := connect(t, ctx, tc.endpoint, mint(t, tokenOpts{aud: tc.resource, scope: scope}))
+			defer session2.Close()
+			res, err := session2.CallTool(ctx, &mcp.CallToolParams{Name: tc.danger, Arguments: map[string]any{"text": "all"}})
+			if err != nil || res.IsError {
+				t.Fatalf("%s with %q: %v %+v", tc.danger, scope, err, res)
+			}
+			var out struct{ Text, Server string }
+			if b, err := json.Marshal(res.StructuredContent); err != nil || json.Unmarshal(b, &out) != nil ||
+				out.Text != "deleted all" || out.Server != tc.server {
+				t.Errorf("%s answered %+v, want deleted all from %s", tc.danger, res.StructuredContent, tc.server)
+			}
+			if ex, _ := rec2.find(tc.danger); ex.status != http.StatusOK {
+				t.Errorf("%s with %q: status %d", tc.danger, scope, ex.status)
+			}
+		})
+	}
+}
+
+// TestHeaderBodyMismatchThroughEnvoy: audguard judges by Mcp-Method and
+// Mcp-Name and never reads the body. A client that names the echo tool in
+// the header and the dangerous one in the body passes audguard with
+// mcp:tools alone, and the MCP server (Go SDK, 2026-07-28) refuses it with
+// 400 HeaderMismatch (-32020): the body check the header trust relies on.
+func TestHeaderBodyMismatchThroughEnvoy(t *testing.T) {
+	tok := mint(t, tokenOpts{aud: resA, scope: "mcp:tools"})
+	v := map[string]string{"Mcp-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call"}
+	with := func(name string) map[string]string {
+		h := map[string]string{"Mcp-Name": name}
+		for k, x := range v {
+			h[k] = x
+		}
+		return h
+	}
+	before := stats(t)
+	status, challenge, _ := postMCP(t, resA, tok, callBody("delete_a", "all"), with("delete_a"))
+	if status != http.StatusForbidden || challengeParam(challenge, "scope") != "mcp:tools mcp:admin" {
+		t.Fatalf("honest headers: status %d, challenge %q; want 403 naming mcp:tools mcp:admin", status, challenge)
+	}
+	for _, tc := range []struct {
+		name    string
+		headers map[string]string
+		message string
+	}{
+		{"Mcp-Name lies", with("echo_a"), "header mismatch: Mcp-Name header value 'echo_a' does not match body value 'delete_a'"},
+		{"Mcp-Method lies", map[string]string{"Mcp-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/list"},
+			"header mismatch: Mcp-Method header value 'tools/list' does not match body value 'tools/call'"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, challenge, body := postMCP(t, resA, tok, callBody("delete_a", "all"), tc.headers)
+			var resp struct {
+				Error *struct {
+					Code    int    `json:"code"`
+					Message string `json:"message"`
+				} `json:"error"`
+			}
+			if status != http.StatusBadRequest || challenge != "" || json.Unmarshal(body, &resp) != nil || resp.Error == nil {
+				t.Fatalf("want the MCP server's 400 JSON-RPC error; got %d %q %s", status, challenge, body)
+			}
+			if resp.Error.Code != -32020 || resp.Error.Message != tc.message {
+				t.Errorf("error %d %q, want -32020 %q", resp.Error.Code, resp.Error.Message, tc.message)
+			}
+		})
+	}
+	after := stats(t)
+	if got := after["audguard.allowed"] - before["audguard.allowed"]; got < 2 {
+		t.Errorf("audguard.allowed rose by %d; the two lying requests must have passed audguard (the server refused them)", got)
+	}
+}
+
+// TestLegacyProtocolRequiresAll: a request without MCP-Protocol-Version
+// 2026-07-28 (here a 2025-06-18 initialize) carries no header the server
+// checks against the body, so audguard trusts none: under legacy_protocol
+// "require_all" it needs every rule's scopes.
+func TestLegacyProtocolRequiresAll(t *testing.T) {
+	status, challenge, _ := postMCP(t, resA, mint(t, tokenOpts{aud: resA, scope: "mcp:tools"}), initializeBody, nil)
+	want := `Bearer error="insufficient_scope", scope="mcp:tools mcp:admin", resource_metadata="` + metaA +
+		`", error_description="The access token lacks a required scope."`
+	if status != http.StatusForbidden || challenge != want {
+		t.Fatalf("legacy initialize with mcp:tools: %d %q; want 403 %q", status, challenge, want)
+	}
+	if status, challenge, _ := postMCP(t, resA, mint(t, tokenOpts{aud: resA, scope: "mcp:tools mcp:admin"}), initializeBody, nil); status != http.StatusOK {
+		t.Fatalf("legacy initialize with mcp:tools mcp:admin: %d %q", status, challenge)
 	}
 }

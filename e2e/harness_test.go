@@ -12,6 +12,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -191,26 +192,91 @@ func readKey(t *testing.T, path string) []byte {
 	return b
 }
 
-// initializeBody is a minimal MCP initialize request (JSON-RPC 2.0).
+// discoverBody is the first request an MCP 2026-07-28 client sends
+// (server/discover, SEP-2575), with the per-request _meta that revision
+// requires; post sends it with the matching MCP-Protocol-Version and
+// Mcp-Method headers, as the SDK client does.
+const discoverBody = `{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{"_meta":{` + metaFields + `}}}`
+
+// metaFields is the per-request _meta of an MCP 2026-07-28 request.
+const metaFields = `"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":{"name":"audguard-e2e","version":"0"},"io.modelcontextprotocol/clientCapabilities":{}`
+
+// callBody is a 2026-07-28 tools/call of tool with a text argument.
+func callBody(tool, text string) string {
+	return `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"_meta":{` + metaFields + `},"name":"` + tool + `","arguments":{"text":"` + text + `"}}}`
+}
+
+// initializeBody is a legacy (2025-06-18) MCP initialize: no per-request
+// metadata headers, so audguard cannot tell which operation it is.
 const initializeBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"audguard-e2e","version":"0"}}}`
 
-// post sends an MCP initialize POST to endpoint with token (may be empty) and
-// returns the status and WWW-Authenticate header.
+// post sends an MCP 2026-07-28 server/discover POST to endpoint with token
+// (may be empty) and returns the status and WWW-Authenticate header.
 func post(t *testing.T, endpoint, token string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, endpoint, strings.NewReader(initializeBody))
+	status, challenge, _ := postMCP(t, endpoint, token, discoverBody,
+		map[string]string{"Mcp-Protocol-Version": "2026-07-28", "Mcp-Method": "server/discover"})
+	return status, challenge
+}
+
+// postMCP sends body to endpoint with token (may be empty) and the given
+// extra headers, and returns the status, WWW-Authenticate and the body.
+func postMCP(t *testing.T, endpoint, token, body string, headers map[string]string) (int, string, []byte) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, endpoint, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json, text/event-stream")
+	for name, v := range headers {
+		req.Header.Set(name, v)
+	}
 	resp, err := client(token).Do(req)
 	if err != nil {
 		t.Fatalf("POST %s: %v", endpoint, err)
 	}
 	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	return resp.StatusCode, resp.Header.Get("WWW-Authenticate")
+	out, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode, resp.Header.Get("WWW-Authenticate"), out
+}
+
+// exchange is one request an MCP client sent through Envoy and the answer.
+type exchange struct {
+	version, mcpMethod, mcpName string // the MCP request metadata headers sent
+	status                      int
+	challenge                   string // WWW-Authenticate
+}
+
+// recorder wraps a transport and keeps every exchange.
+type recorder struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	log  []exchange
+}
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := r.next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.log = append(r.log, exchange{version: req.Header.Get("Mcp-Protocol-Version"), mcpMethod: req.Header.Get("Mcp-Method"),
+		mcpName: req.Header.Get("Mcp-Name"), status: resp.StatusCode, challenge: resp.Header.Get("WWW-Authenticate")})
+	return resp, nil
+}
+
+// find returns the last exchange whose Mcp-Name is name.
+func (r *recorder) find(name string) (exchange, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := len(r.log) - 1; i >= 0; i-- {
+		if r.log[i].mcpName == name {
+			return r.log[i], true
+		}
+	}
+	return exchange{}, false
 }
 
 // challengeParam extracts an auth-param value from a Bearer challenge (RFC 6750 §3).

@@ -26,20 +26,28 @@ type mirrorConfig struct {
 }
 
 type mirrorResource struct {
-	Resource             string            `json:"resource"`
-	Routes               []string          `json:"routes"`
-	VirtualHosts         []string          `json:"virtual_hosts"`
-	Authorities          []string          `json:"authorities"`
-	Default              bool              `json:"default"`
-	Issuers              []string          `json:"issuers"`
-	RequiredScopes       []string          `json:"required_scopes"`
-	ScopesSupported      []string          `json:"scopes_supported"`
-	AuthorizationServers []string          `json:"authorization_servers"`
-	AudienceMatch        string            `json:"audience_match"`
-	ExclusiveAudience    *bool             `json:"exclusive_audience"`
-	PublicPaths          []string          `json:"public_paths"`
-	ForwardToken         bool              `json:"forward_token"`
-	ClaimHeaders         map[string]string `json:"claim_headers"`
+	Resource             string              `json:"resource"`
+	Routes               []string            `json:"routes"`
+	VirtualHosts         []string            `json:"virtual_hosts"`
+	Authorities          []string            `json:"authorities"`
+	Default              bool                `json:"default"`
+	Issuers              []string            `json:"issuers"`
+	RequiredScopes       []string            `json:"required_scopes"`
+	ScopesSupported      []string            `json:"scopes_supported"`
+	AuthorizationServers []string            `json:"authorization_servers"`
+	AudienceMatch        string              `json:"audience_match"`
+	ExclusiveAudience    *bool               `json:"exclusive_audience"`
+	PublicPaths          []string            `json:"public_paths"`
+	ForwardToken         bool                `json:"forward_token"`
+	ClaimHeaders         map[string]string   `json:"claim_headers"`
+	ScopeImplies         map[string][]string `json:"scope_implies"`
+	Operations           []struct {
+		Method string   `json:"method"`
+		Name   string   `json:"name"`
+		Scopes []string `json:"scopes"`
+	} `json:"operations"`
+	LegacyProtocol string   `json:"legacy_protocol"`
+	AllowedOrigins []string `json:"allowed_origins"`
 }
 
 func mirrorDecode(t *testing.T, data []byte) *mirrorConfig {
