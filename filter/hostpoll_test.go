@@ -166,10 +166,10 @@ func TestPollOneoffBeforePR533Aborts(t *testing.T) {
 		t.Fatalf("the module survived a host whose poll_oneoff fails; if the runtime no longer needs it, "+
 			"revisit the host floor (RATIONALE.md); runtime poll_oneoff calls: %d", o.runtimePolls)
 	}
-	if o.before != *pollRequests {
-		t.Errorf("failed in %s, before the reload: the floor's explanation (RATIONALE.md) assumes the first "+
-			"runtime poll_oneoff comes after a heap shrink", o.where)
-	}
+	// Where it fails (before or after the reload) depends on the heap's
+	// history, which moves with the code: the runtime's first poll_oneoff
+	// follows the first collection that shrinks the heap. That it fails is
+	// the evidence; where is logged above.
 	if !isExit(o.err) && !strings.Contains(o.err.Error(), "unreachable") {
 		t.Errorf("the module failed with %v, want the Go runtime's abort", o.err)
 	}

@@ -9,6 +9,7 @@ package main
 
 import (
 	"errors"
+	"time"
 
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
@@ -34,9 +35,19 @@ type pluginContext struct {
 	types.DefaultPluginContext
 	engine           *policy.Engine
 	counters         map[string]proxywasm.MetricCounter
-	resourceCounters map[uint64]proxywasm.MetricCounter
+	resourceCounters map[uint64]resourceCounter
 	kind             hostKind
-	noProperties     bool // the host refused proxy_set_property once: stop asking
+	waiting          map[uint32]*httpContext // requests paused for a key fetch
+	keyStats         []issuerMetrics         // per issuer, exported on the tick
+	noProperties     bool                    // the host refused proxy_set_property once: stop asking
+}
+
+// resourceCounter is a per-resource counter and its name, kept alive: the
+// SDK's test host keys its metric table by the guest's memory (real hosts
+// copy the name).
+type resourceCounter struct {
+	proxywasm.MetricCounter
+	name string
 }
 
 // publish sets the decision's access-log properties (contract §7). A host
@@ -74,11 +85,17 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 		proxywasm.LogWarn("audguard: " + w)
 	}
 	p.counters = make(map[string]proxywasm.MetricCounter)
-	p.resourceCounters = make(map[uint64]proxywasm.MetricCounter)
+	p.resourceCounters = make(map[uint64]resourceCounter)
 	for _, name := range policy.CounterNames() {
 		p.counters[name] = proxywasm.DefineCounterMetric(name)
 	}
-	p.engine = policy.New(cfg, policy.Options{Shared: hostShared{}})
+	p.engine, err = policy.NewEngine(cfg, policy.Options{Shared: hostShared{}, KeysShared: hostShared{},
+		Now: func() time.Time { return clock() }})
+	if err != nil {
+		proxywasm.LogError("audguard: refusing to start: " + err.Error())
+		return types.OnPluginStartStatusFailed
+	}
+	p.startKeys() // remote JWK Sets: first fetch and the tick (filter/keys_glue.go)
 	// Loading allocates far more than it keeps; collect now, outside any
 	// request, or an idle VM keeps every reload's garbage (filter/gc.go).
 	collectNow()
@@ -87,8 +104,8 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	return types.OnPluginStartStatusOK
 }
 
-func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
-	return &httpContext{plugin: p}
+func (p *pluginContext) NewHttpContext(id uint32) types.HttpContext {
+	return &httpContext{plugin: p, id: id}
 }
 
 func (p *pluginContext) count(name string) {
@@ -142,6 +159,8 @@ func (p *pluginContext) readHostFacts(req *policy.Request) string {
 type httpContext struct {
 	types.DefaultHttpContext
 	plugin   *pluginContext
+	id       uint32 // the host's context id: names the request to the key state
+	eos      bool   // end of stream came with the request headers
 	route    string
 	hasRoute bool
 }
@@ -149,6 +168,13 @@ type httpContext struct {
 // OnHttpRequestHeaders gathers what the host knows, has filter/policy
 // decide, and applies the decision.
 func (h *httpContext) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action {
+	h.eos = endOfStream
+	return h.decide(true)
+}
+
+// decide runs the decision on the request headers; mayWait is false when the
+// request has already waited for a key fetch (contract §2.2).
+func (h *httpContext) decide(mayWait bool) types.Action {
 	p := h.plugin
 	if p.engine == nil { // cannot happen after a successful start; fail closed
 		return h.apply(p.engine.HostFailure("plugin not started", nil))
@@ -157,12 +183,22 @@ func (h *httpContext) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action
 	if err != nil {
 		return h.apply(p.engine.HostFailure("reading request headers", nil))
 	}
-	req := policy.Request{Headers: headers, EndOfStream: endOfStream}
+	req := policy.Request{Headers: headers, EndOfStream: h.eos, ID: h.id, MayWait: mayWait}
 	if what := p.readHostFacts(&req); what != "" {
 		return h.apply(p.engine.HostFailure(what, headers))
 	}
 	h.route, h.hasRoute = req.RouteName, req.HasRoute
-	return h.apply(p.engine.Decide(&req))
+	d := p.engine.Decide(&req)
+	if d.Outcome == policy.OutcomeWait {
+		acts := d.Actions
+		p.waiting[h.id] = h
+		p.run(acts)
+		return types.ActionPause
+	}
+	acts := d.Actions
+	action := h.apply(d)
+	p.run(acts)
+	return action
 }
 
 // apply carries out a decision: counters, the log line, header removals,
@@ -175,7 +211,8 @@ func (h *httpContext) apply(d *policy.Decision) types.Action {
 	if key, ok := d.ResourceCounterKey(); ok {
 		c, defined := p.resourceCounters[key]
 		if !defined { // defined on first use (contract §7)
-			c = proxywasm.DefineCounterMetric(d.ResourceCounterName())
+			name := d.ResourceCounterName()
+			c = resourceCounter{proxywasm.DefineCounterMetric(name), name}
 			p.resourceCounters[key] = c
 		}
 		c.Increment(1)
@@ -220,8 +257,15 @@ func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
 	return types.ActionContinue
 }
 
-// OnHttpStreamDone collects garbage, when due, after the response is done.
-func (h *httpContext) OnHttpStreamDone() { maybeCollect() }
+// OnHttpStreamDone forgets a request that ended while waiting for a key
+// fetch, and collects garbage, when due, after the response is done.
+func (h *httpContext) OnHttpStreamDone() {
+	if p := h.plugin; p.waiting[h.id] == h {
+		delete(p.waiting, h.id)
+		p.engine.Keys().Cancel(h.id)
+	}
+	maybeCollect()
+}
 
 // property reads a host property. A property the host does not have is no
 // error (has=false); any other failure is (ok=false).

@@ -149,7 +149,11 @@ func newWASIHost(t testing.TB, p pollBehaviour, godebug string) *wasiHost {
 	if _, err := wasi.Instantiate(h.ctx); err != nil {
 		t.Fatalf("instantiate WASI: %v", err)
 	}
-	if err := h.exportEnv(); err != nil {
+	compiled, err := h.r.CompileModule(h.ctx, moduleBytes(t))
+	if err != nil {
+		t.Fatalf("compile: %v", err)
+	}
+	if err := h.exportEnv(compiled); err != nil {
 		t.Fatalf("instantiate env: %v", err)
 	}
 	cfg := wazero.NewModuleConfig().WithStartFunctions("_initialize").
@@ -157,10 +161,6 @@ func newWASIHost(t testing.TB, p pollBehaviour, godebug string) *wasiHost {
 		WithSysWalltime().WithSysNanotime()
 	if godebug != "" {
 		cfg = cfg.WithEnv("GODEBUG", godebug)
-	}
-	compiled, err := h.r.CompileModule(h.ctx, moduleBytes(t))
-	if err != nil {
-		t.Fatalf("compile: %v", err)
 	}
 	h.mod, err = h.r.InstantiateModule(h.ctx, compiled, cfg)
 	if err != nil {
@@ -355,9 +355,26 @@ func serializeHeaders(hs [][2]string) []byte {
 }
 
 // exportEnv instantiates the proxy-wasm host functions the module imports.
-func (h *wasiHost) exportEnv() error {
+func (h *wasiHost) exportEnv(compiled wazero.CompiledModule) error {
 	b := h.r.NewHostModuleBuilder("env")
-	fn := func(name string, f any) { b.NewFunctionBuilder().WithFunc(f).Export(name) }
+	defined := map[string]bool{}
+	fn := func(name string, f any) { defined[name] = true; b.NewFunctionBuilder().WithFunc(f).Export(name) }
+	stubRest := func() {
+		// Every other proxy-wasm import answers OK and does nothing: this host
+		// tests the WASI side, not call-outs or ticks.
+		for _, imp := range compiled.ImportedFunctions() {
+			mod, name, _ := imp.Import()
+			if mod != "env" || defined[name] {
+				continue
+			}
+			results := imp.ResultTypes()
+			b.NewFunctionBuilder().WithGoModuleFunction(api.GoModuleFunc(func(_ context.Context, _ api.Module, stack []uint64) {
+				for i := range results {
+					stack[i] = 0
+				}
+			}), imp.ParamTypes(), results).Export(name)
+		}
+	}
 
 	fn("proxy_log", func(_ context.Context, mod api.Module, level, ptr, size uint32) uint32 {
 		h.logs = append(h.logs, hostLog{level, string(h.read(mod, ptr, size))})
@@ -470,6 +487,7 @@ func (h *wasiHost) exportEnv() error {
 		h.metrics[id].value = int64(value)
 		return pwOK
 	})
+	stubRest()
 	_, err := b.Instantiate(h.ctx)
 	return err
 }

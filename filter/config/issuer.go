@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/audguard/audguard/filter/keys"
 	"github.com/audguard/audguard/jwtlite"
 )
 
@@ -56,16 +57,27 @@ func (l *loader) issuer(n *node) (*Issuer, error) {
 // §2.1) against the explicit "algorithms" read before it; without one, the
 // allowlist is every algorithm the keys are bound to.
 func readIssuerJWKS(l *loader, n, v *node, is *Issuer) error {
+	explicit := is.Algorithms
+	is.ExplicitAlgorithms = explicit
 	if v == nil {
-		_, err := required(n, "jwks")
-		return err
+		if is.Remote != nil {
+			// Keys come from jwks_uri only. The allowlist is the explicit one,
+			// else every asymmetric algorithm a fetched key may be bound to.
+			if explicit == nil {
+				is.Algorithms = keys.AsymmetricAlgorithms()
+			}
+			return nil
+		}
+		return refuse(n.path, `missing required member "jwks" (or "jwks_uri")`, `add "jwks" with the issuer's keys, or "jwks_uri" and "jwks_cluster" to fetch them`)
 	}
 	var err error
 	if is.JWKS, err = readJWKS(v); err != nil {
 		return err
 	}
-	explicit := is.Algorithms
 	ks, warns, err := jwtlite.ParseKeySet(is.JWKS, explicit)
+	if err != nil && is.Remote != nil && errors.Is(err, jwtlite.ErrNoUsableKey) {
+		err = nil // the fetched set may bring the usable keys
+	}
 	if err != nil {
 		fix := "correct or remove the key named in the message; keys follow RFC 7517/7518 and contract §2.1"
 		if errors.Is(err, jwtlite.ErrNoUsableKey) {

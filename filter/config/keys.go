@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/audguard/audguard/canonical"
+	"github.com/audguard/audguard/filter/keys"
 	"github.com/audguard/audguard/filter/mcp"
 	"github.com/audguard/audguard/internal/lex"
 )
@@ -110,15 +111,54 @@ var issuerFields = []field[Issuer]{
 	{"name", readIssuerName, func(is *Issuer) any { return is.Name }},
 	{"issuer", readIssuerIss, func(is *Issuer) any { return is.Issuer }},
 	{"algorithms", readIssuerAlgorithms, func(is *Issuer) any {
-		algs := make([]string, len(is.Algorithms))
-		for i, a := range is.Algorithms {
+		list := is.Algorithms
+		if is.Remote != nil {
+			// Fetched keys are bound against the explicit list only.
+			if list = is.ExplicitAlgorithms; list == nil {
+				return omit
+			}
+		}
+		algs := make([]string, len(list))
+		for i, a := range list {
 			algs[i] = string(a)
 		}
 		return algs
 	}},
 	{"token_type", readTokenType, func(is *Issuer) any { return is.TokenType.String() }},
 	{"required_claims", readRequiredClaims, func(is *Issuer) any { return nonNil(is.RequiredClaims) }},
-	{"jwks", readIssuerJWKS, func(is *Issuer) any { return json.RawMessage(is.JWKS) }},
+	{"jwks_uri", readJWKSURI, func(is *Issuer) any {
+		if is.Remote == nil {
+			return omit
+		}
+		return is.Remote.URI
+	}},
+	{"jwks_cluster", readJWKSCluster, func(is *Issuer) any {
+		if is.Remote == nil {
+			return omit
+		}
+		return is.Remote.Cluster
+	}},
+	{"jwks_refresh_seconds", remoteInt("jwks_refresh_seconds", keys.MinRefreshSeconds, keys.MaxRefreshSeconds,
+		func(r *keys.Remote) *int64 { return &r.RefreshSeconds }), remoteWrite(func(r *keys.Remote) int64 { return r.RefreshSeconds })},
+	{"jwks_refetch_min_seconds", remoteInt("jwks_refetch_min_seconds", keys.MinRefetchMinSeconds, keys.MaxRefetchMinSeconds,
+		func(r *keys.Remote) *int64 { return &r.RefetchMinSeconds }), remoteWrite(func(r *keys.Remote) int64 { return r.RefetchMinSeconds })},
+	{"jwks_timeout_ms", remoteInt("jwks_timeout_ms", keys.MinTimeoutMS, keys.MaxTimeoutMS,
+		func(r *keys.Remote) *int64 { return &r.TimeoutMS }), remoteWrite(func(r *keys.Remote) int64 { return r.TimeoutMS })},
+	{"jwks_max_stale_seconds", readMaxStale, remoteWrite(func(r *keys.Remote) int64 { return r.MaxStaleSeconds })},
+	{"jwks", readIssuerJWKS, func(is *Issuer) any {
+		if len(is.JWKS) == 0 {
+			return omit
+		}
+		return json.RawMessage(is.JWKS)
+	}},
+	{"revoked_key_ids", readRevokedKeyIDs, func(is *Issuer) any { return nonNil(is.RevokedKeyIDs) }},
+	{"revoked_token_ids", readRevokedTokenIDs, func(is *Issuer) any { return nonNil(is.RevokedTokenIDs) }},
+	{"reject_issued_before", readRejectIssuedBefore, func(is *Issuer) any {
+		if is.RejectIssuedBefore == 0 {
+			return omit
+		}
+		return is.RejectIssuedBefore
+	}},
 }
 
 // resourceFields are the members of a resources[] entry (contract §2, §3, §4).
@@ -699,5 +739,136 @@ func readAllowedOrigins(_ *loader, n, v *node, r *Resource) error {
 		return mcpRefusal(n, err)
 	}
 	r.AllowedOrigins, r.Origins = entries, o
+	return nil
+}
+
+// ---- remote key sets and revocation (contract §2.2, §2.3; package filter/keys)
+
+// keysRefusal turns a filter/keys configuration error into a refusal at the
+// issuer's JSON path.
+func keysRefusal(n *node, err error) error {
+	var ce *keys.ConfigError
+	if errors.As(err, &ce) {
+		return refuse(n.path+"."+ce.Member, ce.Problem, ce.Fix)
+	}
+	return refuse(n.path, err.Error(), "")
+}
+
+// readJWKSURI reads jwks_uri: an https URL (plain http only to a loopback
+// host) the issuer publishes its JWK Set at (RFC 8414 §2). The other jwks_*
+// members need it.
+func readJWKSURI(_ *loader, n, v *node, is *Issuer) error {
+	if v == nil {
+		for _, m := range []string{"jwks_cluster", "jwks_refresh_seconds", "jwks_refetch_min_seconds", "jwks_timeout_ms", "jwks_max_stale_seconds"} {
+			if w := n.member(m); w != nil {
+				return refuse(w.path, "is set without jwks_uri", `add "jwks_uri", or remove "`+m+`"`)
+			}
+		}
+		return nil
+	}
+	uri, err := readNonEmptyString(v)
+	if err != nil {
+		return err
+	}
+	if _, err := keys.FetchHeaders(uri); err != nil {
+		return keysRefusal(n, err)
+	}
+	r := keys.DefaultRemote(uri, "")
+	is.Remote = &r
+	return nil
+}
+
+// readJWKSCluster reads jwks_cluster, the host's upstream cluster that
+// reaches jwks_uri; required with it.
+func readJWKSCluster(_ *loader, n, v *node, is *Issuer) error {
+	if is.Remote == nil {
+		return nil // refused by readJWKSURI when set alone
+	}
+	if v == nil {
+		return refuse(n.path, `"jwks_uri" needs "jwks_cluster"`, `name the host's cluster that reaches the jwks_uri, e.g. "jwks_cluster": "auth_example_com"`)
+	}
+	c, err := readNonEmptyString(v)
+	if err != nil {
+		return err
+	}
+	is.Remote.Cluster = c
+	return nil
+}
+
+func remoteInt(name string, lo, hi int64, field func(*keys.Remote) *int64) func(*loader, *node, *node, *Issuer) error {
+	return func(_ *loader, _, v *node, is *Issuer) error {
+		if is.Remote == nil || v == nil {
+			return nil
+		}
+		n, err := readInt(v, lo, hi)
+		if err != nil {
+			return err
+		}
+		*field(is.Remote) = n
+		return nil
+	}
+}
+
+func remoteWrite(get func(*keys.Remote) int64) func(*Issuer) any {
+	return func(is *Issuer) any {
+		if is.Remote == nil {
+			return omit
+		}
+		return get(is.Remote)
+	}
+}
+
+// readMaxStale reads jwks_max_stale_seconds (0: keep fetched keys forever;
+// else at least jwks_refresh_seconds) and checks the whole remote set-up.
+func readMaxStale(_ *loader, n, v *node, is *Issuer) error {
+	if is.Remote == nil {
+		return nil
+	}
+	if v != nil {
+		s, err := readInt(v, 0, 1<<31)
+		if err != nil {
+			return err
+		}
+		is.Remote.MaxStaleSeconds = s
+	}
+	if err := is.Remote.Check(); err != nil {
+		return keysRefusal(n, err)
+	}
+	return nil
+}
+
+func readRevokedKeyIDs(_ *loader, n, v *node, is *Issuer) error {
+	if v == nil {
+		return nil
+	}
+	var err error
+	is.RevokedKeyIDs, _, err = readStrings(v)
+	return err
+}
+
+func readRevokedTokenIDs(_ *loader, n, v *node, is *Issuer) error {
+	if v == nil {
+		return nil
+	}
+	var err error
+	is.RevokedTokenIDs, _, err = readStrings(v)
+	return err
+}
+
+// readRejectIssuedBefore reads reject_issued_before and compiles the
+// issuer's revocation levers (contract §2.3).
+func readRejectIssuedBefore(_ *loader, n, v *node, is *Issuer) error {
+	if v != nil {
+		s, err := readInt(v, 1, 1<<53)
+		if err != nil {
+			return err
+		}
+		is.RejectIssuedBefore = s
+	}
+	rev, err := keys.NewRevocation(keys.RevocationConfig{KeyIDs: is.RevokedKeyIDs, TokenIDs: is.RevokedTokenIDs, IssuedBefore: is.RejectIssuedBefore})
+	if err != nil {
+		return keysRefusal(n, err)
+	}
+	is.Revocation = rev
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/audguard/audguard/canonical"
+	"github.com/audguard/audguard/filter/keys"
 	"github.com/audguard/audguard/filter/mcp"
 	"github.com/audguard/audguard/jwtlite"
 )
@@ -121,6 +122,18 @@ type Issuer struct {
 	Algorithms     []jwtlite.Algorithm // effective allowlist (explicit, or the keys' bound algorithms)
 	TokenType      TokenType
 	RequiredClaims []string
+
+	// ExplicitAlgorithms is the configured "algorithms", nil when absent:
+	// fetched keys are bound against it, never against the configured keys'.
+	ExplicitAlgorithms []jwtlite.Algorithm
+	// Remote is the issuer's remote JWK Set (jwks_uri and friends, contract
+	// §2.2); nil for configured keys only.
+	Remote *keys.Remote
+	// Revocation levers (contract §2.3), as configured and compiled.
+	RevokedKeyIDs      []string
+	RevokedTokenIDs    []string
+	RejectIssuedBefore int64
+	Revocation         *keys.Revocation // nil: nothing revoked
 }
 
 // PublicPath is one entry of resources[].public_paths (contract §5.3).

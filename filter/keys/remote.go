@@ -1,6 +1,7 @@
 package keys
 
 import (
+	"github.com/audguard/audguard/jwtlite"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -179,4 +180,13 @@ func isLoopback(host string) bool {
 	}
 	a, err := netip.ParseAddr(host)
 	return err == nil && a.Is4() && a.IsLoopback()
+}
+
+// AsymmetricAlgorithms is the allowlist of an issuer whose keys all come
+// from a jwks_uri and which names no "algorithms": every asymmetric JWS
+// algorithm jwtlite implements (a published set carries no shared secret;
+// each fetched key is still bound to exactly one algorithm, RFC 8725 §3.1).
+func AsymmetricAlgorithms() []jwtlite.Algorithm {
+	return []jwtlite.Algorithm{jwtlite.EdDSA, jwtlite.ES256, jwtlite.ES384, jwtlite.ES512, jwtlite.Ed25519,
+		jwtlite.PS256, jwtlite.PS384, jwtlite.PS512, jwtlite.RS256, jwtlite.RS384, jwtlite.RS512}
 }

@@ -12,9 +12,10 @@ import (
 type cacheEntry struct {
 	key        [32]byte // SHA-256 of the exact token bytes
 	issuer     *config.Issuer
-	claims     jwtlite.Claims // owns its bytes
-	expiresAt  float64        // exp + skew, Unix seconds: never served at or after
-	prev, next *cacheEntry    // LRU list; head is most recent
+	keySet     *jwtlite.KeySet // the issuer's keys when the signature verified
+	claims     jwtlite.Claims  // owns its bytes
+	expiresAt  float64         // exp + skew, Unix seconds: never served at or after
+	prev, next *cacheEntry     // LRU list; head is most recent
 }
 
 // tokenCache is a bounded LRU of verified tokens, keyed by the full 32-byte
@@ -51,7 +52,7 @@ func (c *tokenCache) get(key *[32]byte, now float64) *cacheEntry {
 }
 
 // put remembers a verified token. Tokens without a usable exp are not cached.
-func (c *tokenCache) put(key *[32]byte, issuer *config.Issuer, claims *jwtlite.Claims, expiresAt, now float64) {
+func (c *tokenCache) put(key *[32]byte, issuer *config.Issuer, keySet *jwtlite.KeySet, claims *jwtlite.Claims, expiresAt, now float64) {
 	if c == nil || now >= expiresAt {
 		return
 	}
@@ -65,7 +66,7 @@ func (c *tokenCache) put(key *[32]byte, issuer *config.Issuer, claims *jwtlite.C
 	} else {
 		e = new(cacheEntry)
 	}
-	*e = cacheEntry{key: *key, issuer: issuer, claims: claims.Clone(), expiresAt: expiresAt}
+	*e = cacheEntry{key: *key, issuer: issuer, keySet: keySet, claims: claims.Clone(), expiresAt: expiresAt}
 	c.entries[e.key] = e
 	c.pushFront(e)
 }

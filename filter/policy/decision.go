@@ -1,6 +1,9 @@
 package policy
 
-import "github.com/audguard/audguard/filter/config"
+import (
+	"github.com/audguard/audguard/filter/config"
+	"github.com/audguard/audguard/filter/keys"
+)
 
 // Outcome is what happened to a request.
 type Outcome uint8
@@ -24,6 +27,10 @@ const (
 	// OutcomeHostError: a host call failed (contract §5.9): 500, or in report
 	// mode passed on once the client-sent claim headers are removed.
 	OutcomeHostError
+	// OutcomeWait: the request waits for a key fetch (contract §2.2): pause
+	// it, apply nothing; the key state wakes it (keys.ActWake), and it is
+	// decided again with MayWait false.
+	OutcomeWait
 )
 
 var outcomeNames = [...]string{
@@ -35,6 +42,7 @@ var outcomeNames = [...]string{
 	OutcomePreflight:      "preflight",
 	OutcomePublic:         "public",
 	OutcomeHostError:      "host_error",
+	OutcomeWait:           "waiting",
 }
 
 func (o Outcome) String() string {
@@ -73,6 +81,11 @@ type Decision struct {
 
 	// RequestID is the request's x-request-id, sanitised for logs.
 	RequestID string
+
+	// Actions are what the key state asks of the glue (a fetch to
+	// dispatch, waiting requests to wake, a warning): carry them out after
+	// the decision, whatever its outcome.
+	Actions []keys.Action
 
 	// hostCall names the failed host call of an OutcomeHostError.
 	hostCall string

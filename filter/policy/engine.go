@@ -8,6 +8,7 @@ import (
 
 	"github.com/audguard/audguard/canonical"
 	"github.com/audguard/audguard/filter/config"
+	"github.com/audguard/audguard/filter/keys"
 	"github.com/audguard/audguard/filter/mcp"
 	"github.com/audguard/audguard/jwtlite"
 )
@@ -25,6 +26,14 @@ type Options struct {
 	// Trace, when set, receives every check as it is made (for
 	// `audguard explain`). The filter never sets it.
 	Trace func(Step)
+	// KeysShared is where the VMs of a proxy share fetched JWK Sets and the
+	// fetch lease (contract §2.2): the plugin's shared data. nil keeps them
+	// inside this engine (one VM, the CLI, tests).
+	KeysShared SharedStore
+	// VMID names this VM in the fetch lease; 0 draws one.
+	VMID uint64
+	// Rand returns a number in [0, 1) for the refresh jitter; nil: random.
+	Rand func() float64
 }
 
 // Engine makes the per-request decisions for one compiled configuration.
@@ -37,6 +46,7 @@ type Engine struct {
 	now     func() time.Time
 	cache   *tokenCache
 	shared  *shared
+	keys    *keys.State
 	strip   map[string]struct{}
 	tr      func(Step)
 
@@ -56,6 +66,7 @@ type scratch struct {
 	buf    []byte
 
 	hostFailure Decision // HostFailure's, apart from d: it may follow a Decide
+	req         *Request // the request being decided
 
 	// MCP (contract §5.4b, §5.6).
 	mcpParser  mcp.Parser
@@ -68,7 +79,20 @@ type scratch struct {
 }
 
 // New precomputes everything the request path needs for cfg.
+// It panics where NewEngine returns an error, which a configuration that
+// config.Load accepted never causes; tests and the CLI use it.
 func New(cfg *config.Plugin, opts Options) *Engine {
+	e, err := NewEngine(cfg, opts)
+	if err != nil {
+		panic("policy: " + err.Error())
+	}
+	return e
+}
+
+// NewEngine precomputes everything the request path needs for cfg and sets
+// up the issuers' key state (configured keys; remote key sets, contract
+// §2.2). The plugin refuses to start on an error.
+func NewEngine(cfg *config.Plugin, opts Options) (*Engine, error) {
 	e := &Engine{
 		cfg:     cfg,
 		replies: make([]resourceReplies, len(cfg.Resources)),
@@ -92,8 +116,25 @@ func New(cfg *config.Plugin, opts Options) *Engine {
 	}
 	e.cache = newTokenCache(size)
 	e.shared = newShared(opts.Shared, cfg.SharedCacheSlots, cfg)
-	return e
+	issuers := make([]keys.Issuer, len(cfg.Issuers))
+	for i, is := range cfg.Issuers {
+		issuers[i] = keys.Issuer{Name: is.Name, Configured: is.JWKS, Algorithms: is.ExplicitAlgorithms, Remote: is.Remote}
+	}
+	var store keys.SharedStore
+	if opts.KeysShared != nil {
+		store = opts.KeysShared
+	}
+	st, err := keys.New(issuers, keys.Options{Shared: store, Prefix: configPrefix(cfg), VMID: opts.VMID, Rand: opts.Rand})
+	if err != nil {
+		return nil, err
+	}
+	e.keys = st
+	return e, nil
 }
+
+// Keys is the issuers' key state, for the glue to drive (Tick, fetch
+// responses, Cancel, Stats).
+func (e *Engine) Keys() *keys.State { return e.keys }
 
 // Config returns the configuration the engine was built from.
 func (e *Engine) Config() *config.Plugin { return e.cfg }
@@ -110,6 +151,7 @@ func (e *Engine) Decide(req *Request) *Decision {
 	e.tokenSeen = false
 	e.mcpHeaders = mcp.Headers{}
 	e.need = nil
+	e.req = req
 	v := &e.view
 	*v = requestView{}
 	v.read(req.Headers)
@@ -207,6 +249,12 @@ func (e *Engine) Decide(req *Request) *Decision {
 
 	// §5.5 verification and §5.6 scopes.
 	claims, reason := e.verify(r, token, d)
+	if reason == reasonWait {
+		// Paused until the issuer's key set is fetched (contract §2.2): the
+		// glue applies nothing now and decides the request again on ActWake.
+		d.Outcome, d.Resource = OutcomeWait, r
+		return d
+	}
 	if reason == ReasonNone {
 		reason = e.checkScopes(r, claims)
 	}
@@ -418,6 +466,11 @@ func (e *Engine) deny(d *Decision, v *requestView, r *config.Resource, reason Re
 		d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrWWWAuthenticate, e.replies[r.Index].challenge(reason, e.need, r.Rules.Base())})
 	}
 	d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrContentType, mimeJSON})
+	if reason == ReasonKeysUnavailable {
+		// The client's token is not at fault: no challenge, come back soon
+		// (contract §2.2, §6).
+		d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrRetryAfter, "5"})
+	}
 	if v.hasOrigin {
 		d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrACAO, "*"}, [2]string{hdrACEH, hdrWWWAuthenticate})
 	}

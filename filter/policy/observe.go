@@ -149,3 +149,26 @@ func (e *Engine) logLine(d *Decision, fingerprint bool, suppressed int, info boo
 	}
 	return line
 }
+
+// MetricName turns a configured name (an issuer's) into a metric name
+// segment: ASCII lower case, every byte other than a-z, 0-9, "_" and "-" as
+// "_", at most 48 bytes.
+func MetricName(s string) string {
+	b := []byte(s)
+	if len(b) > 48 {
+		b = b[:48]
+	}
+	for i, c := range b {
+		switch {
+		case 'A' <= c && c <= 'Z':
+			b[i] = c + 'a' - 'A'
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '_', c == '-':
+		default:
+			b[i] = '_'
+		}
+	}
+	if len(b) == 0 {
+		return "_"
+	}
+	return string(b)
+}

@@ -31,6 +31,8 @@ const (
 	ReasonExtraAudience
 	ReasonInsufficientScope
 	ReasonUnmatchedResource
+	ReasonRevoked
+	ReasonKeysUnavailable
 	ReasonForbiddenOrigin
 	ReasonInvalidMCPHeaders
 	numReasons
@@ -99,11 +101,19 @@ var reasonTable = [numReasons]reasonInfo{
 		"The access token lacks a required scope.", nil},
 	ReasonUnmatchedResource: {"unmatched_resource", 403, "access_denied", challengeNone,
 		"No protected resource is configured for this request.", nil},
+	ReasonRevoked: {"revoked", 401, "invalid_token", challengeInvalidToken,
+		"The access token has been revoked.", nil},
+	ReasonKeysUnavailable: {"keys_unavailable", 503, "temporarily_unavailable", challengeNone,
+		"The keys to verify the access token cannot be had right now; try again shortly.", nil},
 	ReasonForbiddenOrigin: {"forbidden_origin", 403, "forbidden_origin", challengeNone,
 		"The request Origin is not allowed for this resource.", nil},
 	ReasonInvalidMCPHeaders: {"invalid_mcp_headers", 400, "invalid_request", challengeInvalidReq,
 		"The MCP request headers (MCP-Protocol-Version, Mcp-Method, Mcp-Name) are missing, repeated or malformed.", nil},
 }
+
+// reasonWait is not a denial: the request waits for a key fetch
+// (OutcomeWait). It never leaves the engine as a Decision's Reason.
+const reasonWait Reason = 255
 
 // String returns the contract §7 reason name ("" for ReasonNone).
 func (r Reason) String() string {

@@ -36,6 +36,13 @@ type Request struct {
 	// host than the Host header.
 	HostVar    string
 	HasHostVar bool
+
+	// ID names the request to the key state (the glue's HTTP context id): a
+	// request whose key is not known yet may wait for a fetch (contract §2.2).
+	ID uint32
+	// MayWait: the request may be paused for a key fetch. False when it has
+	// waited once already, and in report mode.
+	MayWait bool
 }
 
 // requestView is the part of the headers the decision reads, gathered in one

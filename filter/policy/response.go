@@ -133,6 +133,7 @@ const (
 	hdrACAH            = "access-control-allow-headers"
 	hdrACMA            = "access-control-max-age"
 	hdrAllow           = "allow"
+	hdrRetryAfter      = "retry-after"
 	mimeJSON           = "application/json"
 	metadataMethods    = "GET, HEAD, OPTIONS"
 	preflightMaxAge    = "86400"

@@ -46,8 +46,15 @@ func newShared(store SharedStore, slots int, cfg *config.Plugin) *shared {
 	if store == nil || slots <= 0 {
 		return nil
 	}
+	return &shared{store: store, slots: uint32(slots), prefix: configPrefix(cfg)}
+}
+
+// configPrefix starts every shared-data key of a configuration:
+// "audguard/<digest of the normalised configuration>/", so entries written
+// under another configuration are never read.
+func configPrefix(cfg *config.Plugin) string {
 	d := sha256.Sum256(cfg.JSON())
-	return &shared{store: store, slots: uint32(slots), prefix: "audguard/" + hex.EncodeToString(d[:12]) + "/"}
+	return "audguard/" + hex.EncodeToString(d[:12]) + "/"
 }
 
 func (s *shared) key(sum *[32]byte) string {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/audguard/audguard/filter/config"
+	"github.com/audguard/audguard/filter/keys"
 	"github.com/audguard/audguard/jwtlite"
 )
 
@@ -44,30 +45,33 @@ func (e *Engine) obtain(r *config.Resource, token string, now time.Time, d *Deci
 	e.sha.Sum(e.sum[:0])
 	e.tokenSeen = true
 
-	if ent := e.cache.get(&e.sum, nowSec); ent != nil {
+	if ent := e.cache.get(&e.sum, nowSec); ent != nil && ent.keySet == e.keys.Keys(issuerIndex(e.cfg, ent.issuer)) {
 		d.Cache = CacheHit
 		if e.tracing() {
 			e.trace("cache", true, "verified earlier by issuer "+ent.issuer.Name+"; signature not checked again")
 		}
 		return ent.issuer, &ent.claims, ReasonNone
 	}
+	// (An entry whose issuer's key set changed since — a rotation, a key
+	// dropped as stale — is verified again: a cached token never outlives
+	// its key, contract §2.2.)
 	if is, expiresAt, ok := e.sharedHit(r, token, nowSec); ok {
 		d.Cache = CacheShared
 		if e.tracing() {
 			e.trace("cache", true, "verified earlier by another VM (issuer "+is.Name+"); signature not checked again")
 		}
-		e.cache.put(&e.sum, is, &e.tok.Claims, expiresAt, nowSec)
+		e.cache.put(&e.sum, is, e.keys.Keys(issuerIndex(e.cfg, is)), &e.tok.Claims, expiresAt, nowSec)
 		return is, &e.tok.Claims, ReasonNone
 	}
 	d.Cache = CacheMiss
-	issuer, reason := e.verifyCold(r, token)
+	issuer, reason := e.verifyCold(r, token, now, d)
 	if reason != ReasonNone {
 		return nil, nil, reason
 	}
 	claims := &e.tok.Claims
 	skew := e.cfg.ClockSkew.Seconds()
 	if exp, ok := claims.Expiry(); ok && nowSec < exp+skew {
-		e.cache.put(&e.sum, issuer, claims, exp+skew, nowSec)
+		e.cache.put(&e.sum, issuer, e.keys.Keys(issuerIndex(e.cfg, issuer)), claims, exp+skew, nowSec)
 		if e.shared != nil {
 			e.shared.put(&e.sum, issuerIndex(e.cfg, issuer), exp+skew)
 		}
@@ -128,9 +132,11 @@ func (e *Engine) resourceChecks(r *config.Resource, issuer *config.Issuer, claim
 	return ReasonNone
 }
 
-// verifyCold runs steps 2–7 of contract §5.5: syntax, header, issuer, key,
-// signature and type. Only a token that passes them is cached.
-func (e *Engine) verifyCold(r *config.Resource, token string) (*config.Issuer, Reason) {
+// verifyCold runs steps 2–7 of contract §5.5: syntax, header, issuer, key
+// (from the issuer's key state: configured and fetched keys, §2.2),
+// signature, revocation (6a, §2.3) and type. Only a token that passes them
+// is cached.
+func (e *Engine) verifyCold(r *config.Resource, token string, now time.Time, d *Decision) (*config.Issuer, Reason) {
 	t := &e.tok
 	if err := e.parser.Parse(token, t); err != nil {
 		if e.tracing() {
@@ -145,7 +151,11 @@ func (e *Engine) verifyCold(r *config.Resource, token string) (*config.Issuer, R
 	if reason != ReasonNone {
 		return nil, reason
 	}
-	key, err := issuer.Keys.Select(&t.Header)
+	idx := issuerIndex(e.cfg, issuer)
+	key, err := e.keys.Select(idx, &t.Header)
+	if err != nil {
+		return nil, e.keyMiss(idx, issuer, t, now, d)
+	}
 	if e.tracing() {
 		detail := "alg " + string(t.Header.Alg)
 		if t.Header.HasKid {
@@ -170,6 +180,13 @@ func (e *Engine) verifyCold(r *config.Resource, token string) (*config.Issuer, R
 	if err != nil {
 		return nil, ReasonBadSignature
 	}
+	// 6a. revocation, only now that the token is known to be the issuer's.
+	if lever := issuer.Revocation.RevokedClaims(key.ID, &t.Claims); lever != keys.NotRevoked {
+		if e.tracing() {
+			e.trace("revocation", false, "refused by "+lever.String()+" of issuer "+issuer.Name)
+		}
+		return nil, ReasonRevoked
+	}
 	okType := typeAccepted(issuer, &t.Header)
 	if e.tracing() {
 		typ := "missing"
@@ -182,6 +199,50 @@ func (e *Engine) verifyCold(r *config.Resource, token string) (*config.Issuer, R
 		return nil, ReasonWrongTokenType
 	}
 	return issuer, ReasonNone
+}
+
+// keyMiss is step 5 of contract §5.5 when no key of the issuer fits the
+// token header: with a jwks_uri the request may wait for a refetch (§2.2),
+// else it is unknown_key, or keys_unavailable when the issuer has no usable
+// key at all. The key state's actions (a fetch to start) go to the glue.
+func (e *Engine) keyMiss(idx int, issuer *config.Issuer, t *jwtlite.Token, now time.Time, d *Decision) Reason {
+	mayWait := e.req != nil && e.req.MayWait && e.cfg.Mode != config.ModeReport
+	var id uint32
+	if e.req != nil {
+		id = e.req.ID
+	}
+	miss, acts := e.keys.OnMiss(now, idx, id, mayWait)
+	d.Actions = append(d.Actions, acts...)
+	if e.tracing() {
+		detail := "alg " + string(t.Header.Alg)
+		if t.Header.HasKid {
+			detail += ", kid " + strconv.Quote(string(t.Header.Kid))
+		} else {
+			detail += ", no kid"
+		}
+		detail += "; no key of issuer " + issuer.Name + " fits (a kid must name a key; alg must equal the key's bound algorithm)"
+		if ks := e.keys.Keys(idx); ks != nil {
+			kids := make([]string, 0, len(ks.Keys))
+			for _, k := range ks.Keys {
+				kids = append(kids, k.ID)
+			}
+			detail += "; the issuer's kids: " + quoteList(kids)
+		}
+		switch miss {
+		case keys.MissWait:
+			detail += "; waiting for a fetch of the issuer's jwks_uri"
+		case keys.MissUnavailable:
+			detail += "; the issuer has no usable key yet (its jwks_uri has not been fetched)"
+		}
+		e.trace("key", false, detail)
+	}
+	switch miss {
+	case keys.MissWait:
+		return reasonWait
+	case keys.MissUnavailable:
+		return ReasonKeysUnavailable
+	}
+	return ReasonUnknownKey
 }
 
 // tokenIssuer is step 4 of contract §5.5 on a parsed token: iss present
@@ -240,6 +301,9 @@ func (e *Engine) sharedHit(r *config.Resource, token string, now float64) (*conf
 	is := r.IssuerFor(iss)
 	if is == nil || is != e.cfg.Issuers[idx] || !typeAccepted(is, &t.Header) {
 		return nil, 0, false
+	}
+	if _, err := e.keys.Select(idx, &t.Header); err != nil {
+		return nil, 0, false // its key left the set: verify again (or refuse)
 	}
 	exp, ok := t.Claims.Expiry()
 	expiresAt := exp + e.cfg.ClockSkew.Seconds()

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
+
+	jwks "github.com/audguard/audguard/filter/keys"
+	"github.com/audguard/audguard/filter/policy"
+)
+
+// Remote JWK Sets (contract §2.2): the glue carries out what the key state
+// (filter/keys) asks for — HTTP call-outs, waking paused requests, warnings —
+// and drives its schedule with the plugin tick. Nothing here decides.
+
+// clock is the key state's time source; native tests move it forward (in
+// the .wasm under test the runtime's clock is fixed).
+var clock = time.Now
+
+// startKeys runs the key state's first tick (the first fetch) and, when an
+// issuer has a jwks_uri, asks the host for a tick.
+func (p *pluginContext) startKeys() {
+	p.waiting = make(map[uint32]*httpContext)
+	st := p.engine.Keys()
+	if !st.HasRemote() {
+		return
+	}
+	cfg := p.engine.Config()
+	p.keyStats = make([]issuerMetrics, len(cfg.Issuers))
+	for i, is := range cfg.Issuers {
+		if is.Remote != nil {
+			p.keyStats[i] = newIssuerMetrics(is.Name)
+		}
+	}
+	if err := proxywasm.SetTickPeriodMilliSeconds(uint32(jwks.TickPeriod / time.Millisecond)); err != nil {
+		proxywasm.LogErrorf("audguard: cannot set the tick for remote key sets: %v", err)
+	}
+	p.run(st.Tick(clock()))
+}
+
+// OnTick advances the key state: refreshes, retries, a set another VM
+// fetched, stale keys; then exports the per-issuer metrics.
+func (p *pluginContext) OnTick() {
+	if p.engine == nil {
+		return
+	}
+	now := clock()
+	st := p.engine.Keys()
+	p.run(st.Tick(now))
+	for i := range p.keyStats {
+		if p.keyStats[i].defined {
+			p.keyStats[i].export(st.Stats(now, i))
+		}
+	}
+}
+
+// run carries out key-state actions, in order.
+func (p *pluginContext) run(acts []jwks.Action) {
+	for _, a := range acts {
+		switch a.Kind {
+		case jwks.ActFetch:
+			p.fetch(a.Fetch)
+		case jwks.ActWake:
+			p.wake(a.Waiter)
+		case jwks.ActWarn:
+			proxywasm.LogWarn("audguard: " + a.Text)
+		}
+	}
+}
+
+// fetch dispatches one JWK Set fetch through the host's HTTP call-out and
+// reports its outcome to the key state.
+func (p *pluginContext) fetch(f jwks.FetchRequest) {
+	_, err := proxywasm.DispatchHttpCall(f.Cluster, f.Headers, nil, nil, f.TimeoutMS, func(_, bodySize, _ int) {
+		status := 0
+		if hs, err := proxywasm.GetHttpCallResponseHeaders(); err == nil {
+			for _, h := range hs {
+				if h[0] == ":status" {
+					status, _ = strconv.Atoi(h[1])
+				}
+			}
+		}
+		var body []byte
+		if bodySize > 0 {
+			body, _ = proxywasm.GetHttpCallResponseBody(0, min(bodySize, jwks.MaxBodyBytes+1))
+		}
+		p.run(p.engine.Keys().OnFetchResponse(clock(), f.Seq, status, body))
+	})
+	if err != nil {
+		p.run(p.engine.Keys().OnFetchFailed(clock(), f.Seq, "dispatch: "+err.Error()))
+	}
+}
+
+// wake decides a request that waited for a fetch once more, now without
+// waiting, and resumes it or answers it.
+func (p *pluginContext) wake(id uint32) {
+	h := p.waiting[id]
+	if h == nil {
+		return // it ended meanwhile
+	}
+	delete(p.waiting, id)
+	if err := proxywasm.SetEffectiveContext(id); err != nil {
+		return // the stream is gone
+	}
+	if h.decide(false) == types.ActionContinue {
+		if err := proxywasm.ResumeHttpRequest(); err != nil {
+			proxywasm.LogErrorf("audguard: resuming a request after a key fetch failed: %v", err)
+		}
+	}
+}
+
+// issuerMetrics are the per-issuer metrics of an issuer with a jwks_uri
+// (contract §7): fetches ok and failed and unknown-kid refetches (counters),
+// usable fetched keys and seconds since the last good fetch (gauges).
+type issuerMetrics struct {
+	defined                    bool
+	ok, failed, refetch        proxywasm.MetricCounter
+	keys, since                proxywasm.MetricGauge
+	lastOK, lastFailed, lastRe uint64
+	lastKeys, lastSince        int64
+	// names keeps the metric names' bytes alive: the SDK's test host keys
+	// its metric table by the guest's memory (real hosts copy the name).
+	names []string
+}
+
+func newIssuerMetrics(name string) issuerMetrics {
+	p := "audguard.jwks." + policy.MetricName(name) + "."
+	m := issuerMetrics{defined: true, names: []string{p + "fetch_ok", p + "fetch_failed", p + "unknown_kid_refetch", p + "keys", p + "seconds_since_good_fetch"}}
+	m.ok, m.failed, m.refetch = proxywasm.DefineCounterMetric(m.names[0]), proxywasm.DefineCounterMetric(m.names[1]), proxywasm.DefineCounterMetric(m.names[2])
+	m.keys, m.since = proxywasm.DefineGaugeMetric(m.names[3]), proxywasm.DefineGaugeMetric(m.names[4])
+	return m
+}
+
+// export adds the counters' increase since the last export and sets the gauges.
+func (m *issuerMetrics) export(s jwks.Stats) {
+	add := func(c proxywasm.MetricCounter, now uint64, last *uint64) {
+		if now > *last {
+			c.Increment(now - *last)
+			*last = now
+		}
+	}
+	add(m.ok, s.FetchesOK, &m.lastOK)
+	add(m.failed, s.FetchesFailed, &m.lastFailed)
+	add(m.refetch, s.UnknownKeyRefetches, &m.lastRe)
+	set := func(g proxywasm.MetricGauge, now int64, last *int64) { // the SDK's gauges only add
+		if now != *last {
+			g.Add(now - *last)
+			*last = now
+		}
+	}
+	set(m.keys, int64(s.FetchedKeys), &m.lastKeys)
+	set(m.since, s.SinceGoodFetch, &m.lastSince)
+}
