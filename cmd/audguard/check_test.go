@@ -75,7 +75,7 @@ func TestCheckWarnings(t *testing.T) {
 		`resources[0].routes[0]: route name "default"`,
 		`resources[0].virtual_hosts[0]: virtual host name contains "*"`,
 		`resources[0].authorities[0]: authority "mcp.internal:8080" differs`,
-		`resources[0].scopes_supported[1]: "offline_access" is published`,
+		`resources[0].scopes_supported[1]: "offline_access" is not published`,
 		`resources[0].audience_match: "canonical"`,
 		`issuers[0].token_type: "any" does not check typ`,
 		"resources[0].forward_token: the upstream MCP server receives the access token",

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/audguard/audguard/filter/config"
+	"github.com/audguard/audguard/jwtlite"
 	"github.com/audguard/audguard/filter/policy"
 )
 
@@ -83,6 +84,9 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.authorityFrom, "authority-from", "", "override the configuration's authority_from: auto, authority or host")
 	nowFlag := fs.String("now", "", "the clock: RFC 3339 or Unix seconds (default: now)")
 	fs.Var(&o.headers, "H", "extra request header 'name: value' (repeatable)")
+	mcpMethod := fs.String("mcp-method", "", "Mcp-Method header (MCP 2026-07-28 request metadata)")
+	mcpName := fs.String("mcp-name", "", "Mcp-Name header (a tool, resource or prompt name)")
+	mcpVersion := fs.String("mcp-version", "", "MCP-Protocol-Version header (default 2026-07-28 when --mcp-method is given)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return exitInvalid
@@ -118,6 +122,14 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	default:
 		fmt.Fprintf(stderr, "audguard explain: --authority-from: want auto, authority or host, not %q\n", o.authorityFrom)
 		return exitInvalid
+	}
+	if *mcpMethod != "" && *mcpVersion == "" {
+		*mcpVersion = "2026-07-28"
+	}
+	for _, h := range [][2]string{{"mcp-protocol-version", *mcpVersion}, {"mcp-method", *mcpMethod}, {"mcp-name", *mcpName}} {
+		if h[1] != "" {
+			o.headers = append(o.headers, h)
+		}
 	}
 	o.now = time.Now()
 	if *nowFlag != "" {
@@ -367,7 +379,11 @@ func kidNote(token string, r *config.Resource) string {
 			continue
 		}
 		var kids []string
-		for _, k := range is.Keys.Keys {
+		var configured []*jwtlite.Key
+		if is.Keys != nil {
+			configured = is.Keys.Keys
+		}
+		for _, k := range configured {
 			if k.ID == "" {
 				kids = append(kids, "(no kid) "+string(k.Alg))
 				continue

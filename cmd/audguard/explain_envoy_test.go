@@ -69,7 +69,7 @@ func TestExplainEnvoyGolden(t *testing.T) {
 		"envoy_rewritten": {"--config", "../../envoy/envoy.yaml", "--authority", "MCP-A.example.com.:443"},
 		"envoy_disabled":  {"--config", "../../envoy/envoy.yaml", "--path", "/healthz"},
 		"envoy_undecided": {"--config", routesFixture, "--authority", "api.example.com", "--path", "/hdr"},
-		"envoy_no_vhost":  {"--config", "../../envoy/envoy.yaml", "--authority", "elsewhere.example.com"},
+		"envoy_no_vhost":  {"--config", "testdata/explain/envoy-no-catchall.yaml", "--authority", "elsewhere.example.com"},
 		"nginx_kong":      {"--config", "../../envoy/kong/kong.yaml", "--filter", "$.services[1].filter_chains[0].filters[0]", "--authority", "mcp-b.example.com:8000", "--path", "/mcp"},
 		"authority_from":  {"--config", "../../envoy/demo-config.json", "--authority-from", "host", "--authority", "mcp-b.example.com:8443"},
 	} {

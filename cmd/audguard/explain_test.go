@@ -44,13 +44,20 @@ func explainFixture(t *testing.T) (cfgPath string, a, forged, b *mint.Key) {
 	cfg := map[string]any{
 		"issuers": []any{
 			map[string]any{"name": "a", "issuer": issA, "jwks": json.RawMessage(mint.JWKS(a)), "required_claims": []string{"sub"}},
-			map[string]any{"name": "b", "issuer": issB, "jwks": json.RawMessage(mint.JWKS(b))},
+			map[string]any{"name": "b", "issuer": issB, "jwks": json.RawMessage(mint.JWKS(b)), "revoked_token_ids": []string{"leaked"}},
+			map[string]any{"name": "r", "issuer": "https://remote.test", "jwks_uri": "http://127.0.0.1:9/jwks.json", "jwks_cluster": "remote"},
 		},
 		"resources": []any{
 			map[string]any{"resource": resA, "authorities": []string{"mcp.test"}, "issuers": []string{"a"},
 				"required_scopes": []string{"mcp:tools"}, "public_paths": []string{"/healthz"},
 				"claim_headers": map[string]string{"sub": "x-mcp-subject", "scope": "x-mcp-scope"}},
 			map[string]any{"resource": resB, "routes": []string{"b_route"}, "issuers": []string{"b"}},
+			map[string]any{"resource": "https://remote.test/mcp", "authorities": []string{"remote.test"}, "issuers": []string{"r"}},
+			map[string]any{"resource": "https://ops.test/mcp", "authorities": []string{"ops.test"}, "issuers": []string{"a"},
+				"required_scopes": []string{"mcp:tools"},
+				"scope_implies":   map[string][]string{"mcp:admin": {"mcp:write"}},
+				"operations":      []any{map[string]any{"method": "tools/call", "name": "delete_forecast", "scopes": []string{"mcp:admin"}}},
+				"allowed_origins": []string{"https://app.test"}},
 		},
 	}
 	data, _ := json.Marshal(cfg)
@@ -119,6 +126,14 @@ func TestExplainGolden(t *testing.T) {
 		{"extra_audience", sign(a, with(baseClaims(), "aud", []string{resA, resB}), nil), nil, 1, "extra_audience"},
 		{"insufficient_scope", sign(a, with(baseClaims(), "scope", "mcp:read"), nil), nil, 1, "insufficient_scope"},
 		{"unmatched_resource", good, []string{"--authority", "nowhere.test"}, 1, "unmatched_resource"},
+		{"revoked", sign(b, with(baseClaims(), "iss", issB, "aud", resB, "jti", "leaked"), nil), []string{"--route", "b_route", "--authority", "b.test"}, 1, "revoked"},
+		{"keys_unavailable", sign(b, with(baseClaims(), "iss", "https://remote.test", "aud", "https://remote.test/mcp"), nil), []string{"--authority", "remote.test"}, 1, "keys_unavailable"},
+		{"forbidden_origin", good, []string{"--authority", "ops.test", "-H", "Origin: https://evil.test"}, 1, "forbidden_origin"},
+		{"invalid_mcp_headers", good, []string{"--authority", "ops.test", "--method", "POST", "--mcp-method", "tools/call"}, 1, "invalid_mcp_headers"},
+		{"operation_scope", sign(a, with(baseClaims(), "aud", "https://ops.test/mcp", "scope", "mcp:tools mcp:write"), nil),
+			[]string{"--authority", "ops.test", "--method", "POST", "--mcp-method", "tools/call", "--mcp-name", "delete_forecast"}, 1, "insufficient_scope"},
+		{"operation_allowed", sign(a, with(baseClaims(), "aud", "https://ops.test/mcp", "scope", "mcp:tools mcp:admin"), nil),
+			[]string{"--authority", "ops.test", "--method", "POST", "--mcp-method", "tools/call", "--mcp-name", "delete_forecast"}, 0, ""},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {

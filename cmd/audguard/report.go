@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/audguard/audguard/filter/config"
+	"github.com/audguard/audguard/jwtlite"
 )
 
 // checkReport is what `audguard check` finds in one file (--json prints it).
@@ -190,7 +191,11 @@ func describe(fr *filterReport, p *config.Plugin) {
 		for _, a := range is.Algorithms {
 			ir.Algorithms = append(ir.Algorithms, string(a))
 		}
-		for _, k := range is.Keys.Keys {
+		var configured []*jwtlite.Key // none when the keys come from jwks_uri only
+		if is.Keys != nil {
+			configured = is.Keys.Keys
+		}
+		for _, k := range configured {
 			ir.Keys = append(ir.Keys, keyReport{Kid: k.ID, Kty: k.Kty, Alg: string(k.Alg)})
 		}
 		fr.Issuers = append(fr.Issuers, ir)
