@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/audguard/audguard/filter/config"
-	"github.com/audguard/audguard/jwtlite"
 	"github.com/audguard/audguard/filter/policy"
+	"github.com/audguard/audguard/jwtlite"
 )
 
 const explainUsage = `usage: audguard explain --config CONFIG [options] TOKEN|-
