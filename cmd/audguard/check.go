@@ -251,7 +251,7 @@ func authorityFromText(f filterReport) string {
 
 // writeProblems lists a filter's problems in file order:
 //
-//	error   line 12:5  resources[1].resource: is not in canonical form (contract §4)
+//	error   line 12:5  resources[1].resource: is not in canonical form (docs/configuration.md#canonical-resource-uri)
 //	        fix: use "https://mcp-b.example.com/mcp"
 func writeProblems(w io.Writer, f filterReport) {
 	if len(f.Problems) == 0 {

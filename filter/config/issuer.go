@@ -79,7 +79,7 @@ func readIssuerJWKS(l *loader, n, v *node, is *Issuer) error {
 		err = nil // the fetched set may bring the usable keys
 	}
 	if err != nil {
-		fix := "correct or remove the key named in the message; keys follow RFC 7517/7518 and contract §2.1"
+		fix := "correct or remove the key named in the message; keys follow RFC 7517/7518 and docs/configuration.md#keys"
 		if errors.Is(err, jwtlite.ErrNoUsableKey) {
 			fix = "add a signature verification key (see the warnings about skipped keys)"
 		}

@@ -59,7 +59,7 @@ func readResourceURI(l *loader, n, v *node, r *Resource) error {
 			"use an absolute https URI without userinfo, query or fragment", err)
 	}
 	if c := u.String(); c != s {
-		return refuse(v.path, "is not in canonical form (contract §4)", fmt.Sprintf("use %q", c))
+		return refuse(v.path, "is not in canonical form (docs/configuration.md#canonical-resource-uri)", fmt.Sprintf("use %q", c))
 	}
 	for _, w := range canonical.Warnings(u) {
 		l.warn(v.path, w)
