@@ -58,6 +58,9 @@ func (p *pluginContext) publish(d *policy.Decision) {
 		return
 	}
 	for _, kv := range d.Properties() {
+		if kv[1] == "-" {
+			continue // absent prints as "-" in Envoy's access log: one host call saved
+		}
 		if err := proxywasm.SetProperty([]string{kv[0]}, []byte(kv[1])); err != nil {
 			p.noProperties = true
 			proxywasm.LogInfof("audguard: the host does not keep the access-log properties (%v); not setting them again", err)
@@ -124,6 +127,7 @@ const (
 	hostUnknown hostKind = iota
 	hostEnvoy            // answered an xds.* property
 	hostNginx            // answered ngx.host (ngx_wasm_module: nginx, Kong)
+	hostOther            // has no ngx.host: xds.* is asked for, ngx.host no longer
 )
 
 // readHostFacts fills the routing facts of req from host properties: Envoy's
@@ -145,12 +149,15 @@ func (p *pluginContext) readHostFacts(req *policy.Request) string {
 		}
 	}
 	req.XDS = p.kind == hostEnvoy
-	if p.kind != hostEnvoy && p.engine.Config().AuthorityFrom != config.AuthorityExact {
+	if p.kind == hostUnknown || p.kind == hostNginx && p.engine.Config().AuthorityFrom != config.AuthorityExact {
 		if req.HostVar, req.HasHostVar, ok = property("ngx", "host"); !ok {
 			return "reading ngx.host"
 		}
-		if req.HasHostVar {
+		switch {
+		case req.HasHostVar:
 			p.kind = hostNginx
+		case p.kind == hostUnknown:
+			p.kind = hostOther // no nginx variables here: do not ask again
 		}
 	}
 	return ""

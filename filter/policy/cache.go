@@ -1,6 +1,9 @@
 package policy
 
 import (
+	"hash/maphash"
+	"strings"
+
 	"github.com/audguard/audguard/filter/config"
 	"github.com/audguard/audguard/jwtlite"
 )
@@ -10,7 +13,8 @@ import (
 // checked again on every hit (issuer accepted, audience, required claims,
 // scopes, exp/nbf/iat).
 type cacheEntry struct {
-	key        [32]byte // SHA-256 of the exact token bytes
+	key        uint64 // maphash of the token under the cache's seed
+	token      string // the exact token, compared in full on every hit
 	issuer     *config.Issuer
 	keySet     *jwtlite.KeySet // the issuer's keys when the signature verified
 	claims     jwtlite.Claims  // owns its bytes
@@ -18,12 +22,21 @@ type cacheEntry struct {
 	prev, next *cacheEntry     // LRU list; head is most recent
 }
 
-// tokenCache is a bounded LRU of verified tokens, keyed by the full 32-byte
-// SHA-256 of the token (a cryptographic hash: collisions cannot be crafted,
-// and the whole digest is compared as the map key).
+// maxCachedToken bounds the tokens the cache keeps (it holds them whole):
+// a larger one is verified every time, so max_token_bytes can never make
+// the cache hold 1,024 × 64 KiB.
+const maxCachedToken = 8192
+
+// tokenCache is a bounded LRU of verified tokens. The map key is the token's
+// maphash under a seed drawn when the cache is made (a keyed hash: a client
+// cannot aim collisions at it), and the entry holds the token itself, which
+// a hit compares in full: a hash collision is a miss, never a false hit.
+// Envoy's jwt_authn cache keys by the token the same way; see RATIONALE.md
+// for why not SHA-256 (it was half the cost of a hit in the .wasm).
 type tokenCache struct {
 	max        int
-	entries    map[[32]byte]*cacheEntry
+	seed       maphash.Seed
+	entries    map[uint64]*cacheEntry
 	head, tail *cacheEntry
 }
 
@@ -31,16 +44,16 @@ func newTokenCache(max int) *tokenCache {
 	if max <= 0 {
 		return nil
 	}
-	return &tokenCache{max: max, entries: make(map[[32]byte]*cacheEntry, max)}
+	return &tokenCache{max: max, seed: maphash.MakeSeed(), entries: make(map[uint64]*cacheEntry, max)}
 }
 
-// get returns the live entry for key, evicting it if it has expired at now.
-func (c *tokenCache) get(key *[32]byte, now float64) *cacheEntry {
+// get returns the live entry for token, evicting it if it has expired at now.
+func (c *tokenCache) get(token string, now float64) *cacheEntry {
 	if c == nil {
 		return nil
 	}
-	e := c.entries[*key]
-	if e == nil {
+	e := c.entries[maphash.String(c.seed, token)]
+	if e == nil || e.token != token {
 		return nil
 	}
 	if now >= e.expiresAt {
@@ -51,12 +64,13 @@ func (c *tokenCache) get(key *[32]byte, now float64) *cacheEntry {
 	return e
 }
 
-// put remembers a verified token. Tokens without a usable exp are not cached.
-func (c *tokenCache) put(key *[32]byte, issuer *config.Issuer, keySet *jwtlite.KeySet, claims *jwtlite.Claims, expiresAt, now float64) {
-	if c == nil || now >= expiresAt {
+// put caches a verified token until expiresAt.
+func (c *tokenCache) put(token string, issuer *config.Issuer, keySet *jwtlite.KeySet, claims *jwtlite.Claims, expiresAt, now float64) {
+	if c == nil || now >= expiresAt || len(token) > maxCachedToken {
 		return
 	}
-	if e := c.entries[*key]; e != nil {
+	key := maphash.String(c.seed, token)
+	if e := c.entries[key]; e != nil {
 		c.remove(e)
 	}
 	var e *cacheEntry
@@ -66,7 +80,7 @@ func (c *tokenCache) put(key *[32]byte, issuer *config.Issuer, keySet *jwtlite.K
 	} else {
 		e = new(cacheEntry)
 	}
-	*e = cacheEntry{key: *key, issuer: issuer, keySet: keySet, claims: claims.Clone(), expiresAt: expiresAt}
+	*e = cacheEntry{key: key, token: strings.Clone(token), issuer: issuer, keySet: keySet, claims: claims.Clone(), expiresAt: expiresAt}
 	c.entries[e.key] = e
 	c.pushFront(e)
 }

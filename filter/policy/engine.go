@@ -74,7 +74,9 @@ type scratch struct {
 	need       *mcp.Need   // the scopes the current request needs
 	checker    mcp.Checker
 	missing    []string
-	tokenSeen  bool // e.sum is the current request's token digest
+	tokenSeen  bool   // a token was extracted: e.token is it
+	token      string // the current request's token (valid during Decide)
+	sumDone    bool   // e.sum holds digest() of e.token
 	logs       logLimiter
 }
 
@@ -148,7 +150,7 @@ func (e *Engine) CacheLen() int { return e.cache.len() }
 func (e *Engine) Decide(req *Request) *Decision {
 	d := &e.d
 	d.reset()
-	e.tokenSeen = false
+	e.tokenSeen, e.token = false, ""
 	e.mcpHeaders = mcp.Headers{}
 	e.need = nil
 	e.req = req

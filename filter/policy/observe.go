@@ -134,7 +134,7 @@ func (e *Engine) logLine(d *Decision, fingerprint bool, suppressed int, info boo
 	}
 	fp := "-"
 	if fingerprint {
-		fp = hex.EncodeToString(e.sum[:6])
+		fp = hex.EncodeToString(e.digest()[:6])
 	}
 	line := "audguard: " + verb + " reason=" + d.Reason.String() + " resource=" + res
 	if h := &e.mcpHeaders; h.Era == mcp.EraCurrent && logSafe(h.Method) {

@@ -40,12 +40,9 @@ func (e *Engine) verify(r *config.Resource, token string, d *Decision) (*jwtlite
 // is then cached. d.Cache records the source.
 func (e *Engine) obtain(r *config.Resource, token string, now time.Time, d *Decision) (*config.Issuer, *jwtlite.Claims, Reason) {
 	nowSec := float64(now.UnixNano()) / 1e9
-	e.sha.Reset()
-	_, _ = e.sha.Write(stringBytes(token))
-	e.sha.Sum(e.sum[:0])
-	e.tokenSeen = true
+	e.token, e.tokenSeen, e.sumDone = token, true, false
 
-	if ent := e.cache.get(&e.sum, nowSec); ent != nil && ent.keySet == e.keys.Keys(issuerIndex(e.cfg, ent.issuer)) {
+	if ent := e.cache.get(token, nowSec); ent != nil && ent.keySet == e.keys.Keys(issuerIndex(e.cfg, ent.issuer)) {
 		d.Cache = CacheHit
 		if e.tracing() {
 			e.trace("cache", true, "verified earlier by issuer "+ent.issuer.Name+"; signature not checked again")
@@ -60,7 +57,7 @@ func (e *Engine) obtain(r *config.Resource, token string, now time.Time, d *Deci
 		if e.tracing() {
 			e.trace("cache", true, "verified earlier by another VM (issuer "+is.Name+"); signature not checked again")
 		}
-		e.cache.put(&e.sum, is, e.keys.Keys(issuerIndex(e.cfg, is)), &e.tok.Claims, expiresAt, nowSec)
+		e.cache.put(token, is, e.keys.Keys(issuerIndex(e.cfg, is)), &e.tok.Claims, expiresAt, nowSec)
 		return is, &e.tok.Claims, ReasonNone
 	}
 	d.Cache = CacheMiss
@@ -71,9 +68,9 @@ func (e *Engine) obtain(r *config.Resource, token string, now time.Time, d *Deci
 	claims := &e.tok.Claims
 	skew := e.cfg.ClockSkew.Seconds()
 	if exp, ok := claims.Expiry(); ok && nowSec < exp+skew {
-		e.cache.put(&e.sum, issuer, e.keys.Keys(issuerIndex(e.cfg, issuer)), claims, exp+skew, nowSec)
+		e.cache.put(token, issuer, e.keys.Keys(issuerIndex(e.cfg, issuer)), claims, exp+skew, nowSec)
 		if e.shared != nil {
-			e.shared.put(&e.sum, issuerIndex(e.cfg, issuer), exp+skew)
+			e.shared.put(e.digest(), issuerIndex(e.cfg, issuer), exp+skew)
 		}
 	}
 	return issuer, claims, ReasonNone
@@ -272,7 +269,7 @@ func (e *Engine) tokenIssuer(r *config.Resource, t *jwtlite.Token) (*config.Issu
 	return issuer, ReasonNone
 }
 
-// sharedHit looks the current token (e.sum) up in shared data. Another VM's
+// sharedHit looks the current token (by its SHA-256) up in shared data. Another VM's
 // entry says only "this token's signature verified" (contract §5.5); it is
 // trusted no further than that (defence in depth against anything else that
 // can write the plugin's shared data): the token itself is parsed again and
@@ -286,7 +283,7 @@ func (e *Engine) sharedHit(r *config.Resource, token string, now float64) (*conf
 	if e.shared == nil {
 		return nil, 0, false
 	}
-	idx, stored, ok := e.shared.get(&e.sum, now)
+	idx, stored, ok := e.shared.get(e.digest(), now)
 	if !ok || idx >= len(e.cfg.Issuers) {
 		return nil, 0, false
 	}
@@ -326,4 +323,17 @@ func accepts(r *config.Resource, is *config.Issuer) bool {
 		}
 	}
 	return false
+}
+
+// digest is the SHA-256 of the current token, computed once per request and
+// only when needed: the shared cache's key (shared data is readable by other
+// modules, so it holds digests, never tokens) and the log fingerprint.
+func (e *Engine) digest() *[32]byte {
+	if !e.sumDone {
+		e.sha.Reset()
+		_, _ = e.sha.Write(stringBytes(e.token))
+		e.sha.Sum(e.sum[:0])
+		e.sumDone = true
+	}
+	return &e.sum
 }
