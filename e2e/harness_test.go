@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -64,6 +65,10 @@ func TestMain(m *testing.M) {
 		fmt.Printf("e2e: skipped: Envoy at %s is unreachable (%v)\n", raw, err)
 		os.Exit(0)
 	}
+	if err := waitKeys(); err != nil {
+		fmt.Printf("e2e: FAIL: Envoy is up but never fetched the issuer's JWK Set: %v\n", err)
+		os.Exit(1)
+	}
 	os.Exit(m.Run())
 }
 
@@ -89,6 +94,31 @@ func waitReady() error {
 	}
 	return last
 }
+
+// waitKeys waits for the filter's first good fetch. envoy.yaml's issuer has no
+// configured keys: until a fetch of its jwks_uri succeeds (through the TLS
+// cluster auth_example_com, from the compose JWKS server) every token gets
+// 503 keys_unavailable. The filter's gauge of usable fetched keys tells.
+func waitKeys() error {
+	deadline := time.Now().Add(30 * time.Second)
+	var last error
+	for time.Now().Before(deadline) {
+		m, err := readStats()
+		if err == nil && m[metricJWKS+"keys"] > 0 {
+			return nil
+		}
+		if err == nil {
+			err = fmt.Errorf("no usable fetched keys yet (%s fetch_ok %d, fetch_failed %d)", metricJWKS,
+				m[metricJWKS+"fetch_ok"], m[metricJWKS+"fetch_failed"])
+		}
+		last = err
+		time.Sleep(time.Second)
+	}
+	return last
+}
+
+// metricJWKS prefixes the per-issuer key metrics of envoy.yaml's issuer "e2e".
+const metricJWKS = "audguard.jwks.e2e."
 
 // envoyTransport sends every request to Envoy over plain HTTP, keeping the
 // original host as :authority — as if TLS were terminated in front of Envoy,
@@ -120,6 +150,10 @@ type tokenOpts struct {
 	typ    string // default "at+jwt"; "-" for none
 	expIn  time.Duration
 	issuer string
+	// signer and kid: sign with this key (ES256 for an *ecdsa.PrivateKey) and
+	// kid instead of the TEST-ONLY key files; alg is ignored.
+	signer *ecdsa.PrivateKey
+	kid    string
 }
 
 func mint(t *testing.T, o tokenOpts) string {
@@ -153,12 +187,16 @@ func mint(t *testing.T, o tokenOpts) string {
 		key any
 		err error
 	)
-	switch o.alg {
-	case "", "RS256":
+	switch {
+	case o.signer != nil:
+		tok = jwt.NewWithClaims(jwt.SigningMethodES256, claims)
+		tok.Header["kid"] = o.kid
+		key = o.signer
+	case o.alg == "" || o.alg == "RS256":
 		tok = jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
 		tok.Header["kid"] = "e2e-rsa-1"
 		key, err = jwt.ParseRSAPrivateKeyFromPEM(readKey(t, "keys/rsa-test-only.key.pem"))
-	case "ES256":
+	case o.alg == "ES256":
 		tok = jwt.NewWithClaims(jwt.SigningMethodES256, claims)
 		tok.Header["kid"] = "e2e-ec-1"
 		key, err = jwt.ParseECPrivateKeyFromPEM(readKey(t, "keys/ec-p256-test-only.key.pem"))
@@ -296,10 +334,21 @@ func challengeParam(challenge, name string) string {
 // "wasmcustom." prefix Envoy adds to Wasm-defined metrics.
 func stats(t *testing.T) map[string]uint64 {
 	t.Helper()
+	out, err := readStats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// readStats is stats without a test: Wasm-defined counters and gauges (a
+// negative gauge is left out), "wasmcustom." removed (other names as Envoy
+// gives them).
+func readStats() (map[string]uint64, error) {
 	c := &http.Client{Timeout: 10 * time.Second}
 	resp, err := c.Get(adminURL + "/stats?format=json&filter=audguard")
 	if err != nil {
-		t.Fatalf("admin /stats: %v", err)
+		return nil, fmt.Errorf("admin /stats: %w", err)
 	}
 	defer resp.Body.Close()
 	var doc struct {
@@ -309,7 +358,7 @@ func stats(t *testing.T) map[string]uint64 {
 		} `json:"stats"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
-		t.Fatalf("admin /stats: %v", err)
+		return nil, fmt.Errorf("admin /stats: %w", err)
 	}
 	out := map[string]uint64{}
 	for _, s := range doc.Stats {
@@ -318,15 +367,12 @@ func stats(t *testing.T) map[string]uint64 {
 			continue
 		}
 		name := s.Name
-		if i := strings.Index(name, "audguard."); i >= 0 {
-			if i > 0 && name[:i] != "wasmcustom." {
-				t.Logf("unexpected stat prefix: %s", name)
-			}
+		if i := strings.Index(name, "audguard."); i >= 0 && name[:i] == "wasmcustom." {
 			name = name[i:]
 		}
 		out[name] += v
 	}
-	return out
+	return out, nil
 }
 
 // envoyStat returns one Envoy stat by its exact name (e.g.

@@ -21,6 +21,16 @@ type mirrorConfig struct {
 		Algorithms     []string        `json:"algorithms"`
 		TokenType      string          `json:"token_type"`
 		RequiredClaims []string        `json:"required_claims"`
+		// Remote JWK Set (contract §2.2) and revocation levers (§2.3).
+		JWKSURI            string   `json:"jwks_uri"`
+		JWKSCluster        string   `json:"jwks_cluster"`
+		JWKSRefresh        *int     `json:"jwks_refresh_seconds"`
+		JWKSRefetchMin     *int     `json:"jwks_refetch_min_seconds"`
+		JWKSTimeoutMS      *int     `json:"jwks_timeout_ms"`
+		JWKSMaxStale       *int     `json:"jwks_max_stale_seconds"`
+		RevokedKeyIDs      []string `json:"revoked_key_ids"`
+		RevokedTokenIDs    []string `json:"revoked_token_ids"`
+		RejectIssuedBefore *int64   `json:"reject_issued_before"`
 	} `json:"issuers"`
 	Resources []mirrorResource `json:"resources"`
 }
