@@ -160,7 +160,7 @@ func Warnings(u URI) []string {
 		w = append(w, "resource "+strconv.Quote(u.String())+
 			" ends with \"/\": tokens must carry the trailing slash exactly, it is never ignored when audiences are compared.")
 	}
-	if u.Scheme == "http" && !isLoopback(u.Host) {
+	if u.Scheme == "http" && !IsLoopback(u.Host) {
 		w = append(w, "resource "+strconv.Quote(u.String())+
 			" uses plain http for a host that is not loopback: the MCP authorization specification requires https, and tokens would travel unencrypted unless TLS is terminated in front of the proxy.")
 	}
@@ -190,8 +190,9 @@ func defaultPort(scheme string) int {
 	return 80
 }
 
-// isLoopback reports whether a canonical host is localhost, in 127.0.0.0/8 or ::1.
-func isLoopback(host string) bool {
+// IsLoopback reports whether host (as in a URI: an IPv6 literal in brackets)
+// is localhost or a loopback address, where plain http is acceptable.
+func IsLoopback(host string) bool {
 	if host == "localhost" {
 		return true
 	}

@@ -1,6 +1,10 @@
 package main
 
-import "runtime/debug"
+import (
+	"runtime/debug"
+
+	"github.com/audguard/audguard/internal/buildinfo"
+)
 
 // version and revision are stamped by `make build` with
 //
@@ -23,42 +27,5 @@ func versionLine() string {
 	return "audguard " + v + " (" + rev + ")"
 }
 
-// resolveVersion: the stamped values; else, from the build information, the
-// main module's version (set by `go install module@version`) or "dev", and
-// vcs.revision with "-dirty" when vcs.modified (set by go build in a clone
-// unless -buildvcs=false); else "unknown". cmd/audguard/version.go holds the
-// same function (its TestResolveVersionSameInFilter keeps the two equal).
-func resolveVersion(v, rev string, readBuildInfo func() (*debug.BuildInfo, bool)) (string, string) {
-	if v != "" && rev != "" {
-		return v, rev
-	}
-	var vcsRev, mainVersion string
-	var modified bool
-	if bi, ok := readBuildInfo(); ok && bi != nil {
-		mainVersion = bi.Main.Version
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				vcsRev = s.Value
-			case "vcs.modified":
-				modified = s.Value == "true"
-			}
-		}
-	}
-	if v == "" {
-		v = "dev"
-		if mainVersion != "" && mainVersion != "(devel)" {
-			v = mainVersion
-		}
-	}
-	if rev == "" {
-		rev = "unknown"
-		if vcsRev != "" {
-			rev = vcsRev
-			if modified {
-				rev += "-dirty"
-			}
-		}
-	}
-	return v, rev
-}
+// resolveVersion is buildinfo.Resolve (shared with cmd/audguard).
+var resolveVersion = buildinfo.Resolve

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/audguard/audguard/internal/buildinfo"
 	"io"
 	"runtime"
 	"runtime/debug"
@@ -24,45 +25,8 @@ func buildVersion() (string, string) {
 	return resolveVersion(version, revision, debug.ReadBuildInfo)
 }
 
-// resolveVersion: the stamped values; else, from the build information, the
-// main module's version (set by `go install module@version`) or "dev", and
-// vcs.revision with "-dirty" when vcs.modified (set by go build in a clone
-// unless -buildvcs=false); else "unknown". filter/version.go holds the same
-// function (TestResolveVersionSameInFilter keeps the two equal).
-func resolveVersion(v, rev string, readBuildInfo func() (*debug.BuildInfo, bool)) (string, string) {
-	if v != "" && rev != "" {
-		return v, rev
-	}
-	var vcsRev, mainVersion string
-	var modified bool
-	if bi, ok := readBuildInfo(); ok && bi != nil {
-		mainVersion = bi.Main.Version
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				vcsRev = s.Value
-			case "vcs.modified":
-				modified = s.Value == "true"
-			}
-		}
-	}
-	if v == "" {
-		v = "dev"
-		if mainVersion != "" && mainVersion != "(devel)" {
-			v = mainVersion
-		}
-	}
-	if rev == "" {
-		rev = "unknown"
-		if vcsRev != "" {
-			rev = vcsRev
-			if modified {
-				rev += "-dirty"
-			}
-		}
-	}
-	return v, rev
-}
+// resolveVersion is buildinfo.Resolve (shared with the module).
+var resolveVersion = buildinfo.Resolve
 
 const versionUsage = `usage: audguard version [--json]
 

@@ -2,10 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"go/ast"
-	"go/parser"
-	"go/printer"
-	"go/token"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -68,33 +64,5 @@ func TestVersionStampedBuild(t *testing.T) {
 	out, err := exec.Command(bin, "version").Output()
 	if err != nil || !strings.HasPrefix(string(out), "audguard v0.0.0-test-dirty (0123456789abcdef) go") {
 		t.Errorf("stamped binary: %v %q", err, out)
-	}
-}
-
-// TestResolveVersionSameInFilter: the module (filter/version.go) resolves its
-// version with the same function body as the CLI (filter's TestResolveVersion
-// covers its cases).
-func TestResolveVersionSameInFilter(t *testing.T) {
-	body := func(path string) string {
-		fset := token.NewFileSet()
-		f, err := parser.ParseFile(fset, path, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range f.Decls {
-			if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == "resolveVersion" {
-				var b strings.Builder
-				fd.Doc = nil
-				if err := printer.Fprint(&b, fset, fd); err != nil {
-					t.Fatal(err)
-				}
-				return b.String()
-			}
-		}
-		t.Fatalf("%s has no resolveVersion", path)
-		return ""
-	}
-	if a, b := body("version.go"), body(filepath.Join("..", "..", "filter", "version.go")); a != b {
-		t.Errorf("resolveVersion differs between cmd/audguard and filter:\n%s\n---\n%s", a, b)
 	}
 }

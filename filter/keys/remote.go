@@ -2,7 +2,6 @@ package keys
 
 import (
 	"github.com/audguard/audguard/jwtlite"
-	"net/netip"
 	"strconv"
 	"strings"
 
@@ -123,7 +122,7 @@ func FetchHeaders(uri string) ([][2]string, error) {
 	}
 	switch {
 	case u.Scheme == "https":
-	case u.Scheme == "http" && isLoopback(u.Host):
+	case u.Scheme == "http" && canonical.IsLoopback(u.Host):
 	default:
 		return nil, refuse(member, "uses plain http to a host that is not loopback", "use https (plain http is only allowed to localhost, 127.0.0.0/8 and ::1)")
 	}
@@ -167,19 +166,6 @@ func validQuery(q string) bool {
 
 func isHex(c byte) bool {
 	return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'f'
-}
-
-// isLoopback reports whether a canonical host is localhost, in 127.0.0.0/8 or ::1.
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
-		a, err := netip.ParseAddr(host[1 : len(host)-1])
-		return err == nil && a == netip.IPv6Loopback()
-	}
-	a, err := netip.ParseAddr(host)
-	return err == nil && a.Is4() && a.IsLoopback()
 }
 
 // AsymmetricAlgorithms is the allowlist of an issuer whose keys all come
