@@ -2,6 +2,7 @@ package policy
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -47,5 +48,21 @@ func TestHostFailure(t *testing.T) {
 				t.Errorf("log %v %q", level, line)
 			}
 		})
+	}
+}
+
+// The metadata document never advertises offline_access (MCP 2026-07-28
+// authorization), even when scopes_supported lists it.
+func TestMetadataOmitsOfflineAccess(t *testing.T) {
+	e := New(loadConfig(t, func(m map[string]any) {
+		m["resources"].([]any)[0].(map[string]any)["scopes_supported"] = []string{"mcp:tools", "offline_access"}
+	}), Options{})
+	req := &Request{Headers: [][2]string{{":method", "GET"}, {":path", "/.well-known/oauth-protected-resource/mcp"}, {":authority", authA}}}
+	d := e.Decide(req)
+	if d.Outcome != OutcomeMetadata || d.Status != 200 {
+		t.Fatalf("outcome %v status %d", d.Outcome, d.Status)
+	}
+	if body := string(d.ReplyBody); !strings.Contains(body, `"scopes_supported":["mcp:tools"]`) {
+		t.Errorf("metadata %s", body)
 	}
 }
