@@ -46,7 +46,7 @@ var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 func TestIstioWasmPlugin(t *testing.T) {
 	var wp wasmPlugin
-	if err := yaml.UnmarshalStrict(readFile(t, "istio/wasmplugin.yaml"), &wp); err != nil {
+	if err := yaml.UnmarshalStrict(istioDocs(t, "istio/wasmplugin.yaml")["WasmPlugin"], &wp); err != nil {
 		t.Fatalf("parse: %v", err)
 	}
 	s := wp.Spec
@@ -72,6 +72,7 @@ func TestIstioWasmPlugin(t *testing.T) {
 	// Istio hands pluginConfig (a google.protobuf.Struct) to the plugin as its JSON text.
 	c := acceptPluginConfig(t, "istio/wasmplugin.yaml pluginConfig", s.PluginConfig)
 	requireHostNeutral(t, "istio/wasmplugin.yaml", c)
+	checkIstioJWKSCluster(t, "istio/wasmplugin.yaml", c)
 }
 
 // envoyFilter is the subset of networking.istio.io/v1alpha3 EnvoyFilter the
@@ -112,7 +113,7 @@ type envoyFilter struct {
 
 func TestIstioEnvoyFilter(t *testing.T) {
 	var ef envoyFilter
-	if err := yaml.UnmarshalStrict(readFile(t, "istio/envoyfilter.yaml"), &ef); err != nil {
+	if err := yaml.UnmarshalStrict(istioDocs(t, "istio/envoyfilter.yaml")["EnvoyFilter"], &ef); err != nil {
 		t.Fatalf("parse: %v", err)
 	}
 	if ef.APIVersion != "networking.istio.io/v1alpha3" || ef.Kind != "EnvoyFilter" || len(ef.Spec.WorkloadSelector.Labels) == 0 {
@@ -139,4 +140,5 @@ func TestIstioEnvoyFilter(t *testing.T) {
 	}
 	c := acceptPluginConfig(t, "istio/envoyfilter.yaml", checkWasm(t, ws[0]))
 	requireHostNeutral(t, "istio/envoyfilter.yaml", c)
+	checkIstioJWKSCluster(t, "istio/envoyfilter.yaml", c)
 }
