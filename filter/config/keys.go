@@ -69,7 +69,23 @@ func writeFields[T any](fields []field[T], src *T) json.RawMessage {
 		k, _ := json.Marshal(f.name)
 		b.Write(k)
 		b.WriteByte(':')
-		v, err := json.Marshal(val)
+		var v []byte
+		var err error
+		switch raw := val.(type) {
+		case json.RawMessage: // our own compact JSON: no need to check it again
+			v = raw
+		case []json.RawMessage:
+			v = append(v, '[')
+			for i, e := range raw {
+				if i > 0 {
+					v = append(v, ',')
+				}
+				v = append(v, e...)
+			}
+			v = append(v, ']')
+		default:
+			v, err = json.Marshal(val)
+		}
 		if err != nil {
 			// Unreachable: values are strings, numbers, booleans, our own
 			// JSON. Fail closed: a document Load refuses.

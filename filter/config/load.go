@@ -1,5 +1,7 @@
 package config
 
+import "crypto/sha256"
+
 // Defaults and limits of contract §2.
 const (
 	DefaultClockSkewSeconds = 60
@@ -25,7 +27,7 @@ func Load(data []byte) (*Plugin, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &loader{p: &Plugin{}}
+	l := &loader{p: &Plugin{Digest: sha256.Sum256(data)}}
 	if err := l.top(root); err != nil {
 		return nil, err
 	}

@@ -111,6 +111,11 @@ type Plugin struct {
 
 	// Warnings are non-fatal findings, in a stable order, each naming its JSON path.
 	Warnings []string
+
+	// Digest is the SHA-256 of the configuration as given to Load: the VMs
+	// of a proxy, which all load the same bytes, key their shared data by
+	// it, so entries written under another configuration are never read.
+	Digest [32]byte
 }
 
 // Issuer is one trusted token issuer (contract §2, §2.1).

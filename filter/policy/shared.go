@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"math"
@@ -50,11 +49,10 @@ func newShared(store SharedStore, slots int, cfg *config.Plugin) *shared {
 }
 
 // configPrefix starts every shared-data key of a configuration:
-// "audguard/<digest of the normalised configuration>/", so entries written
-// under another configuration are never read.
+// "audguard/<digest of the configuration>/", so entries written under
+// another configuration are never read.
 func configPrefix(cfg *config.Plugin) string {
-	d := sha256.Sum256(cfg.JSON())
-	return "audguard/" + hex.EncodeToString(d[:12]) + "/"
+	return "audguard/" + hex.EncodeToString(cfg.Digest[:12]) + "/"
 }
 
 func (s *shared) key(sum *[32]byte) string {
