@@ -37,8 +37,7 @@ func TestPlantedSharedEntries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	digest := sha256.Sum256(loaded.JSON())
-	prefix := "audguard/" + hex.EncodeToString(digest[:12]) + "/"
+	prefix := "audguard/" + hex.EncodeToString(loaded.Digest[:12]) + "/"
 
 	// plant writes the entry layout of filter/policy/shared.go for token.
 	plant := func(t *testing.T, token string, issuerIndex uint16, expiresAt float64) {
