@@ -2,6 +2,8 @@ package envoy
 
 import (
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -129,5 +131,13 @@ func TestEnvoyYAMLAccessLog(t *testing.T) {
 	}
 	if strings.Contains(format, "%REQ(:PATH)%") || strings.Contains(format, "%PATH%") || !strings.HasSuffix(format, "\n") {
 		t.Errorf("access log format logs the query string or lacks the final newline: %q", format)
+	}
+	// The same line README.md recommends ("Counters and logs").
+	m := regexp.MustCompile(`(?m)^\s*inline_string: ("[^"\n]*audguard_outcome[^"\n]*")\s*$`).FindSubmatch(readFile(t, "../README.md"))
+	if m == nil {
+		t.Fatal("README.md: no access-log inline_string naming audguard_outcome")
+	}
+	if readme, err := strconv.Unquote(string(m[1])); err != nil || readme != format {
+		t.Errorf("access log format differs from README.md's:\n envoy.yaml %q\n README.md  %q (%v)", format, readme, err)
 	}
 }
