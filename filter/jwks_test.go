@@ -102,8 +102,12 @@ func TestRemoteKeys(t *testing.T) {
 				h := startHost(t, r, cfg, nil, types.OnPluginStartStatusOK)
 				t.Cleanup(h.reset)
 				j := &jwksHost{t: t, host: h}
+				if n := len(j.callouts()); n != 0 {
+					t.Fatalf("%d call-outs during plugin start, want none (ngx_wasm_module refuses them there)", n)
+				}
+				j.h.Tick()
 				if n := len(j.callouts()); n != 1 {
-					t.Fatalf("%d call-outs at plugin start, want the first fetch", n)
+					t.Fatalf("%d call-outs after the first tick, want the first fetch", n)
 				}
 				got := j.callouts()[0].Headers
 				for _, want := range [][2]string{{":method", "GET"}, {":authority", "remote-auth.example.com"},
@@ -137,6 +141,26 @@ func TestRemoteKeys(t *testing.T) {
 				id2 := j.request(signed(c, k.ed, map[string]any{"jti": "other"}))
 				if act, _ := j.status(id2); act != types.ActionContinue {
 					t.Fatalf("second request: %v", act)
+				}
+			})
+			t.Run("a request before the first tick starts the fetch and waits", func(t *testing.T) {
+				h := startHost(t, r, remoteConfig("enforce", nil, nil), nil, types.OnPluginStartStatusOK)
+				t.Cleanup(h.reset)
+				j := &jwksHost{t: t, host: h}
+				id := j.request(signed(c, k.ed, nil))
+				if act, st := j.status(id); act != types.ActionPause || st != 0 {
+					t.Fatalf("action %v status %d, want paused", act, st)
+				}
+				if n := len(j.callouts(id)); n != 1 {
+					t.Fatalf("%d call-outs, want the fetch the request started", n)
+				}
+				j.answer([]uint32{id}, 200, set(k.ed))
+				if act, st := j.status(id); act != types.ActionContinue || st != 0 {
+					t.Fatalf("after the fetch: %v %d", act, st)
+				}
+				j.h.Tick() // the schedule sees the fetch done: no second call-out
+				if n := len(j.callouts(id)); n != 1 {
+					t.Errorf("%d call-outs after the tick, want 1", n)
 				}
 			})
 			t.Run("waiting request gets 503 after a failed first fetch", func(t *testing.T) {
@@ -262,6 +286,7 @@ func TestRemoteKeys(t *testing.T) {
 				if got := j.h.StartPlugin(); got != types.OnPluginStartStatusOK {
 					t.Fatalf("second start: %v", got)
 				}
+				j.h.Tick()
 				if n := len(j.callouts()); n != 1 {
 					t.Fatalf("%d call-outs after the second VM started, want 1 (its keys come from shared data)", n)
 				}

@@ -19,8 +19,8 @@ import (
 // the .wasm under test the runtime's clock is fixed).
 var clock = time.Now
 
-// startKeys runs the key state's first tick (the first fetch) and, when an
-// issuer has a jwks_uri, asks the host for a tick.
+// startKeys asks the host for a tick when an issuer has a jwks_uri; the
+// first tick starts the first fetch.
 func (p *pluginContext) startKeys() {
 	p.waiting = make(map[uint32]*httpContext)
 	st := p.engine.Keys()
@@ -34,10 +34,12 @@ func (p *pluginContext) startKeys() {
 			p.keyStats[i] = newIssuerMetrics(is.Name)
 		}
 	}
+	// The first fetch starts on the first tick, not here: ngx_wasm_module
+	// refuses HTTP call-outs during plugin start. A request that needs the
+	// keys before then starts the fetch itself and waits for it.
 	if err := proxywasm.SetTickPeriodMilliSeconds(uint32(jwks.TickPeriod / time.Millisecond)); err != nil {
 		proxywasm.LogErrorf("audguard: cannot set the tick for remote key sets: %v", err)
 	}
-	p.run(st.Tick(clock()))
 }
 
 // OnTick advances the key state: refreshes, retries, a set another VM
@@ -65,7 +67,7 @@ func (p *pluginContext) run(acts []jwks.Action) {
 		case jwks.ActWake:
 			p.wake(a.Waiter)
 		case jwks.ActWarn:
-			proxywasm.LogWarn("audguard: " + a.Text)
+			proxywasm.LogWarn(a.Text) // already "audguard: jwks fetch failed: …"
 		}
 	}
 }

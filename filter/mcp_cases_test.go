@@ -120,6 +120,7 @@ func mcpCases() []dualCase {
 		{name: "mcp/origin duplicated", cfg: "mcp", authority: ops, method: "POST",
 			headers: v("tools/list", "", [2]string{"origin", "https://app.example.com"}, [2]string{"Origin", "https://app.example.com"}),
 			token:   tok(resOps, "mcp:tools"), status: 400, body: body("invalid_request", "The request must carry at most one Origin header."),
+			www:     invalidRequest("The request must carry at most one Origin header.", metaOps),
 			counter: policy.DeniedCounter(policy.ReasonInvalidRequest)},
 		// Report mode counts, never answers.
 		{name: "mcp/report counts a would-deny for scope", cfg: "mcpreport", authority: ops, method: "POST", headers: v("tools/call", "delete_forecast"),

@@ -59,6 +59,14 @@ func (l *loader) issuer(n *node) (*Issuer, error) {
 func readIssuerJWKS(l *loader, n, v *node, is *Issuer) error {
 	explicit := is.Algorithms
 	is.ExplicitAlgorithms = explicit
+	if is.Remote != nil {
+		for _, a := range explicit {
+			if a.IsHMAC() {
+				return refuse(n.path+".algorithms", string(a)+` is listed with "jwks_uri": a published JWK Set never carries a shared secret`,
+					`configure HMAC keys in "jwks" of an issuer without "jwks_uri", or list asymmetric algorithms`)
+			}
+		}
+	}
 	if v == nil {
 		if is.Remote != nil {
 			// Keys come from jwks_uri only. The allowlist is the explicit one,

@@ -138,6 +138,7 @@ func FetchHeaders(uri string) ([][2]string, error) {
 	}
 	return [][2]string{
 		{":method", "GET"},
+		{":scheme", u.Scheme}, // ngx_wasm_module uses TLS only when the call says https
 		{":authority", u.Authority()},
 		{":path", path},
 		{"accept", "application/json"},

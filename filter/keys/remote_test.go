@@ -45,7 +45,11 @@ func TestFetchHeaders(t *testing.T) {
 			t.Errorf("%q: %v", c.uri, err)
 			continue
 		}
-		want := [][2]string{{":method", "GET"}, {":authority", c.authority}, {":path", c.path}, {"accept", "application/json"}}
+		scheme := "https"
+		if strings.HasPrefix(c.uri, "http:") {
+			scheme = "http"
+		}
+		want := [][2]string{{":method", "GET"}, {":scheme", scheme}, {":authority", c.authority}, {":path", c.path}, {"accept", "application/json"}}
 		if len(h) != len(want) {
 			t.Fatalf("%q: %v", c.uri, h)
 		}

@@ -67,6 +67,7 @@ type scratch struct {
 
 	hostFailure Decision // HostFailure's, apart from d: it may follow a Decide
 	req         *Request // the request being decided
+	desc        string   // a denial's own description, when the reason's does not fit
 
 	// MCP (contract §5.4b, §5.6).
 	mcpParser  mcp.Parser
@@ -150,7 +151,7 @@ func (e *Engine) CacheLen() int { return e.cache.len() }
 func (e *Engine) Decide(req *Request) *Decision {
 	d := &e.d
 	d.reset()
-	e.tokenSeen, e.token = false, ""
+	e.tokenSeen, e.token, e.desc = false, "", ""
 	e.mcpHeaders = mcp.Headers{}
 	e.need = nil
 	e.req = req
@@ -202,10 +203,8 @@ func (e *Engine) Decide(req *Request) *Decision {
 	}
 	if badHost {
 		// authority_from "host" needs one Host header (contract §3).
+		e.desc = descOneHost
 		e.deny(d, v, nil, ReasonInvalidRequest, report)
-		if !report {
-			d.ReplyBody = errorBody("invalid_request", descOneHost)
-		}
 		return d
 	}
 	if r == nil {
@@ -231,10 +230,8 @@ func (e *Engine) Decide(req *Request) *Decision {
 	// §5.4a Origin, §5.4b MCP operation: what the request may be and needs.
 	e.need = r.Rules.Base()
 	if reason, desc := e.checkOrigin(r, v); reason != ReasonNone {
+		e.desc = desc
 		e.deny(d, v, r, reason, report)
-		if desc != "" && !report {
-			d.ReplyBody = errorBody("invalid_request", desc)
-		}
 		return d
 	}
 	if reason := e.operation(r, v, req); reason != ReasonNone {
@@ -465,7 +462,7 @@ func (e *Engine) deny(d *Decision, v *requestView, r *config.Resource, reason Re
 	info := &reasonTable[reason]
 	d.Status = info.status
 	if r != nil && info.challenge != challengeNone {
-		d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrWWWAuthenticate, e.replies[r.Index].challenge(reason, e.need, r.Rules.Base())})
+		d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrWWWAuthenticate, e.replies[r.Index].challenge(reason, e.need, r.Rules.Base(), e.desc)})
 	}
 	d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrContentType, mimeJSON})
 	if reason == ReasonKeysUnavailable {
@@ -476,7 +473,11 @@ func (e *Engine) deny(d *Decision, v *requestView, r *config.Resource, reason Re
 	if v.hasOrigin {
 		d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrACAO, "*"}, [2]string{hdrACEH, hdrWWWAuthenticate})
 	}
-	d.ReplyBody = errorBody(info.code, info.description)
+	desc := info.description
+	if e.desc != "" {
+		desc = e.desc
+	}
+	d.ReplyBody = errorBody(info.code, desc)
 }
 
 // traceResolve explains which resource was chosen and why (contract §3).

@@ -94,8 +94,11 @@ func errorBody(code, description string) []byte {
 // so a client that reads either gets a sufficient token on its first try
 // (MCP 2026-07-28 authorization, scope challenges). Only fixed sentences and
 // configured values go into it.
-func (rr *resourceReplies) challenge(reason Reason, need *mcp.Need, base *mcp.Need) string {
-	info := &reasonTable[reason]
+func (rr *resourceReplies) challenge(reason Reason, need *mcp.Need, base *mcp.Need, desc string) string {
+	info := reasonTable[reason]
+	if desc != "" {
+		info.description = desc
+	}
 	scopeParam := rr.scopeParam
 	if need != nil && need != base {
 		scopeParam = ""
