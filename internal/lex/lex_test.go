@@ -17,8 +17,10 @@ var reference = map[Class]func(c byte) bool{
 	B64TokenChar: func(c byte) bool {
 		return strings.IndexByte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/", c) >= 0
 	},
-	ScopeChar:  func(c byte) bool { return c == 0x21 || c >= 0x23 && c <= 0x5B || c >= 0x5D && c <= 0x7E },
-	Unreserved: func(c byte) bool { return strings.IndexByte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~", c) >= 0 },
+	ScopeChar: func(c byte) bool { return c == 0x21 || c >= 0x23 && c <= 0x5B || c >= 0x5D && c <= 0x7E },
+	Unreserved: func(c byte) bool {
+		return strings.IndexByte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~", c) >= 0
+	},
 	LowerAlnum: func(c byte) bool { return strings.IndexByte("abcdefghijklmnopqrstuvwxyz0123456789", c) >= 0 },
 	VChar:      func(c byte) bool { return c >= 0x21 && c <= 0x7E },
 }
