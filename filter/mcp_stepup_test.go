@@ -572,39 +572,10 @@ func (w *stepUpWorld) RoundTrip(req *http.Request) (*http.Response, error) {
 // filter left, to the SDK server, whose response headers pass the filter too.
 func (w *stepUpWorld) throughFilter(req *http.Request, body []byte) (int, http.Header, []byte, string, error) {
 	e := w.h.h
-	headers := [][2]string{{":method", req.Method}, {":path", req.URL.RequestURI()}, {":authority", req.URL.Host}, {":scheme", req.URL.Scheme}}
-	names := make([]string, 0, len(req.Header))
-	for n := range req.Header {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	for _, n := range names {
-		for _, v := range req.Header[n] {
-			headers = append(headers, [2]string{strings.ToLower(n), v})
-		}
-	}
-	if len(body) > 0 {
-		headers = append(headers, [2]string{"content-length", strconv.Itoa(len(body))})
-	}
-	id := e.InitializeHttpContext()
+	id, status, hdr, data, err := runFilter(e, req, req.URL.Host, body)
 	defer e.CompleteHttpContext(id)
-	action := e.CallOnRequestHeaders(id, headers, len(body) == 0)
-	if lr := e.GetSentLocalResponse(id); lr != nil {
-		hdr := http.Header{}
-		for _, kv := range lr.Headers {
-			if !strings.HasPrefix(kv[0], ":") {
-				hdr.Add(kv[0], kv[1])
-			}
-		}
-		return int(lr.StatusCode), hdr, lr.Data, "filter", nil
-	}
-	if action != types.ActionContinue {
-		return 0, nil, nil, "", fmt.Errorf("filter neither replied nor continued (action %v)", action)
-	}
-	if len(body) > 0 {
-		if a := e.CallOnRequestBody(id, body, true); a != types.ActionContinue {
-			return 0, nil, nil, "", fmt.Errorf("filter paused the body (action %v)", a)
-		}
+	if err != nil || status != 0 {
+		return status, hdr, data, "filter", err
 	}
 	up := e.GetCurrentRequestHeaders(id)
 	ureq := httptest.NewRequestWithContext(req.Context(), header(up, ":method"), header(up, ":path"), bytes.NewReader(body))
@@ -624,7 +595,7 @@ func (w *stepUpWorld) throughFilter(req *http.Request, body []byte) (int, http.H
 		}
 	}
 	e.CallOnResponseHeaders(id, rh, false)
-	hdr := http.Header{}
+	hdr = http.Header{}
 	for _, kv := range e.GetCurrentResponseHeaders(id) {
 		if !strings.HasPrefix(kv[0], ":") {
 			hdr.Add(kv[0], kv[1])
