@@ -133,6 +133,8 @@ func tokenPool(alg string, n int) []string {
 type configOptions struct {
 	resources int // total resources, the main one included (≥ 1)
 	hsKeys    int // oct keys of the HS256 issuer (≥ 1); the token uses the last
+	// maxTokenBytes is max_token_bytes; 0 leaves the default.
+	maxTokenBytes int
 }
 
 // hsKid names the i-th HS256 key; key 0 is the benchmark key.
@@ -176,6 +178,9 @@ func pluginConfig(o configOptions) []byte {
 			map[string]any{"name": "hs", "issuer": issHS, "jwks": map[string]any{"keys": hs}, "algorithms": []string{"HS256"}},
 		},
 		"resources": resources,
+	}
+	if o.maxTokenBytes > 0 {
+		cfg["max_token_bytes"] = o.maxTokenBytes
 	}
 	b, err := json.Marshal(cfg)
 	must(err)

@@ -163,7 +163,31 @@ func TestReport(t *testing.T) {
 	p("Config load with 10,000 resources (%d bytes of JSON): %s in wasm (plugin start: parse, validate, build the engine).", len(loadCfg), dur(lw))
 	p("")
 
-	// 4. Memory.
+	// 4. Forged tokens as long as max_token_bytes allows, refused at the signature.
+	p("### Forged tokens of max_token_bytes (65536 bytes), refused at the signature (ratio to one long member)")
+	p("")
+	p("| claims | top-level members | jwtlite parse (native) | × one-member | whole filter (native) | × one-member | whole filter (wasm) | × one-member |")
+	p("|---|---|---|---|---|---|---|---|")
+	var oneP, oneN, oneW measured
+	for _, s := range forgedShapes {
+		c := forgedCase(t, s.name)
+		np := measure(t, "Forged/parse/"+s.name, benchForgedParse(s.name))
+		nn := measure(t, "Forged/native/"+s.name, func(b *testing.B) { runNative(b, c) })
+		w := measure(t, "Forged/wasm/"+s.name, func(b *testing.B) { runWasm(b, c) })
+		if s.name == "one-member" {
+			oneP, oneN, oneW = np, nn, w
+		}
+		p("| %s | %d | %s | %s | %s | %s | %s | %s |", s.name, forgedMembers(t, s.name),
+			dur(np), ratio(np, oneP), dur(nn), ratio(nn, oneN), dur(w), ratio(w, oneW))
+		if s.name == "many-members" {
+			targets = append(targets,
+				target{"forged many-members token ≤ 2× one long member: jwtlite parse (native)", np.ok && oneP.ok && np.ns <= 2*oneP.ns, ratio(np, oneP)},
+				target{"forged many-members token ≤ 2× one long member: whole filter (wasm)", w.ok && oneW.ok && w.ns <= 2*oneW.ns, ratio(w, oneW)})
+		}
+	}
+	p("")
+
+	// 5. Memory.
 	p("### Linear memory (fresh module, default cache size %d, %d requests over %d distinct HS256 tokens)", policy.DefaultCacheSize, *requests, memoryTokens)
 	p("")
 	p("| plugin | after start | after the run |")
@@ -179,7 +203,7 @@ func TestReport(t *testing.T) {
 		fmt.Sprintf("%.1f MiB (noop plugin %.1f MiB)", mib(am.endPages), mib(mems[pluginNoop].endPages))})
 	p("")
 
-	// 5. Size.
+	// 6. Size.
 	p("### Module size (GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -trimpath)")
 	p("")
 	p("| module | default | -ldflags=-s -w |")

@@ -29,12 +29,12 @@ func (c *Claims) reset(raw []byte) {
 	*c = Claims{raw: raw, issBuf: c.issBuf[:0], scratch: c.scratch[:0]}
 }
 
-// load indexes the top-level members of an already validated JSON object.
-func (c *Claims) load(raw []byte) error {
+// load indexes the top-level members of raw, which jc has just checked without error.
+func (c *Claims) load(raw []byte, jc *jsonChecker) error {
 	c.reset(raw)
-	err := jsonparser.ObjectEach(raw, func(key, value []byte, vt jsonparser.ValueType, end int) error {
+	for i := range jc.members() {
 		var sp *span
-		switch string(key) {
+		switch string(jc.memberName(i)) {
 		case "iss":
 			sp = &c.iss
 		case "exp":
@@ -50,13 +50,9 @@ func (c *Claims) load(raw []byte) error {
 		case "scp":
 			sp = &c.scp
 		default:
-			return nil
+			continue
 		}
-		*sp = spanOf(value, vt, end)
-		return nil
-	})
-	if err != nil {
-		return ErrMalformed
+		*sp = jc.memberValue(i)
 	}
 	if c.iss.vt == jsonparser.String {
 		iss, err := unescape(c.bytes(c.iss), &c.issBuf)
@@ -66,14 +62,6 @@ func (c *Claims) load(raw []byte) error {
 		c.issuer = iss
 	}
 	return nil
-}
-
-// spanOf converts jsonparser's (value, type, end offset) into a span.
-func spanOf(value []byte, vt jsonparser.ValueType, end int) span {
-	if vt == jsonparser.String {
-		end-- // closing quote
-	}
-	return span{start: end - len(value), end: end, vt: vt}
 }
 
 func (c *Claims) bytes(s span) []byte { return c.raw[s.start:s.end] }
@@ -289,7 +277,7 @@ func ParseClaims(raw []byte) (Claims, error) {
 		return Claims{}, ErrMalformed
 	}
 	var c Claims
-	if err := c.load(bytes.Clone(raw)); err != nil {
+	if err := c.load(bytes.Clone(raw), &jc); err != nil {
 		return Claims{}, err
 	}
 	return c.Clone(), nil

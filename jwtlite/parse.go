@@ -83,16 +83,19 @@ func (p *Parser) parse(token string, t *Token, jwt bool) error {
 	if p.json.checkObject(p.header) != nil {
 		return ErrMalformed
 	}
+	// Read the header while p.json holds its members; a header error counts after the
+	// payload's syntax (ErrMalformed first).
+	herr := p.header2(&t.Header)
 	if jwt {
 		if p.json.checkObject(p.payload) != nil {
 			return ErrMalformed
 		}
-		if err := t.Claims.load(p.payload); err != nil {
+		if err := t.Claims.load(p.payload, &p.json); err != nil {
 			return err
 		}
 	}
-	if err := p.header2(&t.Header); err != nil {
-		return err
+	if herr != nil {
+		return herr
 	}
 	t.SigningInput = p.tok[:len(h)+1+len(pl)]
 	t.Signature = p.sig
@@ -120,43 +123,47 @@ func decodeB64(dst, src []byte) ([]byte, bool) {
 	return dst[:m], true
 }
 
-// header2 reads the header members (RFC 7515 §4.1) into h.
+// header2 reads the header members (RFC 7515 §4.1) into h, from p.json right after it
+// checked p.header.
 func (p *Parser) header2(h *Header) error {
 	var (
 		alg           []byte
 		algType       = jsonparser.NotExist
 		crit, badType bool
 	)
-	err := jsonparser.ObjectEach(p.header, func(key, value []byte, vt jsonparser.ValueType, _ int) error {
+	for i := range p.json.members() {
+		key := p.json.memberName(i)
 		switch string(key) {
 		case "alg":
-			alg, algType = value, vt
+			sp := p.json.memberValue(i)
+			alg, algType = p.header[sp.start:sp.end], sp.vt
 		case "crit":
 			crit = true
 		case "kid":
-			if vt != jsonparser.String {
+			sp := p.json.memberValue(i)
+			if sp.vt != jsonparser.String {
 				badType = true
-				return nil
+				continue
 			}
-			v, err := unescape(value, &p.kid)
+			v, err := unescape(p.header[sp.start:sp.end], &p.kid)
 			if err != nil {
-				return err
+				return ErrMalformed
 			}
 			h.Kid, h.HasKid = v, true
 		case "typ":
-			if vt != jsonparser.String {
+			sp := p.json.memberValue(i)
+			if sp.vt != jsonparser.String {
 				badType = true
-				return nil
+				continue
 			}
-			v, err := unescape(value, &p.typ)
+			v, err := unescape(p.header[sp.start:sp.end], &p.typ)
 			if err != nil {
-				return err
+				return ErrMalformed
 			}
 			h.Typ, h.HasTyp = v, true
 		}
-		return nil
-	})
-	if err != nil || badType {
+	}
+	if badType {
 		return ErrMalformed
 	}
 	if algType != jsonparser.String || crit {

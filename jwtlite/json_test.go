@@ -1,0 +1,400 @@
+package jwtlite
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/buger/jsonparser"
+)
+
+// legacyChecker is the duplicate check jsonChecker replaced, kept as the reference it must
+// agree with: jsonparser.ObjectEach and ArrayEach recursion, each name compared with every
+// earlier name of its object (quadratic). compares counts those comparisons.
+type legacyChecker struct {
+	names    []byte
+	ends     []int
+	compares int
+}
+
+func (c *legacyChecker) checkObject(b []byte) error {
+	if !utf8.Valid(b) {
+		return errInvalidUTF8
+	}
+	if !json.Valid(b) {
+		return errInvalidJSON
+	}
+	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return errNotObject
+	}
+	c.names, c.ends = c.names[:0], c.ends[:0]
+	return c.object(b, 0)
+}
+
+func (c *legacyChecker) object(b []byte, depth int) error {
+	if depth >= maxJSONDepth {
+		return errTooDeep
+	}
+	base := len(c.ends)
+	err := jsonparser.ObjectEach(b, func(key, value []byte, vt jsonparser.ValueType, _ int) error {
+		if c.seen(base, key) {
+			return errDuplicateMember
+		}
+		c.names = append(c.names, key...)
+		c.ends = append(c.ends, len(c.names))
+		return c.value(value, vt, depth+1)
+	})
+	if base > 0 {
+		c.names = c.names[:c.ends[base-1]]
+	} else {
+		c.names = c.names[:0]
+	}
+	c.ends = c.ends[:base]
+	if err != nil {
+		if err == errDuplicateMember || err == errTooDeep {
+			return err
+		}
+		return errInvalidJSON
+	}
+	return nil
+}
+
+func (c *legacyChecker) value(v []byte, vt jsonparser.ValueType, depth int) error {
+	switch vt {
+	case jsonparser.Object:
+		return c.object(v, depth)
+	case jsonparser.Array:
+		if depth >= maxJSONDepth {
+			return errTooDeep
+		}
+		var inner error
+		_, err := jsonparser.ArrayEach(v, func(e []byte, et jsonparser.ValueType, _ int, _ error) {
+			if inner == nil {
+				inner = c.value(e, et, depth+1)
+			}
+		})
+		if inner != nil {
+			return inner
+		}
+		if err != nil {
+			return errInvalidJSON
+		}
+	}
+	return nil
+}
+
+func (c *legacyChecker) seen(base int, key []byte) bool {
+	start := 0
+	if base > 0 {
+		start = c.ends[base-1]
+	}
+	for i := base; i < len(c.ends); i++ {
+		c.compares++
+		if string(c.names[start:c.ends[i]]) == string(key) {
+			return true
+		}
+		start = c.ends[i]
+	}
+	return false
+}
+
+// agree checks b with jsonChecker, normally and with every name of an object hashing alike
+// (which drives it into its sorting fallback once an object has a few dozen names), against
+// legacyChecker, and the top-level members against jsonparser.ObjectEach.
+func agree(t *testing.T, b []byte) {
+	t.Helper()
+	var l legacyChecker
+	want := l.checkObject(b)
+	for _, collide := range []bool{false, true} {
+		c := jsonChecker{collide: collide}
+		got := c.checkObject(b)
+		if (got == nil) != (want == nil) {
+			t.Fatalf("collide=%v: %q: got %v, reference %v", collide, b, got, want)
+		}
+		if got == nil {
+			sameMembers(t, &c, b)
+		}
+	}
+}
+
+// sameMembers checks memberName and memberValue against jsonparser.ObjectEach.
+func sameMembers(t *testing.T, c *jsonChecker, b []byte) {
+	t.Helper()
+	i := 0
+	err := jsonparser.ObjectEach(b, func(key, value []byte, vt jsonparser.ValueType, end int) error {
+		if vt == jsonparser.String {
+			end-- // the closing quote
+		}
+		want := span{start: end - len(value), end: end, vt: vt}
+		if i >= c.members() {
+			return fmt.Errorf("member %d (%q) missing", i, key)
+		}
+		if name, sp := c.memberName(i), c.memberValue(i); string(name) != string(key) || sp != want {
+			return fmt.Errorf("member %d: %q %+v, ObjectEach %q %+v", i, name, sp, key, want)
+		}
+		i++
+		return nil
+	})
+	if err == nil && i != c.members() {
+		err = fmt.Errorf("%d members, ObjectEach %d", c.members(), i)
+	}
+	if err != nil {
+		t.Fatalf("%q: %v", b, err)
+	}
+}
+
+// TestJSONCheckerAgreesWithReference: the walker and its hash set (and its sorting fallback)
+// accept exactly what the pairwise check accepted, on hand-made cases and random documents
+// rich in duplicates, escapes and nesting.
+func TestJSONCheckerAgreesWithReference(t *testing.T) {
+	deep := func(n int, inner string) string {
+		return `{"a":` + strings.Repeat("[", n) + inner + strings.Repeat("]", n) + `}`
+	}
+	cases := []struct {
+		json string
+		ok   bool
+	}{
+		{`{}`, true},
+		{" \t{\"a\":1}\r\n", true},
+		{`{"a":1,"a":2}`, false},
+		{`{"a":1,"\u0061":2}`, false},                   // equal after unescaping
+		{`{"\u0061":1,"\u0061":2}`, false},              // equal spellings with escapes
+		{`{"a/b":1,"a\/b":2}`, false},                   // \/ is /
+		{`{"\ud83d\ude00":1,"😀":2}`, false},             // surrogate pair vs UTF-8
+		{`{"\ud800":1,"\ufffd":2}`, false},              // a lone surrogate unescapes to U+FFFD
+		{`{"a\u0000":1,"a":2}`, true},                   // NUL is a byte like any other
+		{`{"a\"":1,"a\"":2}`, false},                    // escaped quote inside a name
+		{`{"a\\":1,"a\"":2}`, true},                     // ... not confused with an escaped backslash
+		{`{"a":"}","b":"{","c":"\",","d":"[:]"}`, true}, // structure inside strings
+		{`{"":1,"":2}`, false},
+		{`{"":1," ":2}`, true},
+		{`{"abcdefghX":1,"abcdefghY":2}`, true},
+		{`{"abcdefghijklmnopqrstuvwxyz":1,"abcdefghijklmnopqrstuvwxyz":2}`, false},
+		{`{"a":{"a":1}}`, true},
+		{`{"a":{"b":1,"b":2}}`, false},
+		{`{"x":[{"b":1},{"b":2}]}`, true},
+		{`{"x":[{"b":1,"b":2}]}`, false},
+		{`{"a":{"b":1},"b":2}`, true},
+		{`{"a":1,"b":{"c":{"a":1}},"a":3}`, false},      // duplicate across a nested object
+		{`{"b":{"x":1,"y":2},"c":{"y":1,"x":2}}`, true}, // siblings reuse records
+		{`{"b":{"x":1,"y":2},"c":{"y":1,"y":2}}`, false},
+		{`{"a":[1,{"a":1,"b":[{"a":1,"\u0061":1}]}]}`, false},
+		{deep(31, `"x"`), true},
+		{deep(32, `"x"`), false}, // the 33rd container
+		{deep(30, `{"k":1,"k":2}`), false},
+		{deep(30, `{"k":1,"l":2}`), true},
+		{deep(31, `{}`), false},
+		{`[]`, false},
+		{`"a"`, false},
+		{`{"a":1,}`, false},
+		{"{\"a\":\"\xff\"}", false},
+	}
+	for _, tc := range cases {
+		var c jsonChecker
+		if err := c.checkObject([]byte(tc.json)); (err == nil) != tc.ok {
+			t.Errorf("%s: %v, want ok=%v", tc.json, err, tc.ok)
+		}
+		agree(t, []byte(tc.json))
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	accepted := 0
+	for range 1000 {
+		b := randomObject(rng, 1+rng.IntN(200))
+		agree(t, b)
+		if (&jsonChecker{}).checkObject(b) == nil {
+			accepted++
+		}
+	}
+	t.Logf("%d of 1000 random documents accepted", accepted)
+	if accepted < 100 || accepted > 900 {
+		t.Errorf("%d of 1000 random documents accepted: the generator lost its mix", accepted)
+	}
+}
+
+// randomObject writes a random JSON object of about n members over a few names, most
+// spellable several ways, nested up to beyond maxJSONDepth now and then.
+func randomObject(rng *rand.Rand, n int) []byte {
+	names := []string{`a`, `\u0061`, `b`, `a\u0000`, `aa`, `\"`, `\\`, ``, `abcdefgh`, `abcdefgh\u0069`, `abcdefghi`, `\ud800`, `\ufffd`}
+	var sb strings.Builder
+	var obj func(depth, n int)
+	var value func(depth int)
+	value = func(depth int) {
+		switch r := rng.IntN(10); {
+		case r < 2 && depth < 40:
+			obj(depth+1, rng.IntN(5))
+		case r < 3 && depth < 40:
+			sb.WriteByte('[')
+			for k := range rng.IntN(4) {
+				if k > 0 {
+					sb.WriteByte(',')
+				}
+				value(depth + 1)
+			}
+			sb.WriteByte(']')
+		case r < 5:
+			sb.WriteString(`"v\"}{,:"`)
+		default:
+			sb.WriteString([]string{`1`, `-0.5e3`, `true`, `false`, `null`}[rng.IntN(5)])
+		}
+	}
+	obj = func(depth, n int) {
+		sb.WriteString("{ ")
+		unique := rng.IntN(3) > 0 // suffix every name with its index: duplicates only through escapes
+		for k := range n {
+			if k > 0 {
+				sb.WriteString(" ,")
+			}
+			if unique {
+				fmt.Fprintf(&sb, `"%s%d"`, names[rng.IntN(len(names))], k)
+			} else if rng.IntN(4) == 0 {
+				fmt.Fprintf(&sb, `"%s%d"`, names[rng.IntN(len(names))], rng.IntN(n+1))
+			} else {
+				fmt.Fprintf(&sb, `"%s"`, names[rng.IntN(len(names))])
+			}
+			sb.WriteString(" : ")
+			value(depth)
+		}
+		sb.WriteString(" }")
+	}
+	if rng.IntN(3) == 0 { // many distinct names: long objects with no duplicate
+		sb.WriteString("{")
+		for k := range n * 3 {
+			if k > 0 {
+				sb.WriteByte(',')
+			}
+			fmt.Fprintf(&sb, `"n%d":`, k)
+			value(1)
+		}
+		sb.WriteString("}")
+		return []byte(sb.String())
+	}
+	obj(0, n)
+	return []byte(sb.String())
+}
+
+// claimsShape is a claims set of about size bytes in one of the shapes a forged token can
+// take to make the checks before the signature expensive (bench/forged_test.go measures the
+// same shapes as whole tokens).
+func claimsShape(shape string, size int) []byte {
+	var sb strings.Builder
+	sb.WriteString(`{"iss":"https://auth.example.com","sub":"user-1"`)
+	name := func(i int) string { return fmt.Sprintf("%x", i) }
+	for i := 0; sb.Len() < size-120; i++ {
+		switch shape {
+		case "one-member":
+			sb.WriteString(`,"x":"` + strings.Repeat("a", size-sb.Len()-10) + `"`)
+		case "many-members":
+			sb.WriteString(`,"` + name(i) + `":0`)
+		case "escaped-names":
+			sb.WriteString(`,"\u0078` + name(i) + `":0`)
+		case "long-prefix-names":
+			sb.WriteString(`,"` + strings.Repeat("p", 96) + name(i) + `":0`)
+		case "many-objects":
+			if i == 0 {
+				sb.WriteString(`,"x":[{}`)
+			}
+			sb.WriteString(`,{"a":0,"b":0}`)
+		case "deep-nesting":
+			sb.WriteString(`,"x":` + strings.Repeat(`{"a":`, 30) + `"` + strings.Repeat("a", size-sb.Len()-200) + `"` + strings.Repeat("}", 30))
+		default:
+			panic(shape)
+		}
+	}
+	if shape == "many-objects" {
+		sb.WriteString("]")
+	}
+	sb.WriteString("}")
+	return []byte(sb.String())
+}
+
+var claimsShapes = []string{"one-member", "many-members", "escaped-names", "long-prefix-names", "many-objects", "deep-nesting"}
+
+// TestDuplicateCheckIsNotQuadratic is the guard against the pre-signature CPU denial of
+// service: counted work, not time. For each shape of a 48 KiB claims set (the payload of a
+// 64 KiB token), the hash set inspects a few slots per name, never sorts, and with every hash
+// alike (crafted collisions) falls back to sorting within O(n log n) work, where the pairwise
+// check made n(n-1)/2 comparisons (17.6 million for the 5,930 names of many-members here).
+func TestDuplicateCheckIsNotQuadratic(t *testing.T) {
+	for _, shape := range claimsShapes {
+		raw := claimsShape(shape, 48<<10)
+		var c jsonChecker
+		if err := c.checkObject(raw); err != nil {
+			t.Fatalf("%s: %v", shape, err)
+		}
+		n := c.hashed // every name, hashed once
+		// Expected ~2 slots per name (the table is at most half full); 4 per name is many
+		// standard deviations away for thousands of names, and probeSlack covers small counts.
+		if c.sorting || c.compares != 0 || c.probes > 4*n+probeSlack {
+			t.Errorf("%s: %d names: %d probes, %d comparisons, sorting %v; want ≤ %d probes, no sorting",
+				shape, n, c.probes, c.compares, c.sorting, 4*n+probeSlack)
+		}
+
+		cc := jsonChecker{collide: true}
+		if err := cc.checkObject(raw); err != nil {
+			t.Fatalf("%s, colliding hashes: %v", shape, err)
+		}
+		logn := math.Log2(float64(max(n, 2)))
+		bound := (probeBudget+8)*n + probeSlack + int(4*float64(n)*logn)
+		work := cc.probes + cc.compares
+		if work > bound {
+			t.Errorf("%s, colliding hashes: %d names: %d probes + %d comparisons = %d, bound %d (n log n)",
+				shape, n, cc.probes, cc.compares, work, bound)
+		}
+		if n > 1000 && !cc.sorting && shape != "many-objects" {
+			t.Errorf("%s, colliding hashes: %d names and no fallback to sorting", shape, n)
+		}
+		if quadratic := n * (n - 1) / 2; n > 1000 && quadratic < 10*bound {
+			t.Errorf("%s: the bound %d does not separate n log n from n²/2 = %d", shape, bound, quadratic)
+		}
+		t.Logf("%-18s %5d names: %6d probes; colliding: %6d probes + %6d comparisons (bound %d; pairwise n²/2 = %d)",
+			shape, n, c.probes, cc.probes, cc.compares, bound, n*(n-1)/2)
+	}
+}
+
+// TestForgedClaimsAllocateNothing: Parse of every shape allocates nothing once warm (escaped
+// names used to cost two allocations each, from jsonparser.ObjectEach).
+func TestForgedClaimsAllocateNothing(t *testing.T) {
+	hdr := b64([]byte(`{"alg":"RS256","kid":"k1"}`))
+	var p Parser
+	var tok Token
+	for _, shape := range claimsShapes {
+		token := hdr + "." + b64(claimsShape(shape, 48<<10)) + "." + b64(make([]byte, 256))
+		if err := p.Parse(token, &tok); err != nil {
+			t.Fatalf("%s: %v", shape, err)
+		}
+		if a := testing.AllocsPerRun(5, func() { _ = p.Parse(token, &tok) }); a != 0 {
+			t.Errorf("%s: %v allocations per Parse", shape, a)
+		}
+	}
+}
+
+// FuzzJSONChecker: jsonChecker (normally and with colliding hashes) accepts exactly what the
+// pairwise reference accepts, and reports the top-level members as jsonparser.ObjectEach does.
+func FuzzJSONChecker(f *testing.F) {
+	f.Add([]byte(`{"a":1,"b":{"a":[{"\u0061":1,"a":2}]}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > 1<<14 {
+			return // the reference is quadratic
+		}
+		agree(t, b)
+	})
+}
+
+// The checker keeps what it needs between calls: a second check of other text starts clean.
+func TestJSONCheckerReuse(t *testing.T) {
+	var c jsonChecker
+	for _, s := range []string{`{"a":{"b":1},"c":2}`, `{"b":1,"a":2}`, `{"a":1,"a":2}`, `{"x":{"y":{}}}`, `{"c":2,"a":{"b":1}}`} {
+		want := (&legacyChecker{}).checkObject([]byte(s))
+		if got := c.checkObject([]byte(s)); (got == nil) != (want == nil) {
+			t.Errorf("%s: %v, reference %v", s, got, want)
+		}
+		if !bytes.Equal(c.text, []byte(s)) {
+			t.Errorf("%s: text not kept", s)
+		}
+	}
+}
