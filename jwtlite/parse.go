@@ -2,6 +2,7 @@ package jwtlite
 
 import (
 	"encoding/base64"
+	"github.com/audguard/audguard/internal/lex"
 	"strings"
 
 	"github.com/buger/jsonparser"
@@ -182,25 +183,5 @@ func (p *Parser) header2(h *Header) error {
 // IsATJWT reports whether typ is "at+jwt" or "application/at+jwt", compared ASCII
 // case-insensitively (RFC 9068 §4, RFC 7515 §4.1.9).
 func IsATJWT(typ []byte) bool {
-	return equalFoldASCII(typ, "at+jwt") || equalFoldASCII(typ, "application/at+jwt")
-}
-
-// equalFoldASCII compares b and s ignoring ASCII case only.
-func equalFoldASCII(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		x, y := b[i], s[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
+	return lex.EqualFold(typ, "at+jwt") || lex.EqualFold(typ, "application/at+jwt")
 }
