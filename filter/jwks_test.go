@@ -26,7 +26,7 @@ const (
 
 // remoteConfig: issuer "remote" with a jwks_uri (and, with configured, one
 // configured key), resource remote.example.com.
-func remoteConfig(mode string, configured *mint.Key, extra map[string]any) []byte {
+func remoteConfig(mode string, configured *mint.Key, extra map[string]any, opts ...string) []byte {
 	is := map[string]any{"name": "remote", "issuer": issRemote, "jwks_uri": jwksURI, "jwks_cluster": jwksCluter,
 		"jwks_refetch_min_seconds": 5}
 	if configured != nil {
@@ -35,8 +35,14 @@ func remoteConfig(mode string, configured *mint.Key, extra map[string]any) []byt
 	for k, v := range extra {
 		is[k] = v
 	}
-	return mustJSON(map[string]any{"mode": mode, "issuers": []any{is},
-		"resources": []any{map[string]any{"resource": resRemote, "authorities": []string{"remote.example.com"}}}})
+	cfg := map[string]any{"mode": mode, "issuers": []any{is},
+		"resources": []any{map[string]any{"resource": resRemote, "authorities": []string{"remote.example.com"}}}}
+	for _, o := range opts {
+		if o == "shared" {
+			cfg["shared_cache_slots"] = 64
+		}
+	}
+	return mustJSON(cfg)
 }
 
 type jwksHost struct {
@@ -151,10 +157,16 @@ func TestRemoteKeys(t *testing.T) {
 				if act, st := j.status(id); act != types.ActionPause || st != 0 {
 					t.Fatalf("action %v status %d, want paused", act, st)
 				}
-				if n := len(j.callouts(id)); n != 1 {
-					t.Fatalf("%d call-outs, want the fetch the request started", n)
+				// The request asked for the fetch; it goes out on the next tick,
+				// from the plugin context, so that no stream owns it.
+				if n := len(j.callouts(id)); n != 0 {
+					t.Fatalf("%d call-outs from the request's context, want none", n)
 				}
-				j.answer([]uint32{id}, 200, set(k.ed))
+				j.h.Tick()
+				if n := len(j.callouts()); n != 1 {
+					t.Fatalf("%d call-outs from the plugin context after the tick, want 1", n)
+				}
+				j.answer(nil, 200, set(k.ed))
 				if act, st := j.status(id); act != types.ActionContinue || st != 0 {
 					t.Fatalf("after the fetch: %v %d", act, st)
 				}
@@ -224,7 +236,8 @@ func TestRemoteKeys(t *testing.T) {
 				if act, _ := j.status(id); act != types.ActionPause {
 					t.Fatalf("unknown kid not waiting: %v", act)
 				}
-				j.answer([]uint32{id}, 200, set(k.ed, k.ec)) // rotated
+				j.h.Tick()                          // the refetch goes out from the plugin context
+				j.answer(nil, 200, set(k.ed, k.ec)) // rotated
 				if act, st := j.status(id); act != types.ActionContinue || st != 0 {
 					t.Fatalf("after the refetch: %v %d", act, st)
 				}
@@ -235,6 +248,49 @@ func TestRemoteKeys(t *testing.T) {
 				}
 				if n := len(j.callouts(id, id2)); n != 2 {
 					t.Errorf("%d call-outs, want 2 (first fetch, one refetch)", n)
+				}
+			})
+			t.Run("a rotated key reusing the kid voids shared-cache entries", func(t *testing.T) {
+				if r.name == "wasm" {
+					t.Skip("needs jwks_refetch_min_seconds to pass; the .wasm under test reads a fixed clock")
+				}
+				now := time.Now()
+				clock = func() time.Time { return now }
+				t.Cleanup(func() { clock = time.Now })
+				j := start(t, remoteConfig("enforce", nil, map[string]any{}, "shared"))
+				k1, k2 := k.rs, k.rsOther // both kid rs-1
+				j.answer(nil, 200, set(k1))
+				tok := signed(c, k1, nil)
+				if _, st := j.status(j.request(tok)); st != 0 {
+					t.Fatalf("before the rotation: %d", st)
+				}
+				now = now.Add(6 * time.Second)
+				j.request(signed(c, k.ec, nil)) // an unknown kid: the refetch brings the rotated set
+				j.h.Tick()
+				j.answer(nil, 200, set(k2))
+				if _, st := j.status(j.request(tok)); st != 401 {
+					t.Fatalf("a token of the rotated-out key after the rotation: %d, want 401", st)
+				}
+				if v, _ := j.h.GetCounterMetric(policy.CounterCacheShared); v != 0 {
+					t.Errorf("served from shared data %d times", v)
+				}
+			})
+			t.Run("a refetch outlives the stream that asked for it", func(t *testing.T) {
+				if r.name == "wasm" {
+					t.Skip("needs jwks_refetch_min_seconds to pass; the .wasm under test reads a fixed clock")
+				}
+				now := time.Now()
+				clock = func() time.Time { return now }
+				t.Cleanup(func() { clock = time.Now })
+				j := start(t, remoteConfig("enforce", nil, nil))
+				j.answer(nil, 200, set(k.ed))
+				now = now.Add(6 * time.Second)
+				id := j.request(signed(c, k.ec, nil)) // unknown kid: asks for a refetch, then goes away
+				j.h.CompleteHttpContext(id)
+				j.h.Tick()
+				j.answer(nil, 200, set(k.ed, k.ec))
+				if _, st := j.status(j.request(signed(c, k.ec, map[string]any{"jti": "again"}))); st != 0 {
+					t.Fatalf("the rotated key was not taken: %d", st)
 				}
 			})
 			t.Run("configured key wins over a fetched key with the same kid", func(t *testing.T) {
@@ -292,6 +348,19 @@ func TestRemoteKeys(t *testing.T) {
 				}
 				if _, st := j.status(j.request(signed(c, k.ed, nil))); st != 0 {
 					t.Fatalf("second VM refused a token of the fetched set: %d", st)
+				}
+			})
+			t.Run("the body of a waiting request is held", func(t *testing.T) {
+				j := start(t, remoteConfig("enforce", nil, nil))
+				id := j.h.InitializeHttpContext()
+				j.h.CallOnRequestHeaders(id, [][2]string{{":method", "POST"}, {":path", "/mcp"}, {":authority", "remote.example.com"},
+					{"host", "remote.example.com"}, {"content-length", "2"}, {"authorization", "Bearer " + signed(c, k.ed, nil)}}, false)
+				if act := j.h.CallOnRequestBody(id, []byte("{}"), true); act != types.ActionPause {
+					t.Fatalf("body of a waiting request: %v, want pause (Continue would send it upstream undecided)", act)
+				}
+				j.answer(nil, 500, nil)
+				if l := j.h.GetSentLocalResponse(id); l == nil || l.StatusCode != 503 {
+					t.Fatalf("after the failed fetch: %+v, want 503", l)
 				}
 			})
 			t.Run("a stream that ends while waiting is forgotten", func(t *testing.T) {

@@ -42,13 +42,21 @@ func (p *pluginContext) startKeys() {
 	}
 }
 
-// OnTick advances the key state: refreshes, retries, a set another VM
-// fetched, stale keys; then exports the per-issuer metrics.
+// OnTick advances the key state: fetches asked for from a request,
+// refreshes, retries, a set another VM fetched, stale keys; then exports the
+// per-issuer metrics.
 func (p *pluginContext) OnTick() {
 	if p.engine == nil {
 		return
 	}
+	p.inRoot = true
+	defer func() { p.inRoot = false }()
 	now := clock()
+	queued := p.queued
+	p.queued = nil
+	for _, f := range queued {
+		p.fetch(f)
+	}
 	st := p.engine.Keys()
 	p.run(st.Tick(now))
 	for i := range p.keyStats {
@@ -63,7 +71,16 @@ func (p *pluginContext) run(acts []jwks.Action) {
 	for _, a := range acts {
 		switch a.Kind {
 		case jwks.ActFetch:
-			p.fetch(a.Fetch)
+			if p.inRoot {
+				p.fetch(a.Fetch)
+			} else {
+				// A call-out made from a request belongs to that request's
+				// context: the host cancels it, and the SDK drops its answer,
+				// when the stream ends, and the fetch (and the proxy-wide
+				// lease) would be lost. It goes out on the next tick, from
+				// the plugin context, well inside the lease's margin.
+				p.queued = append(p.queued, a.Fetch)
+			}
 		case jwks.ActWake:
 			p.wake(a.Waiter)
 		case jwks.ActWarn:
@@ -73,9 +90,12 @@ func (p *pluginContext) run(acts []jwks.Action) {
 }
 
 // fetch dispatches one JWK Set fetch through the host's HTTP call-out and
-// reports its outcome to the key state.
+// reports its outcome to the key state. It is only called from the plugin
+// context (a tick, or the answer to an earlier fetch).
 func (p *pluginContext) fetch(f jwks.FetchRequest) {
 	_, err := proxywasm.DispatchHttpCall(f.Cluster, f.Headers, nil, nil, f.TimeoutMS, func(_, bodySize, _ int) {
+		p.inRoot = true
+		defer func() { p.inRoot = false }()
 		status := 0
 		if hs, err := proxywasm.GetHttpCallResponseHeaders(); err == nil {
 			for _, h := range hs {
@@ -96,7 +116,8 @@ func (p *pluginContext) fetch(f jwks.FetchRequest) {
 }
 
 // wake decides a request that waited for a fetch once more, now without
-// waiting, and resumes it or answers it.
+// waiting, and resumes it or answers it; then the plugin context is the
+// effective one again, so that what follows (a fetch) is not the stream's.
 func (p *pluginContext) wake(id uint32) {
 	h := p.waiting[id]
 	if h == nil {
@@ -106,7 +127,12 @@ func (p *pluginContext) wake(id uint32) {
 	if err := proxywasm.SetEffectiveContext(id); err != nil {
 		return // the stream is gone
 	}
-	if h.decide(false) == types.ActionContinue {
+	defer func() { _ = proxywasm.SetEffectiveContext(p.id) }()
+	inRoot := p.inRoot
+	p.inRoot = false // the stream is the effective context now: a fetch waits for the tick
+	action := h.decide(false)
+	p.inRoot = inRoot
+	if action == types.ActionContinue {
 		if err := proxywasm.ResumeHttpRequest(); err != nil {
 			proxywasm.LogErrorf("audguard: resuming a request after a key fetch failed: %v", err)
 		}

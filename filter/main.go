@@ -15,6 +15,7 @@ import (
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
 
 	"github.com/audguard/audguard/filter/config"
+	jwks "github.com/audguard/audguard/filter/keys"
 	"github.com/audguard/audguard/filter/policy"
 )
 
@@ -26,18 +27,21 @@ func init() {
 
 type vmContext struct{ types.DefaultVMContext }
 
-func (*vmContext) NewPluginContext(uint32) types.PluginContext { return &pluginContext{} }
+func (*vmContext) NewPluginContext(id uint32) types.PluginContext { return &pluginContext{id: id} }
 
 // pluginContext holds one compiled configuration and its engine. A new
 // configuration starts a new plugin context, so the token cache never
 // outlives the configuration it was filled under.
 type pluginContext struct {
 	types.DefaultPluginContext
+	id               uint32 // the plugin (root) context: owns the key fetches
 	engine           *policy.Engine
 	counters         map[string]proxywasm.MetricCounter
 	resourceCounters map[uint64]resourceCounter
 	kind             hostKind
 	waiting          map[uint32]*httpContext // requests paused for a key fetch
+	queued           []jwks.FetchRequest     // fetches asked for from a request: dispatched on the next tick
+	inRoot           bool                    // in a plugin-context callback (tick, fetch answer)
 	keyStats         []issuerMetrics         // per issuer, exported on the tick
 	noProperties     bool                    // the host refused proxy_set_property once: stop asking
 }
@@ -260,6 +264,25 @@ func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
 		if route, has, ok := property("xds", "route_name"); ok && has && route != h.route {
 			h.plugin.count(policy.CounterRouteChanged)
 		}
+	}
+	return types.ActionContinue
+}
+
+// OnHttpRequestBody holds the body of a request that waits for a key fetch:
+// returning Continue here would let the paused request go upstream with no
+// decision made (the headers' Pause does not hold the body). Envoy buffers
+// it; a body beyond the buffer limit gets 413, which is closed too.
+func (h *httpContext) OnHttpRequestBody(int, bool) types.Action {
+	if h.plugin.waiting[h.id] == h {
+		return types.ActionPause
+	}
+	return types.ActionContinue
+}
+
+// OnHttpRequestTrailers holds the trailers of a waiting request, likewise.
+func (h *httpContext) OnHttpRequestTrailers(int) types.Action {
+	if h.plugin.waiting[h.id] == h {
+		return types.ActionPause
 	}
 	return types.ActionContinue
 }

@@ -64,6 +64,7 @@ func mcpCases() []dualCase {
 		// Rule resolution: method+name, else method, else none.
 		mcp("no rule: required scopes only", "POST", "tools/list", "", "mcp:tools", 0, "", allowed),
 		mcp("method rule needs write", "POST", "tools/call", "get_forecast", "mcp:tools", 403, scopeChallenge("mcp:tools mcp:write"), scope),
+		mcp("lower-case post is judged as POST", "post", "tools/call", "get_forecast", "mcp:tools", 403, scopeChallenge("mcp:tools mcp:write"), scope),
 		mcp("method rule met", "POST", "tools/call", "get_forecast", "mcp:tools mcp:write", 0, "", allowed),
 		mcp("name rule is more specific", "POST", "tools/call", "delete_forecast", "mcp:tools mcp:write", 403, scopeChallenge("mcp:tools mcp:admin"), scope),
 		mcp("name rule met", "POST", "tools/call", "delete_forecast", "mcp:tools mcp:admin", 0, "", allowed),

@@ -15,6 +15,8 @@ import (
 
 	"github.com/audguard/audguard/filter/config"
 	"github.com/audguard/audguard/filter/policy"
+	"github.com/audguard/audguard/internal/mint"
+	"github.com/audguard/audguard/jwtlite"
 )
 
 // TestPlantedSharedEntries: anything that can write the plugin's shared data
@@ -40,14 +42,20 @@ func TestPlantedSharedEntries(t *testing.T) {
 	prefix := "audguard/" + hex.EncodeToString(loaded.Digest[:12]) + "/"
 
 	// plant writes the entry layout of filter/policy/shared.go for token.
+	rsKeys, _, err := jwtlite.ParseKeySet(mint.JWKS(k.rs), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsFP := [16]byte(rsKeys.Keys[0].Fingerprint()[:16])
 	plant := func(t *testing.T, token string, issuerIndex uint16, expiresAt float64) {
 		t.Helper()
 		sum := sha256.Sum256([]byte(token))
 		key := prefix + strconv.FormatUint(uint64(binary.BigEndian.Uint32(sum[:4])%slots), 10)
-		v := []byte{'A', 'G', 'S', 2}
+		v := []byte{'A', 'G', 'S', 3}
 		v = append(v, sum[:]...)
 		v = binary.BigEndian.AppendUint64(v, math.Float64bits(expiresAt))
 		v = binary.BigEndian.AppendUint16(v, issuerIndex)
+		v = append(v, rsFP[:]...) // the configured RS256 key's: an attacker can compute it from the public JWK
 		_, cas, _ := proxywasm.GetSharedData(key)
 		if err := proxywasm.SetSharedData(key, v, cas); err != nil {
 			t.Fatalf("planting: %v", err)

@@ -4,6 +4,8 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/big"
@@ -245,8 +247,47 @@ func buildKey(j *jwk, algorithms []Algorithm) (*Key, error) {
 	if algorithms != nil && !listed(alg, algorithms) {
 		return nil, j.skip(`bound algorithm %s is not in "algorithms"`, alg)
 	}
+	k.fingerprint = fingerprint(k)
 	return k, nil
 }
+
+// fingerprint names a key by what verifies with it: kid, type, bound
+// algorithm and key material (the RSA modulus and exponent, the EC point, the
+// Ed25519 key, an HMAC secret's SHA-256), so two VMs that parsed the same
+// key get the same value and a rotated key — even one reusing the kid —
+// another.
+func fingerprint(k *Key) [32]byte {
+	h := sha256.New()
+	field := func(b []byte) {
+		var n [4]byte
+		binary.BigEndian.PutUint32(n[:], uint32(len(b)))
+		h.Write(n[:])
+		h.Write(b)
+	}
+	field([]byte(k.ID))
+	field([]byte(k.Kty))
+	field([]byte(k.Alg))
+	switch {
+	case k.rsa != nil:
+		field(k.rsa.N.Bytes())
+		field(big.NewInt(int64(k.rsa.E)).Bytes())
+	case k.ec != nil:
+		field(k.ec.X.Bytes())
+		field(k.ec.Y.Bytes())
+	case k.ed != nil:
+		field(k.ed)
+	default:
+		s := sha256.Sum256(k.secret)
+		field(s[:])
+	}
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
+
+// Fingerprint identifies the key (see fingerprint): the shared cache ties a
+// verified token to the key that verified it.
+func (k *Key) Fingerprint() *[32]byte { return &k.fingerprint }
 
 // b64 decodes a strict base64url member (RFC 7515 §2).
 func (j *jwk) b64(member string, has bool, v []byte) ([]byte, error) {

@@ -18,6 +18,8 @@ type Key struct {
 	ec     *ecdsa.PublicKey  // Kty "EC"
 	ed     ed25519.PublicKey // Kty "OKP", crv Ed25519 (32 bytes)
 	secret []byte            // Kty "oct"
+
+	fingerprint [32]byte // see Fingerprint
 }
 
 // hmacHash is the constructor hmac.New takes.

@@ -65,9 +65,10 @@ type scratch struct {
 	d      Decision
 	buf    []byte
 
-	hostFailure Decision // HostFailure's, apart from d: it may follow a Decide
-	req         *Request // the request being decided
-	desc        string   // a denial's own description, when the reason's does not fit
+	hostFailure Decision     // HostFailure's, apart from d: it may follow a Decide
+	req         *Request     // the request being decided
+	desc        string       // a denial's own description, when the reason's does not fit
+	key         *jwtlite.Key // the key that verified the current token (cold path)
 
 	// MCP (contract §5.4b, §5.6).
 	mcpParser  mcp.Parser

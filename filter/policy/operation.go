@@ -5,6 +5,7 @@ import (
 
 	"github.com/audguard/audguard/filter/config"
 	"github.com/audguard/audguard/filter/mcp"
+	"github.com/audguard/audguard/internal/lex"
 	"github.com/audguard/audguard/jwtlite"
 )
 
@@ -47,7 +48,9 @@ func (e *Engine) checkOrigin(r *config.Resource, v *requestView) (Reason, string
 // reads the body: a 2026-07-28 server must reject a body that disagrees
 // with the headers.
 func (e *Engine) operation(r *config.Resource, v *requestView, req *Request) Reason {
-	if len(r.Operations) == 0 || v.method != "POST" {
+	// Methods are case-sensitive (RFC 9110 §9.1), but an upstream that reads
+	// "post" as POST must not see it without the operation's scopes.
+	if len(r.Operations) == 0 || !lex.EqualFold(v.method, "post") {
 		return ReasonNone
 	}
 	h, err := e.mcpParser.Parse(req.Headers)

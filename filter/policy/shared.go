@@ -21,15 +21,18 @@ type SharedStore interface {
 }
 
 // sharedMagic starts every shared entry; a change of layout changes it.
-var sharedMagic = [4]byte{'A', 'G', 'S', 2}
+var sharedMagic = [4]byte{'A', 'G', 'S', 3}
 
-// sharedEntryLen is the fixed size of an entry: magic, digest, expiry, issuer.
-const sharedEntryLen = 4 + 32 + 8 + 2
+// sharedEntryLen is the fixed size of an entry: magic, digest, expiry,
+// issuer, and the first 16 bytes of the verifying key's fingerprint.
+const sharedEntryLen = 4 + 32 + 8 + 2 + 16
 
 // shared is the cross-VM cache: slot = first 4 bytes of the token's SHA-256
 // mod slots. An entry is the full 32-byte digest (compared in full), the
-// expiry (exp + skew) and the issuer's index: it records that a VM verified
-// the signature of the token with that digest, nothing more. No claims are
+// expiry (exp + skew), the issuer's index and the verifying key's
+// fingerprint: it records that a VM verified the signature of the token with
+// that digest under that key, nothing more (a rotated key, even one reusing
+// the kid, makes the entry useless). No claims are
 // shared: a hit parses the token itself (Engine.sharedHit). The key carries
 // a digest of the configuration, so entries written under another
 // configuration are never read: a configuration change flushes it as it
@@ -60,34 +63,35 @@ func (s *shared) key(sum *[32]byte) string {
 	return s.prefix + strconv.FormatUint(uint64(slot), 10)
 }
 
-// get returns the issuer index and expiry stored for sum, if an entry for
-// exactly this digest exists, is well formed, has a finite expiry and has
-// not expired at now. The caller checks the token against it.
-func (s *shared) get(sum *[32]byte, now float64) (issuerIndex int, expiresAt float64, ok bool) {
+// get returns the issuer index, expiry and key fingerprint stored for sum, if
+// an entry for exactly this digest exists, is well formed, has a finite
+// expiry and has not expired at now. The caller checks the token against it.
+func (s *shared) get(sum *[32]byte, now float64) (issuerIndex int, expiresAt float64, key [16]byte, ok bool) {
 	v, _, ok := s.store.Get(s.key(sum))
 	if !ok || len(v) != sharedEntryLen || [4]byte(v[:4]) != sharedMagic || [32]byte(v[4:36]) != *sum {
-		return 0, 0, false
+		return 0, 0, key, false
 	}
 	expiresAt = math.Float64frombits(binary.BigEndian.Uint64(v[36:44]))
 	if math.IsNaN(expiresAt) || math.IsInf(expiresAt, 0) || now >= expiresAt {
-		return 0, 0, false
+		return 0, 0, key, false
 	}
-	return int(binary.BigEndian.Uint16(v[44:46])), expiresAt, true
+	return int(binary.BigEndian.Uint16(v[44:46])), expiresAt, [16]byte(v[46:62]), true
 }
 
 // put publishes a token this VM verified. A lost compare-and-swap race just
 // means another VM wrote the slot first; the entry is an optimisation.
-func (s *shared) put(sum *[32]byte, issuerIndex int, expiresAt float64) {
+func (s *shared) put(sum *[32]byte, issuerIndex int, expiresAt float64, keyFP *[32]byte) {
 	if issuerIndex < 0 || issuerIndex > math.MaxUint16 {
 		return
 	}
-	key := s.key(sum)
-	_, cas, _ := s.store.Get(key)
+	slot := s.key(sum)
+	_, cas, _ := s.store.Get(slot)
 	b := append(s.buf[:0], sharedMagic[:]...)
 	b = append(b, sum[:]...)
 	b = binary.BigEndian.AppendUint64(b, math.Float64bits(expiresAt))
 	b = binary.BigEndian.AppendUint16(b, uint16(issuerIndex))
-	s.store.Set(key, b, cas)
+	b = append(b, keyFP[:16]...)
+	s.store.Set(slot, b, cas)
 }
 
 func issuerIndex(cfg *config.Plugin, is *config.Issuer) int {

@@ -70,7 +70,7 @@ func (e *Engine) obtain(r *config.Resource, token string, now time.Time, d *Deci
 	if exp, ok := claims.Expiry(); ok && nowSec < exp+skew {
 		e.cache.put(token, issuer, e.keys.Keys(issuerIndex(e.cfg, issuer)), claims, exp+skew, nowSec)
 		if e.shared != nil {
-			e.shared.put(e.digest(), issuerIndex(e.cfg, issuer), exp+skew)
+			e.shared.put(e.digest(), issuerIndex(e.cfg, issuer), exp+skew, e.key.Fingerprint())
 		}
 	}
 	return issuer, claims, ReasonNone
@@ -170,6 +170,7 @@ func (e *Engine) verifyCold(r *config.Resource, token string, now time.Time, d *
 	if err != nil {
 		return nil, ReasonUnknownKey
 	}
+	e.key = key
 	err = key.Verify(t.Header.Alg, t.SigningInput, t.Signature)
 	if e.tracing() {
 		e.trace("signature", err == nil, string(t.Header.Alg)+" signature")
@@ -283,7 +284,7 @@ func (e *Engine) sharedHit(r *config.Resource, token string, now float64) (*conf
 	if e.shared == nil {
 		return nil, 0, false
 	}
-	idx, stored, ok := e.shared.get(e.digest(), now)
+	idx, stored, keyFP, ok := e.shared.get(e.digest(), now)
 	if !ok || idx >= len(e.cfg.Issuers) {
 		return nil, 0, false
 	}
@@ -299,8 +300,8 @@ func (e *Engine) sharedHit(r *config.Resource, token string, now float64) (*conf
 	if is == nil || is != e.cfg.Issuers[idx] || !typeAccepted(is, &t.Header) {
 		return nil, 0, false
 	}
-	if _, err := e.keys.Select(idx, &t.Header); err != nil {
-		return nil, 0, false // its key left the set: verify again (or refuse)
+	if key, err := e.keys.Select(idx, &t.Header); err != nil || [16]byte(key.Fingerprint()[:16]) != keyFP {
+		return nil, 0, false // its key left the set, or another key took its place: verify again (or refuse)
 	}
 	exp, ok := t.Claims.Expiry()
 	expiresAt := exp + e.cfg.ClockSkew.Seconds()
