@@ -89,6 +89,10 @@ func Compile(required []string, ops []Operation, mode LegacyMode, im *Implicatio
 	if mode != LegacyRequireAll && mode != LegacyReject {
 		return nil, errors.New("mcp: unknown LegacyMode " + strconv.Itoa(int(mode))) // a programming error: the loader uses ParseLegacyMode
 	}
+	if len(ops) == 0 { // most resources: required_scopes alone, nothing per method
+		base := newNeed(-1, im, required)
+		return &Rules{base: base, legacy: base, mode: mode}, nil
+	}
 	r := &Rules{byMethod: map[string]*methodRules{}, mode: mode, ops: slices.Clone(ops)}
 	all := slices.Clone(required)
 	for i, op := range ops {

@@ -159,7 +159,7 @@ type Need struct {
 // newNeed builds the Need for lists of scopes, in order, dropping duplicates
 // and OfflineAccess.
 func newNeed(rule int, im *Implications, lists ...[]string) *Need {
-	n := &Need{rule: rule, grants: map[string]int32{}}
+	n := &Need{rule: rule}
 	for _, l := range lists {
 		for _, s := range l {
 			if s != OfflineAccess && !slices.Contains(n.scopes, s) {
@@ -167,6 +167,10 @@ func newNeed(rule int, im *Implications, lists ...[]string) *Need {
 			}
 		}
 	}
+	if len(n.scopes) == 0 {
+		return n // needs nothing: Check answers at once, no table
+	}
+	n.grants = make(map[string]int32, len(n.scopes))
 	n.words = (len(n.scopes) + 63) / 64
 	add := func(g string, i int) {
 		off, ok := n.grants[g]
