@@ -73,6 +73,47 @@ func FuzzNormalizeAuthority(f *testing.F) {
 	})
 }
 
+// FuzzRequestAuthority checks the two request-authority forms of
+// authority_from: both idempotent, lower case, printable ASCII; the exact form
+// equals its input but for ASCII case; the host form has no port and no
+// trailing dot, and agrees with the exact form's host whenever that has one.
+func FuzzRequestAuthority(f *testing.F) {
+	for _, s := range []string{"mcp-a.example.com", "MCP-A.example.com:443", "mcp-a.example.com.", "mcp-a.example.com..",
+		"kong:8000", "[::1]:8080", "[2001:DB8::1]", "a:0", "x:", "user@h", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, a string) {
+		exact, okE := ExactAuthority(a)
+		if okE {
+			if !strings.EqualFold(exact, a) || strings.ToLower(exact) != exact {
+				t.Fatalf("ExactAuthority(%q) = %q: not the input lower-cased", a, exact)
+			}
+			if again, ok := ExactAuthority(exact); !ok || again != exact {
+				t.Fatalf("ExactAuthority not idempotent on %q", exact)
+			}
+		}
+		host, okH := HostOnly(a)
+		if !okH {
+			if okE {
+				t.Fatalf("ExactAuthority(%q) ok but HostOnly refuses it", a)
+			}
+			return
+		}
+		if again, ok := HostOnly(host); !ok || again != host {
+			t.Fatalf("HostOnly not idempotent: %q → %q → %q", a, host, again)
+		}
+		if host == "" || strings.HasSuffix(host, ".") || strings.ToLower(host) != host ||
+			(host[0] != '[' && strings.Contains(host, ":")) {
+			t.Fatalf("HostOnly(%q) = %q, not a bare lower-case host", a, host)
+		}
+		for i := 0; i < len(host); i++ {
+			if host[i] <= ' ' || host[i] >= 0x7f {
+				t.Fatalf("HostOnly(%q) = %q holds a control, space or non-ASCII byte", a, host)
+			}
+		}
+	})
+}
+
 func FuzzMatch(f *testing.F) {
 	f.Fuzz(func(t *testing.T, resource string, aud []byte) {
 		u, err := Parse(resource)
