@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/audguard/audguard/filter/config"
+	jwks "github.com/audguard/audguard/filter/keys"
 	"github.com/audguard/audguard/filter/policy"
 	"github.com/audguard/audguard/jwtlite"
 )
@@ -66,6 +67,7 @@ type explainOptions struct {
 	headers                 headerFlags
 	token                   string
 	hasAuthority, hasPath   bool
+	jwks                    []byte // --jwks: the set every jwks_uri issuer "fetched"
 }
 
 func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -83,6 +85,7 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.proxy, "proxy", "", "the host running the filter: envoy (xds.* properties) or nginx (ngx_wasm_module: Kong; nginx's $host) (default: nginx for a Kong configuration, else envoy)")
 	fs.StringVar(&o.authorityFrom, "authority-from", "", "override the configuration's authority_from: auto, authority or host")
 	nowFlag := fs.String("now", "", "the clock: RFC 3339 or Unix seconds (default: now)")
+	jwksFile := fs.String("jwks", "", "a JWK Set file standing for what every issuer's jwks_uri serves (explain never fetches; `audguard keys` does)")
 	fs.Var(&o.headers, "H", "extra request header 'name: value' (repeatable)")
 	mcpMethod := fs.String("mcp-method", "", "Mcp-Method header (MCP 2026-07-28 request metadata)")
 	mcpName := fs.String("mcp-name", "", "Mcp-Name header (a tool, resource or prompt name)")
@@ -129,6 +132,12 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	for _, h := range [][2]string{{"mcp-protocol-version", *mcpVersion}, {"mcp-method", *mcpMethod}, {"mcp-name", *mcpName}} {
 		if h[1] != "" {
 			o.headers = append(o.headers, h)
+		}
+	}
+	if *jwksFile != "" {
+		if o.jwks, err = os.ReadFile(*jwksFile); err != nil {
+			fmt.Fprintf(stderr, "audguard explain: --jwks: %v\n", err)
+			return exitInvalid
 		}
 	}
 	o.now = time.Now()
@@ -321,6 +330,19 @@ func explain(w io.Writer, cfg *config.Plugin, cfgPath string, src *source, o *ex
 		CacheSize: -1,
 		Trace:     func(s policy.Step) { steps = append(steps, s) },
 	})
+	if o.jwks != nil {
+		// Hand the file to the key state as the answer to its first fetch,
+		// judged exactly as a fetched set would be.
+		for _, a := range eng.Keys().Tick(o.now) {
+			if a.Kind == jwks.ActFetch {
+				for _, r := range eng.Keys().OnFetchResponse(o.now, a.Fetch.Seq, 200, o.jwks) {
+					if r.Kind == jwks.ActWarn {
+						fmt.Fprintf(w, "keys     --jwks refused for issuer %s: %s\n", cfg.Issuers[a.Issuer].Name, r.Text)
+					}
+				}
+			}
+		}
+	}
 	d := eng.Decide(req)
 
 	fmt.Fprintln(w, "steps")

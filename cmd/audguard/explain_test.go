@@ -97,6 +97,10 @@ func TestExplainGolden(t *testing.T) {
 		return tok
 	}
 	good := sign(a, baseClaims(), nil)
+	remoteSet := filepath.Join(filepath.Dir(cfgPath), "remote-jwks.json")
+	if err := os.WriteFile(remoteSet, mint.JWKS(b), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name   string
 		token  string
@@ -128,6 +132,8 @@ func TestExplainGolden(t *testing.T) {
 		{"unmatched_resource", good, []string{"--authority", "nowhere.test"}, 1, "unmatched_resource"},
 		{"revoked", sign(b, with(baseClaims(), "iss", issB, "aud", resB, "jti", "leaked"), nil), []string{"--route", "b_route", "--authority", "b.test"}, 1, "revoked"},
 		{"keys_unavailable", sign(b, with(baseClaims(), "iss", "https://remote.test", "aud", "https://remote.test/mcp"), nil), []string{"--authority", "remote.test"}, 1, "keys_unavailable"},
+		{"remote_keys_from_file", sign(b, with(baseClaims(), "iss", "https://remote.test", "aud", "https://remote.test/mcp", "scope", ""), nil),
+			[]string{"--authority", "remote.test", "--jwks", remoteSet}, 0, ""},
 		{"forbidden_origin", good, []string{"--authority", "ops.test", "-H", "Origin: https://evil.test"}, 1, "forbidden_origin"},
 		{"invalid_mcp_headers", good, []string{"--authority", "ops.test", "--method", "POST", "--mcp-method", "tools/call"}, 1, "invalid_mcp_headers"},
 		{"operation_scope", sign(a, with(baseClaims(), "aud", "https://ops.test/mcp", "scope", "mcp:tools mcp:write"), nil),
