@@ -354,3 +354,28 @@ func TestWaitersMoveToTheNextFetch(t *testing.T) {
 		t.Fatalf("woken %v", b.woken)
 	}
 }
+
+// A VM that has not ticked since another VM's fetch takes the published set
+// when a request meets a kid it does not know (CatchUp), instead of
+// answering unknown_key for a key the proxy already has.
+func TestCatchUpBeforeTheTick(t *testing.T) {
+	c := &clock{t: t0}
+	store := newMapStore()
+	a := newVM(t, c, store, 1, remoteIssuer(nil), nil)
+	b := newVM(t, c, store, 2, remoteIssuer(nil), nil)
+	a.tick()
+	a.respond(200, jwks(ecJWK(t, 0, "k1", nil)))
+	b.tick()
+	c.add(600 * time.Second)
+	a.tick()
+	a.respond(200, jwks(ecJWK(t, 0, "k1", nil), ecJWK(t, 1, "k2", nil)))
+	if b.has("k2") {
+		t.Fatal("b has k2 before catching up")
+	}
+	if acts := b.s.CatchUp(c.t, 0); len(acts) != 0 || !b.has("k2") {
+		t.Fatalf("after CatchUp: has k2 %v, actions %v", b.has("k2"), acts)
+	}
+	if acts := b.s.CatchUp(c.t, 0); len(acts) != 0 {
+		t.Fatalf("a second CatchUp with nothing new acted: %v", acts)
+	}
+}

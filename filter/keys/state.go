@@ -402,6 +402,23 @@ func (s *State) OnMiss(now time.Time, i int, waiter uint32, mayWait bool) (Miss,
 	return MissWait, acts
 }
 
+// CatchUp takes a set of issuer i that another VM published since this VM's
+// last tick, if any (judged as on a tick): the request path calls it before
+// treating a kid as unknown, so a request arriving between another worker's
+// refetch and this worker's tick is not refused for a key the proxy already
+// has. One shared-data read; a no-op without a jwks_uri.
+func (s *State) CatchUp(now time.Time, i int) []Action {
+	if i < 0 || i >= len(s.issuers) || s.issuers[i].rem == nil {
+		return nil
+	}
+	is := s.issuers[i]
+	ctl, _, ok := s.readControl(is)
+	if !ok || ctl.gen == is.gen || ctl.gen == 0 {
+		return nil
+	}
+	return s.adopt(now, is, ctl, nil)
+}
+
 // Cancel forgets a paused request whose stream ended (OnHttpStreamDone); false if it was not
 // waiting.
 func (s *State) Cancel(waiter uint32) bool {

@@ -151,6 +151,11 @@ func (e *Engine) verifyCold(r *config.Resource, token string, now time.Time, d *
 	idx := issuerIndex(e.cfg, issuer)
 	key, err := e.keys.Select(idx, &t.Header)
 	if err != nil {
+		// Another VM may have fetched the key since this VM's last tick.
+		d.Actions = append(d.Actions, e.keys.CatchUp(now, idx)...)
+		key, err = e.keys.Select(idx, &t.Header)
+	}
+	if err != nil {
 		return nil, e.keyMiss(idx, issuer, t, now, d)
 	}
 	if e.tracing() {
