@@ -419,6 +419,9 @@ func (e *Engine) serveMetadata(r *config.Resource, v *requestView, d *Decision) 
 			[2]string{hdrContentType, mimeJSON},
 			[2]string{hdrACAO, "*"})
 		if v.method == "GET" {
+			if rr.metadataDoc == nil {
+				rr.metadataDoc = metadataDocument(r)
+			}
 			d.ReplyBody = rr.metadataDoc
 		}
 	case "OPTIONS":

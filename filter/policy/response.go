@@ -19,7 +19,9 @@ type resourceReplies struct {
 	// missingChallenge is the whole WWW-Authenticate value for a request
 	// without a token: no error attribute (RFC 6750 §3.1).
 	missingChallenge string
-	// metadataDoc is the RFC 9728 §3.2 protected-resource metadata document.
+	// metadataDoc is the RFC 9728 §3.2 protected-resource metadata document,
+	// rendered on first use (10,000 resources need not render 10,000
+	// documents at start).
 	metadataDoc []byte
 }
 
@@ -32,7 +34,6 @@ func newResourceReplies(r *config.Resource) resourceReplies {
 	if rr.scopeParam != "" {
 		rr.missingChallenge += ", " + rr.scopeParam
 	}
-	rr.metadataDoc = metadataDocument(r)
 	return rr
 }
 
