@@ -16,10 +16,11 @@ type cacheEntry struct {
 	key        uint64 // maphash of the token under the cache's seed
 	token      string // the exact token, compared in full on every hit
 	issuer     *config.Issuer
-	keySet     *jwtlite.KeySet // the issuer's keys when the signature verified
-	claims     jwtlite.Claims  // owns its bytes
-	expiresAt  float64         // exp + skew, Unix seconds: never served at or after
-	prev, next *cacheEntry     // LRU list; head is most recent
+	keySet     *jwtlite.KeySet          // the issuer's keys when the signature verified
+	claims     jwtlite.Claims           // owns its bytes
+	expiresAt  float64                  // exp + skew, Unix seconds: never served at or after
+	rendered   map[string]renderedClaim // claim header values, rendered on first use
+	prev, next *cacheEntry              // LRU list; head is most recent
 }
 
 // maxCachedToken bounds the tokens the cache keeps (it holds them whole):
@@ -62,6 +63,15 @@ func (c *tokenCache) get(token string, now float64) *cacheEntry {
 	}
 	c.moveToFront(e)
 	return e
+}
+
+// holds reports whether the cache holds exactly token (live or expired).
+func (c *tokenCache) holds(token string) bool {
+	if c == nil {
+		return false
+	}
+	e := c.entries[maphash.String(c.seed, token)]
+	return e != nil && e.token == token
 }
 
 // put caches a verified token until expiresAt.

@@ -47,8 +47,11 @@ type Engine struct {
 	cache   *tokenCache
 	shared  *shared
 	keys    *keys.State
-	strip   map[string]struct{}
-	tr      func(Step)
+	// knownToken reports a token the cache holds, which extraction need
+	// not scan again (e.cache.holds).
+	knownToken func(string) bool
+	strip      map[string]struct{}
+	tr         func(Step)
 
 	scratch
 }
@@ -69,6 +72,7 @@ type scratch struct {
 	req         *Request     // the request being decided
 	desc        string       // a denial's own description, when the reason's does not fit
 	key         *jwtlite.Key // the key that verified the current token (cold path)
+	hit         *cacheEntry  // the cache entry serving the current request, if any
 
 	// MCP (contract §5.4b, §5.6).
 	mcpParser  mcp.Parser
@@ -119,6 +123,7 @@ func NewEngine(cfg *config.Plugin, opts Options) (*Engine, error) {
 		size = cfg.CacheSize
 	}
 	e.cache = newTokenCache(size)
+	e.knownToken = e.cache.holds // made once: a method value per request would allocate
 	e.shared = newShared(opts.Shared, cfg.SharedCacheSlots, cfg)
 	issuers := make([]keys.Issuer, len(cfg.Issuers))
 	for i, is := range cfg.Issuers {
@@ -152,7 +157,7 @@ func (e *Engine) CacheLen() int { return e.cache.len() }
 func (e *Engine) Decide(req *Request) *Decision {
 	d := &e.d
 	d.reset()
-	e.tokenSeen, e.token, e.desc = false, "", ""
+	e.tokenSeen, e.token, e.desc, e.hit = false, "", "", nil
 	e.mcpHeaders = mcp.Headers{}
 	e.need = nil
 	e.req = req
@@ -290,7 +295,7 @@ func (e *Engine) extract(v *requestView) (string, Reason) {
 	case v.authCount == 0:
 		return fail(ReasonMissingToken, "no Authorization header (RFC 6750 §2.1)")
 	}
-	token, isBearer, ok := bearerCredentials(v.authorization)
+	token, isBearer, ok := bearerCredentialsKnown(v.authorization, e.knownToken)
 	switch {
 	case !isBearer:
 		return fail(ReasonMissingToken, "the Authorization scheme is not Bearer: the request counts as carrying no token (RFC 6750 §2.1)")

@@ -108,6 +108,14 @@ func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' }
 // The scheme is the leading run of RFC 9110 tchars, so "Bearer\ttoken" and
 // "Bearer,token" are malformed Bearer credentials (400), not another scheme.
 func bearerCredentials(v string) (token string, isBearer, ok bool) {
+	return bearerCredentialsKnown(v, nil)
+}
+
+// bearerCredentialsKnown is bearerCredentials; known, when set, reports
+// credentials already known to be one b64token (a token the verified-token
+// cache holds byte for byte passed this very check before), which spares
+// the scan of every byte on a cache hit.
+func bearerCredentialsKnown(v string, known func(string) bool) (token string, isBearer, ok bool) {
 	n := 0
 	for n < len(v) && lex.Is(v[n], lex.TChar) {
 		n++
@@ -124,7 +132,7 @@ func bearerCredentials(v string) (token string, isBearer, ok bool) {
 		return "", true, false
 	}
 	token = rest[i:]
-	if !lex.IsB64Token(token) {
+	if (known == nil || !known(token)) && !lex.IsB64Token(token) {
 		return "", true, false
 	}
 	return token, true, true

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"github.com/audguard/audguard/internal/lex"
+	"strings"
 	"unsafe"
 
 	"github.com/buger/jsonparser"
@@ -67,45 +68,77 @@ func (e *Engine) setClaimHeaders(r *config.Resource, c *jwtlite.Claims, d *Decis
 	if len(r.ClaimHeaders) == 0 {
 		return
 	}
-	raw := c.Raw()
-	for _, ch := range r.ClaimHeaders {
-		val, typ, _, err := jsonparser.Get(raw, ch.Claim)
-		if err != nil {
-			continue
+	if ent := e.hit; ent != nil && &ent.claims == c {
+		// A cache hit: each claim is rendered once per entry, not per request.
+		if ent.rendered == nil {
+			ent.rendered = make(map[string]renderedClaim, len(r.ClaimHeaders))
 		}
-		e.buf = e.buf[:0]
-		ok := true
-		switch typ {
-		case jsonparser.String:
-			e.buf, ok = appendEncodedJSONString(e.buf, val)
-		case jsonparser.Number, jsonparser.Boolean:
-			e.buf = append(e.buf, val...)
-		case jsonparser.Array:
-			first := true
-			_, aerr := jsonparser.ArrayEach(val, func(v []byte, vt jsonparser.ValueType, _ int, _ error) {
-				if !ok {
-					return
-				}
-				if vt != jsonparser.String {
-					ok = false
-					return
-				}
-				if !first {
-					e.buf = append(e.buf, ' ')
-				}
-				first = false
-				e.buf, ok = appendEncodedJSONString(e.buf, v)
-			})
-			if aerr != nil || first {
-				ok = false // an empty array sets nothing, as jwtlite.Claims.HeaderValue
+		for _, ch := range r.ClaimHeaders {
+			rc, done := ent.rendered[ch.Claim]
+			if !done {
+				v, ok := e.renderClaim(c, ch.Claim)
+				rc = renderedClaim{strings.Clone(v), ok}
+				ent.rendered[ch.Claim] = rc
 			}
-		default:
-			ok = false
+			if rc.ok {
+				d.Set = append(d.Set, [2]string{ch.Header, rc.value})
+			}
 		}
-		if ok {
-			d.Set = append(d.Set, [2]string{ch.Header, string(e.buf)})
+		return
+	}
+	for _, ch := range r.ClaimHeaders {
+		if v, ok := e.renderClaim(c, ch.Claim); ok {
+			d.Set = append(d.Set, [2]string{ch.Header, strings.Clone(v)})
 		}
 	}
+}
+
+// renderedClaim is a claim's header value, or ok false when the claim sets
+// no header.
+type renderedClaim struct {
+	value string
+	ok    bool
+}
+
+// renderClaim renders claim as a header value in e.buf (valid until the
+// next call): strings as they are, arrays of strings joined by one space,
+// numbers and booleans as their JSON text, anything else (and an empty
+// array) nothing; encoded as appendEncodedJSONString does.
+func (e *Engine) renderClaim(c *jwtlite.Claims, claim string) (string, bool) {
+	val, typ, _, err := jsonparser.Get(c.Raw(), claim)
+	if err != nil {
+		return "", false
+	}
+	e.buf = e.buf[:0]
+	ok := true
+	switch typ {
+	case jsonparser.String:
+		e.buf, ok = appendEncodedJSONString(e.buf, val)
+	case jsonparser.Number, jsonparser.Boolean:
+		e.buf = append(e.buf, val...)
+	case jsonparser.Array:
+		first := true
+		_, aerr := jsonparser.ArrayEach(val, func(v []byte, vt jsonparser.ValueType, _ int, _ error) {
+			if !ok {
+				return
+			}
+			if vt != jsonparser.String {
+				ok = false
+				return
+			}
+			if !first {
+				e.buf = append(e.buf, ' ')
+			}
+			first = false
+			e.buf, ok = appendEncodedJSONString(e.buf, v)
+		})
+		if aerr != nil || first {
+			ok = false // an empty array sets nothing, as jwtlite.Claims.HeaderValue
+		}
+	default:
+		ok = false
+	}
+	return unsafe.String(unsafe.SliceData(e.buf), len(e.buf)), ok
 }
 
 // appendEncodedJSONString unescapes a JSON string body and appends it with

@@ -1,8 +1,10 @@
 package policy
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
+	"time"
 	"testing"
 )
 
@@ -64,5 +66,31 @@ func TestMetadataOmitsOfflineAccess(t *testing.T) {
 	}
 	if body := string(d.ReplyBody); !strings.Contains(body, `"scopes_supported":["mcp:tools"]`) {
 		t.Errorf("metadata %s", body)
+	}
+}
+
+// Claim headers on a cache hit are rendered once per entry and are the same
+// as on the cold request, per resource.
+func TestClaimHeadersOnHits(t *testing.T) {
+	c := &clock{t: time.Unix(1_800_000_000, 0)}
+	e := New(loadConfig(t, func(m map[string]any) {
+		rs := m["resources"].([]any)
+		rs[0].(map[string]any)["claim_headers"] = map[string]string{"sub": "x-sub", "scope": "x-scope"}
+		rs[0].(map[string]any)["exclusive_audience"] = false
+		rs[1].(map[string]any)["claim_headers"] = map[string]string{"aud": "x-aud"}
+		rs[1].(map[string]any)["exclusive_audience"] = false
+	}), Options{Now: c.now})
+	tok := token(t, c.t, []string{resA, resB}, map[string]any{"scope": "a b"})
+	e2 := New(e.Config(), Options{Now: c.now, CacheSize: -1}) // never caches: the cold rendering
+	for i, want := range []struct {
+		auth  string
+		cache CacheUse
+	}{{authA, CacheMiss}, {authA, CacheHit}, {authB, CacheHit}, {authB, CacheHit}} {
+		d := e.Decide(request(want.auth, tok))
+		got := fmt.Sprint(d.Set)
+		cold := e2.Decide(request(want.auth, tok))
+		if d.Outcome != OutcomeAllowed || d.Cache != want.cache || got != fmt.Sprint(cold.Set) || len(d.Set) == 0 {
+			t.Errorf("request %d at %s: %v %v %s, cold %s", i, want.auth, d.Outcome, d.Cache, got, fmt.Sprint(cold.Set))
+		}
 	}
 }

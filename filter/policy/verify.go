@@ -44,6 +44,7 @@ func (e *Engine) obtain(r *config.Resource, token string, now time.Time, d *Deci
 
 	if ent := e.cache.get(token, nowSec); ent != nil && ent.keySet == e.keys.Keys(issuerIndex(e.cfg, ent.issuer)) {
 		d.Cache = CacheHit
+		e.hit = ent
 		if e.tracing() {
 			e.trace("cache", true, "verified earlier by issuer "+ent.issuer.Name+"; signature not checked again")
 		}
