@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-	"time"
 	"testing"
+	"time"
 )
 
 // Contract §5.9: a failing host call is a decision like any other, made
