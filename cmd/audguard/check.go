@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Exit codes of `audguard check` (and of usage errors everywhere).
@@ -190,6 +191,21 @@ func writeFilterText(w io.Writer, f filterReport) {
 		fmt.Fprintf(w, "    %s  iss %s\n", is.Name, is.Issuer)
 		fmt.Fprintf(w, "      algorithms %s; token type %s; required claims %s\n",
 			strings.Join(is.Algorithms, ", "), is.TokenType, joinOr(is.RequiredClaims, "none beyond iss, aud, exp"))
+		if is.JWKSURI != "" {
+			stale := strconv.FormatInt(is.MaxStaleSeconds, 10) + "s"
+			if is.MaxStaleSeconds == 0 {
+				stale = "never"
+			}
+			fmt.Fprintf(w, "      keys fetched from %s through cluster %s (refresh %ds, unknown-kid refetch at most every %ds, timeout %dms, dropped after %s without a good fetch)\n",
+				is.JWKSURI, is.JWKSCluster, is.RefreshSeconds, is.RefetchMinSeconds, is.TimeoutMS, stale)
+		}
+		if len(is.RevokedKeyIDs) > 0 || is.RevokedTokenIDs > 0 || is.RejectIssuedBefore > 0 {
+			fmt.Fprintf(w, "      revoked: kids %s; %d token ids", joinOr(is.RevokedKeyIDs, "none"), is.RevokedTokenIDs)
+			if is.RejectIssuedBefore > 0 {
+				fmt.Fprintf(w, "; tokens issued before %s", time.Unix(is.RejectIssuedBefore, 0).UTC().Format(time.RFC3339))
+			}
+			fmt.Fprintln(w)
+		}
 		for _, k := range is.Keys {
 			kid := "(no kid)"
 			if k.Kid != "" {
@@ -200,7 +216,7 @@ func writeFilterText(w io.Writer, f filterReport) {
 	}
 	fmt.Fprintln(w, "  resources:")
 	for i, r := range f.Resources {
-		fmt.Fprintf(w, "    [%d] %s\n", i, r.Resource)
+		fmt.Fprintf(w, "    [%d] %s (name %s)\n", i, r.Resource, r.Name)
 		fmt.Fprintf(w, "        metadata     %s\n", r.MetadataURL)
 		fmt.Fprintf(w, "        requests     %s\n", mappingText(r))
 		fmt.Fprintf(w, "        issuers      %s\n", strings.Join(r.Issuers, ", "))
@@ -211,6 +227,30 @@ func writeFilterText(w io.Writer, f filterReport) {
 			excl = "not exclusive"
 		}
 		fmt.Fprintf(w, "        audience     %s match, %s\n", r.AudienceMatch, excl)
+		for _, op := range r.Operations {
+			what := op.Method
+			if op.Name != "" {
+				what += " " + strconv.Quote(op.Name)
+			}
+			fmt.Fprintf(w, "        operation    %s needs %s\n", what, joinOr(op.Scopes, "nothing more"))
+		}
+		if r.LegacyProtocol != "" {
+			fmt.Fprintf(w, "        older MCP    %s\n", r.LegacyProtocol)
+		}
+		if len(r.ScopeImplies) > 0 {
+			keys := make([]string, 0, len(r.ScopeImplies))
+			for k := range r.ScopeImplies {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for j, k := range keys {
+				keys[j] = k + " → " + strings.Join(r.ScopeImplies[k], ", ")
+			}
+			fmt.Fprintf(w, "        implies      %s\n", strings.Join(keys, "; "))
+		}
+		if len(r.AllowedOrigins) > 0 {
+			fmt.Fprintf(w, "        origins      %s\n", strings.Join(r.AllowedOrigins, ", "))
+		}
 		if len(r.PublicPaths) > 0 {
 			fmt.Fprintf(w, "        public paths %s\n", strings.Join(r.PublicPaths, ", "))
 		}

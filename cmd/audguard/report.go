@@ -70,6 +70,23 @@ type issuerReport struct {
 	TokenType      string      `json:"token_type"`
 	RequiredClaims []string    `json:"required_claims"`
 	Keys           []keyReport `json:"keys"`
+	// Remote keys and revocation (omitted when not configured).
+	JWKSURI            string   `json:"jwks_uri,omitempty"`
+	JWKSCluster        string   `json:"jwks_cluster,omitempty"`
+	RefreshSeconds     int64    `json:"jwks_refresh_seconds,omitempty"`
+	RefetchMinSeconds  int64    `json:"jwks_refetch_min_seconds,omitempty"`
+	TimeoutMS          int64    `json:"jwks_timeout_ms,omitempty"`
+	MaxStaleSeconds    int64    `json:"jwks_max_stale_seconds,omitempty"`
+	RevokedKeyIDs      []string `json:"revoked_key_ids,omitempty"`
+	RevokedTokenIDs    int      `json:"revoked_token_ids,omitempty"` // how many; the values stay in the configuration
+	RejectIssuedBefore int64    `json:"reject_issued_before,omitempty"`
+}
+
+// operationReport is one MCP operation rule.
+type operationReport struct {
+	Method string   `json:"method"`
+	Name   string   `json:"name,omitempty"`
+	Scopes []string `json:"scopes"`
 }
 
 // keyReport names a key without its material.
@@ -80,21 +97,26 @@ type keyReport struct {
 }
 
 type resourceReport struct {
-	Resource             string            `json:"resource"`
-	MetadataURL          string            `json:"metadata_url"`
-	Routes               []string          `json:"routes"`
-	VirtualHosts         []string          `json:"virtual_hosts"`
-	Authorities          []string          `json:"authorities"`
-	Default              bool              `json:"default"`
-	Issuers              []string          `json:"issuers"`
-	RequiredScopes       []string          `json:"required_scopes"`
-	ScopesSupported      []string          `json:"scopes_supported"`
-	AuthorizationServers []string          `json:"authorization_servers"`
-	AudienceMatch        string            `json:"audience_match"`
-	ExclusiveAudience    bool              `json:"exclusive_audience"`
-	PublicPaths          []string          `json:"public_paths"`
-	ForwardToken         bool              `json:"forward_token"`
-	ClaimHeaders         map[string]string `json:"claim_headers"` // claim → header
+	Resource             string              `json:"resource"`
+	MetadataURL          string              `json:"metadata_url"`
+	Routes               []string            `json:"routes"`
+	VirtualHosts         []string            `json:"virtual_hosts"`
+	Authorities          []string            `json:"authorities"`
+	Default              bool                `json:"default"`
+	Issuers              []string            `json:"issuers"`
+	RequiredScopes       []string            `json:"required_scopes"`
+	ScopesSupported      []string            `json:"scopes_supported"`
+	AuthorizationServers []string            `json:"authorization_servers"`
+	AudienceMatch        string              `json:"audience_match"`
+	ExclusiveAudience    bool                `json:"exclusive_audience"`
+	PublicPaths          []string            `json:"public_paths"`
+	ForwardToken         bool                `json:"forward_token"`
+	ClaimHeaders         map[string]string   `json:"claim_headers"` // claim → header
+	Name                 string              `json:"name"`
+	Operations           []operationReport   `json:"operations,omitempty"`
+	ScopeImplies         map[string][]string `json:"scope_implies,omitempty"`
+	LegacyProtocol       string              `json:"legacy_protocol,omitempty"`
+	AllowedOrigins       []string            `json:"allowed_origins,omitempty"`
 }
 
 // buildFilterReport validates one source exactly as the filter does at start
@@ -187,7 +209,12 @@ func describe(fr *filterReport, p *config.Plugin) {
 	fr.MaxTokenBytes = p.MaxTokenBytes
 	for _, is := range p.Issuers {
 		ir := issuerReport{Name: is.Name, Issuer: is.Issuer, TokenType: is.TokenType.String(),
-			RequiredClaims: append([]string{}, is.RequiredClaims...), Algorithms: []string{}, Keys: []keyReport{}}
+			RequiredClaims: append([]string{}, is.RequiredClaims...), Algorithms: []string{}, Keys: []keyReport{},
+			RevokedKeyIDs: is.RevokedKeyIDs, RevokedTokenIDs: len(is.RevokedTokenIDs), RejectIssuedBefore: is.RejectIssuedBefore}
+		if rm := is.Remote; rm != nil {
+			ir.JWKSURI, ir.JWKSCluster = rm.URI, rm.Cluster
+			ir.RefreshSeconds, ir.RefetchMinSeconds, ir.TimeoutMS, ir.MaxStaleSeconds = rm.RefreshSeconds, rm.RefetchMinSeconds, rm.TimeoutMS, rm.MaxStaleSeconds
+		}
 		for _, a := range is.Algorithms {
 			ir.Algorithms = append(ir.Algorithms, string(a))
 		}
@@ -208,6 +235,13 @@ func describe(fr *filterReport, p *config.Plugin) {
 			AuthorizationServers: r.AuthorizationServers, AudienceMatch: r.AudienceMatch.String(),
 			ExclusiveAudience: r.ExclusiveAudience, ForwardToken: r.ForwardToken,
 			Issuers: []string{}, PublicPaths: []string{}, ClaimHeaders: map[string]string{},
+			Name: r.Name, ScopeImplies: r.ScopeImplies, AllowedOrigins: r.AllowedOrigins,
+		}
+		for _, op := range r.Operations {
+			rr.Operations = append(rr.Operations, operationReport{Method: op.Method, Name: op.Name, Scopes: op.Scopes})
+		}
+		if len(r.Operations) > 0 {
+			rr.LegacyProtocol = r.Rules.Mode().String()
 		}
 		for _, is := range r.Issuers {
 			rr.Issuers = append(rr.Issuers, is.Name)
