@@ -75,7 +75,8 @@ func mcpCases() []dualCase {
 		mcp("offline_access grants nothing", "POST", "tools/call", "get_forecast", "offline_access mcp:tools", 403, scopeChallenge("mcp:tools mcp:write"), scope),
 		// Header encoding (MCP 2026-07-28 "Value Encoding").
 		mcp("base64 name decoded", "POST", "tools/call", "=?base64?ZGVsZXRlX2ZvcmVjYXN0?=", "mcp:tools mcp:write", 403, scopeChallenge("mcp:tools mcp:admin"), scope),
-		mcp("sentinel look-alike is a plain name", "POST", "tools/call", "=?BASE64?ZGVsZXRlX2ZvcmVjYXN0?=", "mcp:tools mcp:write", 0, "", allowed),
+		mcp("sentinel look-alike is refused, not guessed", "POST", "tools/call", "=?BASE64?ZGVsZXRlX2ZvcmVjYXN0?=", "mcp:tools mcp:write", 400, "", bad),
+		mcp("Mcp_Name next to Mcp-Name is a duplicate", "POST", "tools/call", "get_forecast", "mcp:tools mcp:write", 400, "", bad, [2]string{"Mcp_Name", "delete_forecast"}),
 		mcp("bad base64", "POST", "tools/call", "=?base64?!!!?=", "mcp:tools mcp:admin", 400, invalidRequest(dMCP, metaOps), bad),
 		mcp("raw non-ASCII name", "POST", "tools/call", "caf\xc3\xa9", "mcp:tools mcp:admin", 400, "", bad),
 		mcp("leading space", "POST", "tools/call", " get_forecast", "mcp:tools mcp:admin", 400, "", bad),

@@ -314,6 +314,13 @@ func decodeValue(raw string, buf *[]byte) (string, Problem) {
 	if raw[0] == ' ' || raw[len(raw)-1] == ' ' {
 		return "", ProblemSpace
 	}
+	if len(raw) >= len(sentinelPrefix)+len(sentinelSuffix) && equalFold(raw[:len(sentinelPrefix)], sentinelPrefix) &&
+		raw[len(raw)-len(sentinelSuffix):] == sentinelSuffix {
+		// "=?BASE64?…?=": not an encoding to this reading, but a server that
+		// matches the markers case-insensitively would decode it and see
+		// another name than the one judged here. Refused, never guessed.
+		return "", ProblemEncoding
+	}
 	return raw, ProblemNone
 }
 
@@ -321,16 +328,21 @@ func isBase64Char(c byte) bool {
 	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '='
 }
 
-// equalFold reports whether s equals the lower-case ASCII word lower,
-// ignoring ASCII case in s. It does not allocate.
+// equalFold reports whether the header name s is the lower-case word lower,
+// ignoring ASCII case and reading "_" as "-": CGI-style servers fold
+// "Mcp_Name" into the same variable as "Mcp-Name", so the two spellings count
+// as one header (and both together as a duplicate). It does not allocate.
 func equalFold(s, lower string) bool {
 	if len(s) != len(lower) {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if 'A' <= c && c <= 'Z' {
+		switch {
+		case 'A' <= c && c <= 'Z':
 			c += 'a' - 'A'
+		case c == '_':
+			c = '-'
 		}
 		if c != lower[i] {
 			return false
