@@ -51,14 +51,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	rep := checkFile(pos[0])
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		_ = enc.Encode(rep)
-	} else {
-		writeCheckText(stdout, rep)
-	}
+	writeReport(stdout, *asJSON, rep, func() { writeCheckText(stdout, rep) })
 	switch rep.Status {
 	case "invalid":
 		return exitInvalid
@@ -334,4 +327,17 @@ func mappingText(r resourceReport) string {
 		parts = append(parts, "default (every request no other resource takes)")
 	}
 	return strings.Join(parts, "; then ")
+}
+
+// writeReport prints a command's report as indented JSON (--json), or as
+// text.
+func writeReport(w io.Writer, asJSON bool, rep any, text func()) {
+	if !asJSON {
+		text()
+		return
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(rep)
 }

@@ -83,14 +83,7 @@ func runKeys(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		},
 	}}
 	rep := k.run(pos[0])
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		_ = enc.Encode(rep)
-	} else {
-		writeKeysText(stdout, rep)
-	}
+	writeReport(stdout, *asJSON, rep, func() { writeKeysText(stdout, rep) })
 	switch rep.Status {
 	case "errors":
 		return exitInvalid
