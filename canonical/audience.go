@@ -6,7 +6,7 @@ import (
 	"github.com/audguard/audguard/internal/lex"
 )
 
-// Mode is resources[].audience_match (contract §4).
+// Mode is resources[].audience_match (docs/configuration.md#resourcesaudience_match).
 type Mode uint8
 
 const (
