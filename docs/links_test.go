@@ -14,14 +14,19 @@ import (
 	"unicode"
 )
 
-// documents are the Markdown files whose links TestRelativeLinks checks.
+// documents are the Markdown files whose links TestRelativeLinks checks: the
+// top-level ones (README.md, RATIONALE.md, SECURITY.md, ...) and docs/*.md.
 func documents(t *testing.T) []string {
 	t.Helper()
+	top, err := filepath.Glob(filepath.Join("..", "*.md"))
+	if err != nil || len(top) == 0 {
+		t.Fatalf("no top-level *.md (%v)", err)
+	}
 	docs, err := filepath.Glob("*.md")
 	if err != nil || len(docs) == 0 {
 		t.Fatalf("no docs/*.md (%v)", err)
 	}
-	return append([]string{filepath.Join("..", "README.md")}, docs...)
+	return append(top, docs...)
 }
 
 // markdownLines returns the lines of a Markdown file outside fenced code
@@ -150,13 +155,17 @@ func checkTarget(from, target string) string {
 	return ""
 }
 
-// TestRelativeLinks: every relative link in README.md and docs/*.md names an
-// existing file or directory, and, into a Markdown file, an existing heading.
+// TestRelativeLinks: every relative link in the documents names an existing
+// file or directory, and, into a Markdown file, an existing heading; and no
+// document cites the behaviour contract, which users do not have.
 func TestRelativeLinks(t *testing.T) {
 	links := 0
 	for _, f := range documents(t) {
 		prose, _ := markdownLines(string(readFile(t, f)))
 		for i, line := range prose {
+			if strings.Contains(line, "contract §") {
+				t.Errorf("%s:%d: cites the contract; cite docs/… instead", filepath.ToSlash(f), i+1)
+			}
 			for _, m := range mdLink.FindAllStringSubmatch(line, -1) {
 				target := m[1]
 				if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {

@@ -66,7 +66,7 @@ func mirrorDecode(t *testing.T, data []byte) *mirrorConfig {
 	dec.DisallowUnknownFields()
 	var c mirrorConfig
 	if err := dec.Decode(&c); err != nil {
-		t.Fatalf("plugin config does not match the contract §2 schema: %v", err)
+		t.Fatalf("plugin config does not match the schema of docs/configuration.md: %v", err)
 	}
 	if dec.More() {
 		t.Fatal("plugin config: trailing data")

@@ -57,25 +57,25 @@ type stricterRule struct {
 
 // diffStricter is the table of deliberate divergences where we refuse and golang-jwt accepts.
 var diffStricter = map[string]stricterRule{
-	"dup-claim":         {"duplicate claim names: RFC 7519 §4 (names MUST be unique), contract §5.5 step 2; golang-jwt keeps the last", jwtlite.ErrMalformed},
+	"dup-claim":         {"duplicate claim names: RFC 7519 §4 (names MUST be unique), docs/request-flow.md#11-verification step 2; golang-jwt keeps the last", jwtlite.ErrMalformed},
 	"dup-claim-escaped": {"duplicate claim names compared after unescaping (\"sub\" vs \"\\u0073ub\"): RFC 7519 §4, RFC 8259 §7", jwtlite.ErrMalformed},
 	"dup-header":        {"duplicate header parameter names: RFC 7515 §4 (MUST reject or use last; we reject)", jwtlite.ErrMalformed},
 	"sig-padding-bits":  {"strict base64url: non-zero padding bits in the last character, RFC 7515 §2 / RFC 4648 §3.5; golang-jwt decodes leniently", jwtlite.ErrMalformed},
-	"crit":              {"\"crit\" present: RFC 7515 §4.1.11 (we understand no extension), contract §5.5 step 3; golang-jwt ignores crit", jwtlite.ErrUnsupportedAlgorithm},
+	"crit":              {"\"crit\" present: RFC 7515 §4.1.11 (we understand no extension), docs/request-flow.md#11-verification step 3; golang-jwt ignores crit", jwtlite.ErrUnsupportedAlgorithm},
 	"invalid-utf8":      {"claims not valid UTF-8: RFC 7519 §7.2 step 10 / RFC 8259 §8.1; encoding/json substitutes U+FFFD", jwtlite.ErrMalformed},
-	"nbf-negative":      {"nbf < 0: contract §5.5 step 8 (0 ≤ v < 2^53)", jwtlite.ErrNotYetValid},
-	"iat-negative":      {"iat < 0: contract §5.5 step 8 (0 ≤ v < 2^53)", jwtlite.ErrIssuedInFuture},
-	"exp-2^53":          {"exp ≥ 2^53 (not exactly representable): contract §5.5 step 8", jwtlite.ErrExpired},
+	"nbf-negative":      {"nbf < 0: docs/request-flow.md#11-verification step 8 (0 ≤ v < 2^53)", jwtlite.ErrNotYetValid},
+	"iat-negative":      {"iat < 0: docs/request-flow.md#11-verification step 8 (0 ≤ v < 2^53)", jwtlite.ErrIssuedInFuture},
+	"exp-2^53":          {"exp ≥ 2^53 (not exactly representable): docs/request-flow.md#11-verification step 8", jwtlite.ErrExpired},
 	"nbf-fraction":      {"nbf = now+skew+0.5 is in the future: RFC 7519 §2 NumericDate allows fractions; golang-jwt truncates to whole seconds", jwtlite.ErrNotYetValid},
 	"pss-salt-0":        {"PS256 with salt length 0: RFC 7518 §3.5 (salt length = hash length); golang-jwt verifies with PSSSaltLengthAuto", jwtlite.ErrBadSignature},
 	"pss-salt-max":      {"PS256 with maximal salt: RFC 7518 §3.5 (salt length = hash length); golang-jwt verifies with PSSSaltLengthAuto", jwtlite.ErrBadSignature},
-	"key-bound-one-alg": {"RSA key bound to RS256 used with PS256 while the issuer allows both: RFC 8725 §3.1, contract §2.1", jwtlite.ErrUnknownKey},
+	"key-bound-one-alg": {"RSA key bound to RS256 used with PS256 while the issuer allows both: RFC 8725 §3.1, docs/configuration.md#keys", jwtlite.ErrUnknownKey},
 }
 
 // diffLaxer is the table of cases where we accept and golang-jwt refuses, each with the reason
 // that accepting is correct.
 var diffLaxer = map[string]string{
-	"alg-ed25519":           "alg \"Ed25519\" for an Ed25519 key: RFC 9864 §2.2 fully-specified name, contract §2.1 (EdDSA ≡ Ed25519); golang-jwt v5.3 does not know the name",
+	"alg-ed25519":           "alg \"Ed25519\" for an Ed25519 key: RFC 9864 §2.2 fully-specified name, docs/configuration.md#keys (EdDSA ≡ Ed25519); golang-jwt v5.3 does not know the name",
 	"exp-fraction-boundary": "exp = now-skew+0.5 has not passed: RFC 7519 §2 NumericDate allows fractions; golang-jwt truncates exp to whole seconds",
 }
 

@@ -303,7 +303,7 @@ func runWycheproofFile(t *testing.T, s *wpSuite, f *wpFile) wpCounts {
 			continue
 		}
 		if s.outsidePolicy(g) {
-			t.Logf("group %d: note: %d-bit key with e=0x%s accepted by ParseKey (contract §2.1: e odd and > 1)", gi, g.KeySize, g.E)
+			t.Logf("group %d: note: %d-bit key with e=0x%s accepted by ParseKey (docs/configuration.md#keys: e odd and > 1)", gi, g.KeySize, g.E)
 		}
 		for ti := range g.Tests {
 			wycheproofVector(t, s, key, &g.Tests[ti], &c)

@@ -151,7 +151,7 @@ func TestReasons(t *testing.T) {
 		"issued_in_future", "wrong_token_type", "missing_claim", "wrong_audience", "extra_audience",
 		"insufficient_scope", "unmatched_resource", "revoked", "keys_unavailable", "forbidden_origin", "invalid_mcp_headers"}
 	if len(rs) != len(want) {
-		t.Fatalf("%d reasons, want the %d of contract §7", len(rs), len(want))
+		t.Fatalf("%d reasons, want the %d of docs/responses.md#denials", len(rs), len(want))
 	}
 	for i, r := range rs {
 		if r.String() != want[i] {
