@@ -89,6 +89,11 @@ func checkPlugin(t *testing.T, p *Plugin) {
 	if len(p.Issuers) == 0 || len(p.Resources) == 0 {
 		t.Fatalf("loaded with %d issuers and %d resources", len(p.Issuers), len(p.Resources))
 	}
+	for i, is := range p.Issuers {
+		if is.Index != i {
+			t.Fatalf("issuers[%d].Index = %d", i, is.Index)
+		}
+	}
 	own := make(map[*Resource]bool, len(p.Resources))
 	for i, r := range p.Resources {
 		if r.Index != i {

@@ -39,6 +39,7 @@ func (l *loader) issuers(n *node) error {
 		}
 		l.byName[is.Name] = is
 		issPath[is.Issuer] = e.path
+		is.Index = len(l.p.Issuers)
 		l.p.Issuers = append(l.p.Issuers, is)
 	}
 	return nil

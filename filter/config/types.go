@@ -120,6 +120,7 @@ type Plugin struct {
 
 // Issuer is one trusted token issuer (contract §2, §2.1).
 type Issuer struct {
+	Index          int // position in Plugin.Issuers
 	Name           string
 	Issuer         string // exact `iss`
 	Keys           *jwtlite.KeySet

@@ -93,12 +93,3 @@ func (s *shared) put(sum *[32]byte, issuerIndex int, expiresAt float64, keyFP *[
 	b = append(b, keyFP[:16]...)
 	s.store.Set(slot, b, cas)
 }
-
-func issuerIndex(cfg *config.Plugin, is *config.Issuer) int {
-	for i, x := range cfg.Issuers {
-		if x == is {
-			return i
-		}
-	}
-	return -1
-}

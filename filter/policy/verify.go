@@ -42,7 +42,7 @@ func (e *Engine) obtain(r *config.Resource, token string, now time.Time, d *Deci
 	nowSec := float64(now.UnixNano()) / 1e9
 	e.token, e.tokenSeen, e.sumDone = token, true, false
 
-	if ent := e.cache.get(token, nowSec); ent != nil && ent.keySet == e.keys.Keys(issuerIndex(e.cfg, ent.issuer)) {
+	if ent := e.cache.get(token, nowSec); ent != nil && ent.keySet == e.keys.Keys(ent.issuer.Index) {
 		d.Cache = CacheHit
 		e.hit = ent
 		if e.tracing() {
@@ -58,7 +58,7 @@ func (e *Engine) obtain(r *config.Resource, token string, now time.Time, d *Deci
 		if e.tracing() {
 			e.trace("cache", true, "verified earlier by another VM (issuer "+is.Name+"); signature not checked again")
 		}
-		e.cache.put(token, is, e.keys.Keys(issuerIndex(e.cfg, is)), &e.tok.Claims, expiresAt, nowSec)
+		e.cache.put(token, is, e.keys.Keys(is.Index), &e.tok.Claims, expiresAt, nowSec)
 		return is, &e.tok.Claims, ReasonNone
 	}
 	d.Cache = CacheMiss
@@ -69,9 +69,9 @@ func (e *Engine) obtain(r *config.Resource, token string, now time.Time, d *Deci
 	claims := &e.tok.Claims
 	skew := e.cfg.ClockSkew.Seconds()
 	if exp, ok := claims.Expiry(); ok && nowSec < exp+skew {
-		e.cache.put(token, issuer, e.keys.Keys(issuerIndex(e.cfg, issuer)), claims, exp+skew, nowSec)
+		e.cache.put(token, issuer, e.keys.Keys(issuer.Index), claims, exp+skew, nowSec)
 		if e.shared != nil {
-			e.shared.put(e.digest(), issuerIndex(e.cfg, issuer), exp+skew, e.key.Fingerprint())
+			e.shared.put(e.digest(), issuer.Index, exp+skew, e.key.Fingerprint())
 		}
 	}
 	return issuer, claims, ReasonNone
@@ -149,7 +149,7 @@ func (e *Engine) verifyCold(r *config.Resource, token string, now time.Time, d *
 	if reason != ReasonNone {
 		return nil, reason
 	}
-	idx := issuerIndex(e.cfg, issuer)
+	idx := issuer.Index
 	key, err := e.keys.Select(idx, &t.Header)
 	if err != nil {
 		// Another VM may have fetched the key since this VM's last tick.
