@@ -1,11 +1,12 @@
 package keys
 
 import (
-	"github.com/audguard/audguard/jwtlite"
 	"strconv"
 	"strings"
 
 	"github.com/audguard/audguard/canonical"
+	"github.com/audguard/audguard/internal/lex"
+	"github.com/audguard/audguard/jwtlite"
 )
 
 // Remote is the configuration of one issuer's remote JWK Set: the jwks_* members of an
@@ -152,7 +153,7 @@ func validQuery(q string) bool {
 		c := q[i]
 		switch {
 		case c == '%':
-			if i+2 >= len(q) || !isHex(q[i+1]) || !isHex(q[i+2]) {
+			if i+2 >= len(q) || !lex.Is(q[i+1], lex.HexDig) || !lex.Is(q[i+2], lex.HexDig) {
 				return false
 			}
 			i += 2
@@ -163,10 +164,6 @@ func validQuery(q string) bool {
 		}
 	}
 	return true
-}
-
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'f'
 }
 
 // AsymmetricAlgorithms is the allowlist of an issuer whose keys all come

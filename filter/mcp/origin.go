@@ -3,6 +3,8 @@ package mcp
 import (
 	"fmt"
 	"strings"
+
+	"github.com/audguard/audguard/internal/lex"
 )
 
 // maxOriginLen bounds allowed_origins entries, so a request's origin can be
@@ -114,11 +116,11 @@ func canonicalOrigin(s string, buf []byte) (int, bool) {
 		return true
 	}
 	i := strings.Index(s, "://")
-	if i < 1 || !isAlpha(s[0]) {
+	if i < 1 || !lex.Is(s[0], lex.Alpha) {
 		return 0, false
 	}
 	for j := 0; j < i; j++ {
-		if c := s[j]; !isAlpha(c) && !isDigit(c) && c != '+' && c != '-' && c != '.' {
+		if c := s[j]; !lex.Is(c, lex.Alpha|lex.Digit) && c != '+' && c != '-' && c != '.' {
 			return 0, false
 		}
 	}
@@ -136,7 +138,7 @@ func canonicalOrigin(s string, buf []byte) (int, bool) {
 		}
 		host, rest = rest[:j+1], rest[j+1:]
 		for k := 1; k < j; k++ {
-			if c := host[k]; !isHex(c) && c != ':' && c != '.' {
+			if c := host[k]; !lex.Is(c, lex.HexDig) && c != ':' && c != '.' {
 				return 0, false
 			}
 		}
@@ -150,7 +152,7 @@ func canonicalOrigin(s string, buf []byte) (int, bool) {
 			return 0, false
 		}
 		for k := 0; k < len(host); k++ {
-			if c := host[k]; !isAlpha(c) && !isDigit(c) && c != '-' && c != '.' && c != '_' {
+			if c := host[k]; !lex.Is(c, lex.Alpha|lex.Digit) && c != '-' && c != '.' && c != '_' {
 				return 0, false
 			}
 		}
@@ -172,7 +174,7 @@ func canonicalOrigin(s string, buf []byte) (int, bool) {
 	}
 	v := 0
 	for k := 0; k < len(port); k++ {
-		if !isDigit(port[k]) {
+		if !lex.Is(port[k], lex.Digit) {
 			return 0, false
 		}
 		v = v*10 + int(port[k]-'0')
@@ -190,7 +192,3 @@ func canonicalOrigin(s string, buf []byte) (int, bool) {
 	}
 	return n, true
 }
-
-func isAlpha(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }
-func isHex(c byte) bool   { return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }

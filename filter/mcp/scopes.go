@@ -6,6 +6,8 @@ import (
 	"math/bits"
 	"slices"
 	"sort"
+
+	"github.com/audguard/audguard/internal/lex"
 )
 
 // OfflineAccess is the scope that asks the authorization server for a refresh
@@ -14,20 +16,6 @@ import (
 // basic/authorization, "Refresh Tokens"), so it never appears in a Need, may
 // not be named by an operation, and takes no part in scope_implies.
 const OfflineAccess = "offline_access"
-
-// IsScopeToken reports whether s is an RFC 6749 §3.3 scope-token:
-// 1*( %x21 / %x23-5B / %x5D-7E ).
-func IsScopeToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x21 || c > 0x7E || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
-}
 
 // Implications is the compiled scope_implies: which scopes each scope grants.
 // MCP servers MUST account for scope hierarchies, where a broader scope
@@ -100,7 +88,7 @@ func scopeProblem(s string) string {
 	switch {
 	case s == "":
 		return "is empty"
-	case !IsScopeToken(s):
+	case !lex.IsScopeToken(s):
 		return "is not an RFC 6749 §3.3 scope-token"
 	case s == OfflineAccess:
 		return "asks for a refresh token and is not an access requirement (MCP 2026-07-28, basic/authorization, Refresh Tokens)"

@@ -20,31 +20,6 @@ func (g granted) each(yield func([]byte) bool) {
 	}
 }
 
-func TestIsScopeToken(t *testing.T) {
-	tests := []struct {
-		in   string
-		want bool
-	}{
-		{"a", true},
-		{"mcp:tools", true},
-		{"files:read/write", true},
-		{"!", true},
-		{"#$%&'()*+,-./:;<=>?@[]^_`{|}~", true},
-		{"", false},
-		{"a b", false},
-		{`a"b`, false},
-		{`a\b`, false},
-		{"a\tb", false},
-		{"a\x7f", false},
-		{"é", false},
-	}
-	for _, tt := range tests {
-		if got := IsScopeToken(tt.in); got != tt.want {
-			t.Errorf("IsScopeToken(%q) = %v, want %v", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestCompileImplicationsRefuses(t *testing.T) {
 	tests := []struct {
 		desc string

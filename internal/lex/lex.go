@@ -1,7 +1,8 @@
 // Package lex holds the byte classes and ASCII helpers that the HTTP, OAuth
 // and URI grammars audguard parses share, as lookup tables built from their
-// RFC grammar. canonical, jwtlite, filter/config and filter/policy use it; it
-// imports nothing, so no layer is crossed.
+// RFC grammar. canonical, jwtlite and the filter/config, filter/policy,
+// filter/mcp and filter/keys packages use it; it imports nothing, so no
+// layer is crossed.
 //
 // Every class is a bit in one [256]uint16 table, so a check is one load and
 // one AND, and no class can drift between packages.
