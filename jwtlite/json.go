@@ -18,7 +18,8 @@ import (
 const maxJSONDepth = 32
 
 var (
-	errDuplicateMember = errors.New("duplicate member")
+	// ErrDuplicateMember: a JSON object names a member twice (CheckJSONObject).
+	ErrDuplicateMember = errors.New("duplicate member")
 	errNotObject       = errors.New("not a JSON object")
 	errInvalidJSON     = errors.New("invalid JSON")
 	errInvalidUTF8     = errors.New("invalid UTF-8")
@@ -223,7 +224,7 @@ func (c *jsonChecker) walk(b []byte) error {
 				break
 			}
 			if c.sorting && c.sortedDuplicate(f.recs) {
-				return errDuplicateMember
+				return ErrDuplicateMember
 			}
 			if depth == 0 {
 				if len(c.recs) > 0 { // the last top-level member
@@ -270,7 +271,7 @@ func stringEnd(b []byte, i int) (end int, escaped bool) {
 
 // addName records the member name s of object obj (still escaped when escaped), unescaped as
 // jsonparser.ObjectEach unescapes names so that two spellings of one name compare equal, and
-// returns errDuplicateMember when the hash set already holds it (when sorting, duplicates are
+// returns ErrDuplicateMember when the hash set already holds it (when sorting, duplicates are
 // found at the object's '}').
 func (c *jsonChecker) addName(s []byte, escaped bool, obj uint32) error {
 	start := len(c.names)
@@ -311,7 +312,7 @@ func (c *jsonChecker) addName(s []byte, escaped bool, obj uint32) error {
 				// name of this object, so a match there is a duplicate all the same.)
 				if j := int(s.rec) - 1; j < len(c.recs) {
 					if o := &c.recs[j]; o.hash == r.hash && o.obj == obj && string(c.names[o.start:o.end]) == string(name) {
-						return errDuplicateMember
+						return ErrDuplicateMember
 					}
 				}
 			}
@@ -439,4 +440,14 @@ func unescape(s []byte, scratch *[]byte) ([]byte, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// CheckJSONObject reports whether b is a UTF-8 JSON object (RFC 8259 §8.1), nested at most
+// 32 deep, with no duplicate member names in any object after unescaping (RFC 8259 §4 leaves
+// duplicates to the implementation; two parsers that pick different duplicates are a bypass,
+// so they are refused). It returns nil, an error matching ErrDuplicateMember, or another
+// error saying why b is not such an object.
+func CheckJSONObject(b []byte) error {
+	var c jsonChecker
+	return c.checkObject(b)
 }

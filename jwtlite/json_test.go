@@ -43,7 +43,7 @@ func (c *legacyChecker) object(b []byte, depth int) error {
 	base := len(c.ends)
 	err := jsonparser.ObjectEach(b, func(key, value []byte, vt jsonparser.ValueType, _ int) error {
 		if c.seen(base, key) {
-			return errDuplicateMember
+			return ErrDuplicateMember
 		}
 		c.names = append(c.names, key...)
 		c.ends = append(c.ends, len(c.names))
@@ -56,7 +56,7 @@ func (c *legacyChecker) object(b []byte, depth int) error {
 	}
 	c.ends = c.ends[:base]
 	if err != nil {
-		if err == errDuplicateMember || err == errTooDeep {
+		if err == ErrDuplicateMember || err == errTooDeep {
 			return err
 		}
 		return errInvalidJSON

@@ -1,12 +1,8 @@
 package keys
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"io"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/buger/jsonparser"
 
@@ -21,8 +17,6 @@ const (
 	// MaxSetKeys bounds the keys (usable or not) in one set: every VM of the proxy re-judges
 	// each published set, and each EC or RSA key costs a point or modulus check.
 	MaxSetKeys = 100
-	// maxDepth bounds the nesting of objects and arrays, as jwtlite does for tokens and sets.
-	maxDepth = 32
 )
 
 // Reasons a JWK Set is refused. The messages are fixed sentences: they never quote the body,
@@ -171,64 +165,16 @@ func compactKey(obj []byte) []byte {
 	return append(out, '}')
 }
 
-// checkJSON accepts a UTF-8 JSON text (RFC 8259 §8.1) that is one object, nested at most
-// maxDepth deep, with no duplicate member names in any object after unescaping (RFC 8259 §4
-// leaves duplicates to the implementation; two parsers that pick different duplicates are a
-// bypass, so we refuse them, as jwtlite does for tokens and configured sets). Names are kept in
-// Go maps, whose hash is seeded per process, so collisions cannot be planned.
+// checkJSON accepts a UTF-8 JSON text that is one object, nested at most 32 deep, with no
+// duplicate member names in any object after unescaping: jwtlite.CheckJSONObject, the check
+// tokens and configured sets pass, so a fetched set is read exactly as a configured one.
 func checkJSON(b []byte) error {
-	if !utf8.Valid(b) || !json.Valid(b) {
+	switch err := jwtlite.CheckJSONObject(b); {
+	case err == nil:
+		return nil
+	case errors.Is(err, jwtlite.ErrDuplicateMember):
+		return ErrDuplicateMember
+	default:
 		return ErrNotJWKSet
-	}
-	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) == 0 || t[0] != '{' {
-		return ErrNotJWKSet
-	}
-	type frame struct {
-		names   map[string]struct{} // nil for an array
-		object  bool
-		wantKey bool
-	}
-	var stack []frame
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return ErrNotJWKSet
-		}
-		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
-			stack = stack[:len(stack)-1]
-			if len(stack) > 0 && stack[len(stack)-1].object {
-				stack[len(stack)-1].wantKey = true
-			}
-			continue
-		}
-		if len(stack) > 0 && stack[len(stack)-1].wantKey {
-			top := &stack[len(stack)-1]
-			name, _ := tok.(string)
-			if _, dup := top.names[name]; dup {
-				return ErrDuplicateMember
-			}
-			top.names[name] = struct{}{}
-			top.wantKey = false
-			continue
-		}
-		if d, ok := tok.(json.Delim); ok {
-			if len(stack) >= maxDepth {
-				return ErrNotJWKSet
-			}
-			f := frame{object: d == '{', wantKey: d == '{'}
-			if f.object {
-				f.names = map[string]struct{}{}
-			}
-			stack = append(stack, f)
-			continue
-		}
-		if len(stack) > 0 && stack[len(stack)-1].object {
-			stack[len(stack)-1].wantKey = true
-		}
 	}
 }
