@@ -92,11 +92,5 @@ func checkClaimHeaderName(path, h string) error {
 // lower-case, with every byte other than a-z and 0-9 read as "-", as
 // CGI-style upstreams fold "_" and "." into the same variable.
 func stripKey(h string) string {
-	b := []byte(lex.Lower(h))
-	for i, c := range b {
-		if !lex.Is(c, lex.LowerAlnum) {
-			b[i] = '-'
-		}
-	}
-	return string(b)
+	return string(lex.AppendFold(nil, h, '-'))
 }

@@ -618,12 +618,7 @@ func readResourceName(_ *loader, _, v *node, r *Resource) error {
 // bytes. Two resources that differ only in scheme or port derive the same
 // name; the loader then appends "_<index>" to the later one.
 func DefaultResourceName(hostPath string) string {
-	b := []byte(lex.Lower(hostPath))
-	for i, c := range b {
-		if !lex.Is(c, lex.LowerAlnum) {
-			b[i] = '_'
-		}
-	}
+	b := lex.AppendFold(nil, hostPath, '_')
 	if len(b) > maxResourceName {
 		b = b[:maxResourceName]
 	}

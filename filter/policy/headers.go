@@ -28,12 +28,11 @@ func (e *Engine) stripClaimHeaders(headers [][2]string, d *Decision) {
 	}
 }
 
-// foldHeaderName returns name read the way contract §5.7 compares claim
-// headers: ASCII letters lower-cased, every byte other than a-z and 0-9 read
-// as "-" (CGI-style upstreams fold "_" and "." alike, so "x-mcp.subject" and
-// "X_MCP_SUBJECT" reach them as the same variable as "x-mcp-subject"). It
-// uses e.buf when it has to change anything; the result is valid until the
-// next call.
+// foldHeaderName returns name read the way claim headers are compared:
+// lex.AppendFold with "-", the fold the loader keyed e.strip with (CGI-style
+// upstreams fold "_" and "." alike, so "x-mcp.subject" and "X_MCP_SUBJECT"
+// reach them as the same variable as "x-mcp-subject"). It uses e.buf when it
+// has to change anything; the result is valid until the next call.
 func (e *Engine) foldHeaderName(name string) string {
 	clean := true
 	for i := 0; i < len(name); i++ {
@@ -45,17 +44,7 @@ func (e *Engine) foldHeaderName(name string) string {
 	if clean {
 		return name
 	}
-	e.buf = e.buf[:0]
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case 'A' <= c && c <= 'Z':
-			c += 'a' - 'A'
-		case !lex.Is(c, lex.LowerAlnum):
-			c = '-'
-		}
-		e.buf = append(e.buf, c)
-	}
+	e.buf = lex.AppendFold(e.buf[:0], name, '-')
 	return unsafe.String(unsafe.SliceData(e.buf), len(e.buf))
 }
 

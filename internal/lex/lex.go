@@ -31,7 +31,7 @@ const (
 	// Unreserved is RFC 3986 §2.3 unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~".
 	Unreserved
 	// LowerAlnum is a-z and 0-9: the bytes a folded header name keeps
-	// (every other byte reads as "-", contract §5.7).
+	// (AppendFold reads every other byte as "-" or "_").
 	LowerAlnum
 	// VChar is RFC 5234 VCHAR = %x21-7E.
 	VChar
@@ -143,6 +143,23 @@ func EqualFold[A, B ~string | ~[]byte](a A, b B) bool {
 		}
 	}
 	return true
+}
+
+// AppendFold appends s to dst with ASCII letters lower-cased and every other
+// byte outside a-z and 0-9 (non-ASCII bytes included) replaced by repl. With
+// repl '-' it is the form claim header names are compared in, so that
+// "X_MCP.Subject" and "x-mcp-subject" are one name (CGI-style upstreams fold
+// "_" and "." alike); with '_' it derives resource names from URIs. It does
+// not allocate when dst has room.
+func AppendFold(dst []byte, s string, repl byte) []byte {
+	for i := 0; i < len(s); i++ {
+		c := ToLower(s[i])
+		if !Is(c, LowerAlnum) {
+			c = repl
+		}
+		dst = append(dst, c)
+	}
+	return dst
 }
 
 // HasUpper reports whether s holds an ASCII upper-case letter.

@@ -91,6 +91,25 @@ func TestASCII(t *testing.T) {
 	if Lower("MCP.Example.COM") != "mcp.example.com" || Lower("caf\xc3\x89") != "caf\xc3\x89" {
 		t.Error("Lower")
 	}
+	for _, tt := range []struct {
+		in   string
+		repl byte
+		want string
+	}{
+		{"x-mcp-subject", '-', "x-mcp-subject"},
+		{"X_MCP.Subject", '-', "x-mcp-subject"},
+		{"x-mcp-sübject", '-', "x-mcp-s--bject"},
+		{"mcp.example.com/Tools/", '_', "mcp_example_com_tools_"},
+		{"", '-', ""},
+	} {
+		if got := string(AppendFold([]byte("p:"), tt.in, tt.repl)); got != "p:"+tt.want {
+			t.Errorf("AppendFold(%q, %q) = %q, want %q", tt.in, tt.repl, got, "p:"+tt.want)
+		}
+	}
+	buf := make([]byte, 0, 32)
+	if n := testing.AllocsPerRun(100, func() { buf = AppendFold(buf[:0], "X_MCP.Subject", '-') }); n != 0 {
+		t.Errorf("AppendFold: %v allocations", n)
+	}
 	s := "already.lower"
 	if n := testing.AllocsPerRun(100, func() { _ = Lower(s); _ = EqualFold(s, "already.lower") }); n != 0 {
 		t.Errorf("%v allocations", n)
