@@ -226,9 +226,9 @@ func hardeningProblems(e proxyEnv, b bindings) []problem {
 		if v != "" {
 			what = "is " + v
 		}
-		out = append(out, nodeProblem(sevWarning, hcm, e.hcmPath+".common_http_protocol_options.headers_with_underscores_action",
+		miss("common_http_protocol_options.headers_with_underscores_action",
 			what+": a client can send x_mcp_subject, which upstreams that read _ as - take for the claim header the filter sets",
-			"set common_http_protocol_options.headers_with_underscores_action: REJECT_REQUEST"))
+			"set common_http_protocol_options.headers_with_underscores_action: REJECT_REQUEST")
 	}
 	if b.authorities {
 		if !yamlTrue(mapGet(hcm, "strip_any_host_port")) {
