@@ -19,6 +19,7 @@ type span struct {
 type Claims struct {
 	raw                                 []byte
 	iss, exp, nbf, iat, aud, scope, scp span
+	times                               times  // exp, nbf and iat parsed once, at load
 	issuer                              []byte // unescaped iss (aliases raw or issBuf)
 	issBuf                              []byte // retained across reuse
 	scratch                             []byte // unescaping scratch, retained across reuse
@@ -54,6 +55,7 @@ func (c *Claims) load(raw []byte, jc *jsonChecker) error {
 		}
 		*sp = jc.memberValue(i)
 	}
+	c.times = c.parseTimes()
 	if c.iss.vt == jsonparser.String {
 		iss, err := unescape(c.bytes(c.iss), &c.issBuf)
 		if err != nil {

@@ -51,33 +51,45 @@ func compareTime(t time.Time, v float64) int {
 	return 0
 }
 
+// times holds the NumericDate claims as numbers, parsed once when the claims
+// are loaded, so CheckTime on a cached token (every cache hit) compares
+// numbers instead of scanning and parsing JSON again.
+type times struct {
+	exp, nbf, iat       float64
+	expOK, nbfOK, iatOK bool // a valid NumericDate
+	hasNbf, hasIat      bool // the member is present (of any type, null included)
+}
+
+func (c *Claims) parseTimes() times {
+	var t times
+	t.exp, t.expOK = c.numericDate(c.exp)
+	t.hasNbf, t.hasIat = c.nbf.vt != jsonparser.NotExist, c.iat.vt != jsonparser.NotExist
+	t.nbf, t.nbfOK = c.numericDate(c.nbf)
+	t.iat, t.iatOK = c.numericDate(c.iat)
+	return t
+}
+
 // CheckTime applies the time rules of contract §5.5 step 8 (RFC 7519 §4.1.4–4.1.6) in this
 // order: "exp" required, valid and now < exp+skew, else ErrExpired (also when missing or
 // invalid); "nbf", if present, valid and ≤ now+skew, else ErrNotYetValid; "iat", if present,
 // valid and ≤ now+skew, else ErrIssuedInFuture. Valid means a finite JSON number with
 // 0 ≤ v < 2^53. A null nbf or iat counts as invalid.
 func (c *Claims) CheckTime(now time.Time, skew time.Duration) error {
+	t := &c.times
 	early, late := now.Add(-skew), now.Add(skew)
-	exp, ok := c.numericDate(c.exp)
-	if !ok || compareTime(early, exp) >= 0 { // now < exp+skew ⇔ now-skew < exp
+	if !t.expOK || compareTime(early, t.exp) >= 0 { // now < exp+skew ⇔ now-skew < exp
 		return ErrExpired
 	}
-	if c.nbf.vt != jsonparser.NotExist {
-		nbf, ok := c.numericDate(c.nbf)
-		if !ok || compareTime(late, nbf) < 0 { // nbf ≤ now+skew
-			return ErrNotYetValid
-		}
+	if t.hasNbf && (!t.nbfOK || compareTime(late, t.nbf) < 0) { // nbf ≤ now+skew
+		return ErrNotYetValid
 	}
-	if c.iat.vt != jsonparser.NotExist {
-		iat, ok := c.numericDate(c.iat)
-		if !ok || compareTime(late, iat) < 0 { // iat ≤ now+skew
-			return ErrIssuedInFuture
-		}
+	if t.hasIat && (!t.iatOK || compareTime(late, t.iat) < 0) { // iat ≤ now+skew
+		return ErrIssuedInFuture
 	}
 	return nil
 }
 
 // Expiry returns the "exp" claim when it is a valid NumericDate (for caches).
 func (c *Claims) Expiry() (exp float64, ok bool) {
-	return c.numericDate(c.exp)
+	return c.times.exp, c.times.expOK
 }

@@ -11,16 +11,25 @@ import (
 // cacheEntry is one verified token: its signature and type checked against
 // issuer's keys. Everything that depends on the resource or on the time is
 // checked again on every hit (issuer accepted, audience, required claims,
-// scopes, exp/nbf/iat).
+// scopes, exp/nbf/iat), from what the entry worked out when it was cached:
+// the time claims as numbers (jwtlite parses them at load), the first
+// missing required claim, the last resource whose audience rule passed, and
+// the rendered claim headers.
 type cacheEntry struct {
-	key        uint64 // maphash of the token under the cache's seed
-	token      string // the exact token, compared in full on every hit
-	issuer     *config.Issuer
-	keySet     *jwtlite.KeySet          // the issuer's keys when the signature verified
-	claims     jwtlite.Claims           // owns its bytes
-	expiresAt  float64                  // exp + skew, Unix seconds: never served at or after
-	rendered   map[string]renderedClaim // claim header values, rendered on first use
-	prev, next *cacheEntry              // LRU list; head is most recent
+	key       uint64 // maphash of the token under the cache's seed
+	token     string // the exact token, compared in full on every hit
+	issuer    *config.Issuer
+	keySet    *jwtlite.KeySet          // the issuer's keys when the signature verified
+	claims    jwtlite.Claims           // owns its bytes
+	expiresAt float64                  // exp + skew, Unix seconds: never served at or after
+	rendered  map[string]renderedClaim // claim header values, rendered on first use
+	// missingClaim is the index in issuer.RequiredClaims of the first claim
+	// the token lacks, or -1 (the claims and the list are both fixed).
+	missingClaim int
+	// audienceOK is the last resource the audience check passed for (nil:
+	// none yet); the check depends only on the claims and the resource.
+	audienceOK *config.Resource
+	prev, next *cacheEntry // LRU list; head is most recent
 }
 
 // maxCachedToken bounds the tokens the cache keeps (it holds them whole):
@@ -90,7 +99,8 @@ func (c *tokenCache) put(token string, issuer *config.Issuer, keySet *jwtlite.Ke
 	} else {
 		e = new(cacheEntry)
 	}
-	*e = cacheEntry{key: key, token: strings.Clone(token), issuer: issuer, keySet: keySet, claims: claims.Clone(), expiresAt: expiresAt}
+	*e = cacheEntry{key: key, token: strings.Clone(token), issuer: issuer, keySet: keySet, claims: claims.Clone(), expiresAt: expiresAt,
+		missingClaim: missingClaim(issuer, claims)}
 	c.entries[e.key] = e
 	c.pushFront(e)
 }

@@ -51,6 +51,7 @@ type Engine struct {
 	// not scan again (e.cache.holds).
 	knownToken func(string) bool
 	strip      map[string]struct{}
+	stripLens  lengthSet // the lengths of the names in strip
 	tr         func(Step)
 
 	scratch
@@ -117,6 +118,7 @@ func NewEngine(cfg *config.Plugin, opts Options) (*Engine, error) {
 	}
 	for _, h := range cfg.StripHeaders {
 		e.strip[h] = struct{}{}
+		e.stripLens.add(len(h))
 	}
 	size := opts.CacheSize
 	if size == 0 {

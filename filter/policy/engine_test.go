@@ -105,6 +105,7 @@ func TestCacheRechecksEverythingResourceAndTimeDependent(t *testing.T) {
 		{"hit at A", authA, 0, OutcomeAllowed, ReasonNone, CacheHit},
 		{"hit at B still checks the audience", authB, 0, OutcomeDenied, ReasonWrongAudience, CacheHit},
 		{"hit at A again", authA, 0, OutcomeAllowed, ReasonNone, CacheHit},
+		{"hit at B again: the entry remembers only a passed audience", authB, 0, OutcomeDenied, ReasonWrongAudience, CacheHit},
 		{"inside the skew after exp: still served", authA, 330 * time.Second, OutcomeAllowed, ReasonNone, CacheHit},
 		{"past exp+skew: evicted, verified cold, expired", authA, 40 * time.Second, OutcomeDenied, ReasonExpired, CacheMiss},
 	}
@@ -117,6 +118,37 @@ func TestCacheRechecksEverythingResourceAndTimeDependent(t *testing.T) {
 	}
 	if n := e.CacheLen(); n != 0 {
 		t.Errorf("expired token still cached: %d entries", n)
+	}
+}
+
+// TestCacheHitKeepsRequiredClaims: a verified token without a required
+// claim is cached (its signature is good) and every hit still refuses it;
+// the entry works the missing claim out once, when it is cached.
+func TestCacheHitKeepsRequiredClaims(t *testing.T) {
+	c := &clock{t: time.Unix(1_800_000_000, 0)}
+	e := New(loadConfig(t, func(m map[string]any) {
+		m["issuers"].([]any)[0].(map[string]any)["required_claims"] = []string{"iat", "sub"}
+	}), Options{Now: c.now})
+	noSub := token(t, c.t, resA, map[string]any{"sub": nil})
+	nullIat := token(t, c.t, resA, map[string]any{"iat": nil})
+	for i, want := range []CacheUse{CacheMiss, CacheHit, CacheHit} {
+		d := e.Decide(request(authA, noSub))
+		if d.Outcome != OutcomeDenied || d.Reason != ReasonMissingClaim || d.Cache != want {
+			t.Fatalf("no sub, request %d: outcome %v reason %v cache %v; want denied, missing_claim, %v", i, d.Outcome, d.Reason, d.Cache, want)
+		}
+	}
+	for i, want := range []CacheUse{CacheMiss, CacheHit} {
+		d := e.Decide(request(authA, nullIat))
+		if d.Outcome != OutcomeDenied || d.Reason != ReasonMissingClaim || d.Cache != want {
+			t.Fatalf("no iat, request %d: outcome %v reason %v cache %v; want denied, missing_claim, %v", i, d.Outcome, d.Reason, d.Cache, want)
+		}
+	}
+	ok := token(t, c.t, resA, nil)
+	for i, want := range []CacheUse{CacheMiss, CacheHit} {
+		d := e.Decide(request(authA, ok))
+		if d.Outcome != OutcomeAllowed || d.Cache != want {
+			t.Fatalf("both claims, request %d: outcome %v reason %v cache %v; want allowed, %v", i, d.Outcome, d.Reason, d.Cache, want)
+		}
 	}
 }
 

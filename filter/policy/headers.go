@@ -20,6 +20,9 @@ func (e *Engine) stripClaimHeaders(headers [][2]string, d *Decision) {
 	}
 	for _, h := range headers {
 		name := h[0]
+		if !e.stripLens.has(len(name)) {
+			continue // the fold keeps the length: no claim header has this one
+		}
 		if _, hit := e.strip[e.foldHeaderName(name)]; hit {
 			// Once per occurrence: some hosts (and the SDK's emulator) remove
 			// one value per call; a call for an absent header is harmless.
@@ -27,6 +30,14 @@ func (e *Engine) stripClaimHeaders(headers [][2]string, d *Decision) {
 		}
 	}
 }
+
+// lengthSet is a set of string lengths, every length ≥ 255 counted as 255:
+// a bitmap that lets stripClaimHeaders skip the fold and map lookup for
+// request headers whose name is no claim header's length.
+type lengthSet [4]uint64
+
+func (s *lengthSet) add(n int)      { n = min(n, 255); s[n>>6] |= 1 << (n & 63) }
+func (s *lengthSet) has(n int) bool { n = min(n, 255); return s[n>>6]&(1<<(n&63)) != 0 }
 
 // foldHeaderName returns name read the way claim headers are compared:
 // lex.AppendFold with "-", the fold the loader keyed e.strip with (CGI-style

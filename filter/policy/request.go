@@ -64,36 +64,57 @@ type requestView struct {
 func (v *requestView) read(headers [][2]string) {
 	for _, h := range headers {
 		name, value := h[0], h[1]
-		switch {
-		case name == ":method":
-			v.method = value
-		case name == ":path":
-			v.path = value
-		case name == ":authority":
-			v.authority = value
-		case lex.EqualFold(name, "host"):
-			v.hostCount++
-			if v.hostCount == 1 {
-				v.host = value
+		// One comparison per header at most: the names looked for all have
+		// different lengths.
+		switch len(name) {
+		case len(":method"), len(":path"), len(":authority"):
+			switch name {
+			case ":method":
+				v.method = value
+			case ":path":
+				v.path = value
+			case ":authority":
+				v.authority = value
 			}
-		case lex.EqualFold(name, "content-length"):
-			v.announcesBody = v.announcesBody || value != "0"
-		case lex.EqualFold(name, "transfer-encoding"):
-			v.announcesBody = true
-		case lex.EqualFold(name, "authorization"):
-			v.authCount++
-			if v.authCount == 1 {
-				v.authorization = value
+		case len("host"):
+			if lex.EqualFold(name, "host") {
+				v.hostCount++
+				if v.hostCount == 1 {
+					v.host = value
+				}
 			}
-		case lex.EqualFold(name, "origin"):
-			v.origin, v.hasOrigin = value, true
-			v.originCount++
-		case lex.EqualFold(name, "access-control-request-method"):
-			v.acrMethod, v.hasACRMethod = value, true
-		case lex.EqualFold(name, "access-control-request-headers"):
-			v.acrHeaders, v.hasACRHeaders = value, true
-		case lex.EqualFold(name, "x-request-id"):
-			v.requestID = value
+		case len("content-length"):
+			if lex.EqualFold(name, "content-length") {
+				v.announcesBody = v.announcesBody || value != "0"
+			}
+		case len("transfer-encoding"):
+			if lex.EqualFold(name, "transfer-encoding") {
+				v.announcesBody = true
+			}
+		case len("authorization"):
+			if lex.EqualFold(name, "authorization") {
+				v.authCount++
+				if v.authCount == 1 {
+					v.authorization = value
+				}
+			}
+		case len("origin"):
+			if lex.EqualFold(name, "origin") {
+				v.origin, v.hasOrigin = value, true
+				v.originCount++
+			}
+		case len("access-control-request-method"):
+			if lex.EqualFold(name, "access-control-request-method") {
+				v.acrMethod, v.hasACRMethod = value, true
+			}
+		case len("access-control-request-headers"):
+			if lex.EqualFold(name, "access-control-request-headers") {
+				v.acrHeaders, v.hasACRHeaders = value, true
+			}
+		case len("x-request-id"):
+			if lex.EqualFold(name, "x-request-id") {
+				v.requestID = value
+			}
 		}
 	}
 }

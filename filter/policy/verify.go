@@ -98,7 +98,17 @@ func (e *Engine) resourceChecks(r *config.Resource, issuer *config.Issuer, claim
 		return reasonOf(err, ReasonExpired)
 	}
 	// 9. audience.
-	err = claims.CheckAudience(r.Audience.Match, r.ExclusiveAudience)
+	// A cached entry remembers the last resource its audience passed for:
+	// the rule depends only on the claims and the resource's configuration,
+	// both fixed, so a hit on the same resource need not scan "aud" again.
+	if ent := e.hit; ent != nil && ent.audienceOK == r {
+		err = nil
+	} else {
+		err = claims.CheckAudience(r.Audience.Match, r.ExclusiveAudience)
+		if err == nil && ent != nil {
+			ent.audienceOK = r
+		}
+	}
 	if e.tracing() {
 		detail := "token aud " + quoteList(audiences(claims))
 		match := " (" + r.AudienceMatch.String() + " match)"
@@ -116,18 +126,35 @@ func (e *Engine) resourceChecks(r *config.Resource, issuer *config.Issuer, claim
 		return reasonOf(err, ReasonWrongAudience)
 	}
 	// 10. required claims.
-	for _, name := range issuer.RequiredClaims {
-		if !claims.Has(name) {
-			if e.tracing() {
-				e.trace("required claims", false, "claim "+strconv.Quote(name)+" is missing or null")
-			}
-			return ReasonMissingClaim
+	// (A cached entry found its first missing claim when it was cached: the
+	// claims and the issuer's list are both fixed.)
+	missing := -1
+	if e.hit != nil {
+		missing = e.hit.missingClaim
+	} else {
+		missing = missingClaim(issuer, claims)
+	}
+	if missing >= 0 {
+		if e.tracing() {
+			e.trace("required claims", false, "claim "+strconv.Quote(issuer.RequiredClaims[missing])+" is missing or null")
 		}
+		return ReasonMissingClaim
 	}
 	if e.tracing() && len(issuer.RequiredClaims) > 0 {
 		e.trace("required claims", true, "present: "+quoteList(issuer.RequiredClaims))
 	}
 	return ReasonNone
+}
+
+// missingClaim returns the index in issuer.RequiredClaims of the first claim
+// the token lacks (absent or null), or -1.
+func missingClaim(issuer *config.Issuer, claims *jwtlite.Claims) int {
+	for i, name := range issuer.RequiredClaims {
+		if !claims.Has(name) {
+			return i
+		}
+	}
+	return -1
 }
 
 // verifyCold runs steps 2–7 of contract §5.5: syntax, header, issuer, key
