@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/audguard/audguard/filter/config"
+	jwks "github.com/audguard/audguard/filter/keys"
 	"github.com/audguard/audguard/filter/policy"
 )
 
@@ -35,6 +37,7 @@ type filterCase struct {
 	reqs   func() [][][2]string
 	status uint32 // expected local reply; 0: passed on
 	cache  cacheWant
+	remote bool // the configuration has a jwks_uri: answer its first fetch before timing
 }
 
 func audguardCfg(o configOptions) func() []byte { return func() []byte { return pluginConfig(o) } }
@@ -87,6 +90,21 @@ func scaleCases() []filterCase {
 	return cs
 }
 
+// featureCases measure what the request-path features cost a cache hit:
+// the same MCP request with and without 50 operation rules and a
+// scope_implies chain, and the same token with configured and with fetched
+// (jwks_uri) keys.
+func featureCases() []filterCase {
+	return []filterCase{
+		{name: "hit", plugin: pluginAudguard, cfg: audguardCfg(defaultConfig), reqs: oneReq(hitReq), cache: cacheAllHit},
+		{name: "hit/remote-keys", plugin: pluginAudguard, cfg: audguardCfg(configOptions{resources: 1, hsKeys: 1, remoteKeys: true}),
+			reqs: oneReq(hitReq), cache: cacheAllHit, remote: true},
+		{name: "hit/mcp", plugin: pluginAudguard, cfg: audguardCfg(defaultConfig), reqs: oneReq(mcpHitReq), cache: cacheAllHit},
+		{name: "hit/mcp/operations=50", plugin: pluginAudguard, cfg: audguardCfg(configOptions{resources: 1, hsKeys: 1, operations: 50}),
+			reqs: oneReq(mcpHitReq), cache: cacheAllHit},
+	}
+}
+
 // stdverifyConfig is the reference verifier's configuration: the RS256,
 // ES256 and EdDSA keys with the signing input and signature of one token
 // each, so it checks exactly what a cold audguard request checks.
@@ -119,6 +137,11 @@ func runWasm(b *testing.B, c filterCase) {
 	vm := shared(b, c.plugin)
 	w := start(b, vm, c.cfg())
 	defer w.stop()
+	if c.remote {
+		if err := w.answerFirstFetch(remoteJWKS()); err != nil {
+			b.Fatal(err)
+		}
+	}
 	reqs := c.reqs()
 	if c.cache == cacheAllHit { // warm the cache
 		if err := w.do(reqs[0], c.status); err != nil {
@@ -138,6 +161,9 @@ func runNative(b *testing.B, c filterCase) {
 		b.Fatal(err)
 	}
 	e := policy.New(cfg, policy.Options{})
+	if c.remote {
+		answerFirstFetchNative(b, e, remoteJWKS())
+	}
 	reqs := c.reqs()
 	want := policy.OutcomeAllowed
 	if c.status == 401 {
@@ -190,6 +216,28 @@ func BenchmarkFilter(b *testing.B) {
 			b.Run("native/"+c.name, func(b *testing.B) { runNative(b, c) })
 		}
 	}
+}
+
+// BenchmarkFeatures is what the request-path features cost a cache hit
+// (featureCases).
+func BenchmarkFeatures(b *testing.B) {
+	for _, c := range featureCases() {
+		b.Run("wasm/"+c.name, func(b *testing.B) { runWasm(b, c) })
+		b.Run("native/"+c.name, func(b *testing.B) { runNative(b, c) })
+	}
+}
+
+// answerFirstFetchNative runs the key state's first tick on e and answers
+// the fetch it asks for with body.
+func answerFirstFetchNative(b *testing.B, e *policy.Engine, body []byte) {
+	now := time.Now()
+	for _, a := range e.Keys().Tick(now) {
+		if a.Kind == jwks.ActFetch {
+			e.Keys().OnFetchResponse(now, a.Fetch.Seq, 200, body)
+			return
+		}
+	}
+	b.Fatal("the first tick asked for no fetch")
 }
 
 // BenchmarkScale is the per-request cost against configuration size.

@@ -135,6 +135,41 @@ type configOptions struct {
 	hsKeys    int // oct keys of the HS256 issuer (≥ 1); the token uses the last
 	// maxTokenBytes is max_token_bytes; 0 leaves the default.
 	maxTokenBytes int
+	// operations > 0 gives the main resource that many MCP operation rules
+	// (tools/call per tool name, the last one for every name) and a
+	// scope_implies chain the rules' scopes go through.
+	operations int
+	// remoteKeys: issuer "corp" takes its keys from jwks_uri instead of
+	// jwks; the benchmark answers the first fetch with remoteJWKS.
+	remoteKeys bool
+}
+
+// remoteJWKSURI is where issuer "corp" fetches its keys with remoteKeys.
+const remoteJWKSURI = "https://auth.example.com/jwks.json"
+
+// remoteJWKS is the JWK Set the benchmarks answer the fetch with: the same
+// keys the configured set has.
+func remoteJWKS() []byte {
+	ks := keys()
+	var set []any
+	for _, alg := range []string{"RS256", "PS256", "ES256", "EdDSA"} {
+		set = append(set, ks[alg].mint.Public())
+	}
+	b, err := json.Marshal(map[string]any{"keys": set})
+	must(err)
+	return b
+}
+
+// operationRules returns n operation rules for the main resource: tools
+// tool-0 … tool-(n-2) each need "mcp:read" (which the token's scope grants
+// through scope_implies), and tools/call for any other name needs
+// "mcp:write" (which it does not).
+func operationRules(n int) []any {
+	var ops []any
+	for i := 0; i < n-1; i++ {
+		ops = append(ops, map[string]any{"method": "tools/call", "name": fmt.Sprintf("tool-%d", i), "scopes": []string{"mcp:read"}})
+	}
+	return append(ops, map[string]any{"method": "tools/call", "scopes": []string{"mcp:write"}})
 }
 
 // hsKid names the i-th HS256 key; key 0 is the benchmark key.
@@ -166,6 +201,13 @@ func pluginConfig(o configOptions) []byte {
 		"resource": resMain, "authorities": []string{authMain}, "issuers": []string{"corp", "hs"},
 		"required_scopes": []string{scopeMain}, "claim_headers": map[string]string{"sub": "x-mcp-subject"},
 	}}
+	if o.operations > 0 {
+		main := resources[0].(map[string]any)
+		main["operations"] = operationRules(o.operations)
+		main["scope_implies"] = map[string][]string{
+			"mcp:admin": {"mcp:write"}, "mcp:write": {scopeMain}, scopeMain: {"mcp:list"}, "mcp:list": {"mcp:read"},
+		}
+	}
 	for i := 1; i < o.resources; i++ {
 		resources = append(resources, map[string]any{
 			"resource": fmt.Sprintf("https://r%d.example.com/mcp", i), "authorities": []string{fmt.Sprintf("r%d.example.com", i)},
@@ -181,6 +223,11 @@ func pluginConfig(o configOptions) []byte {
 	}
 	if o.maxTokenBytes > 0 {
 		cfg["max_token_bytes"] = o.maxTokenBytes
+	}
+	if o.remoteKeys {
+		corp := cfg["issuers"].([]any)[0].(map[string]any)
+		delete(corp, "jwks")
+		corp["jwks_uri"], corp["jwks_cluster"] = remoteJWKSURI, "auth"
 	}
 	b, err := json.Marshal(cfg)
 	must(err)
@@ -201,6 +248,18 @@ func baseHeaders(path string) [][2]string {
 
 func authorized(tok string) [][2]string {
 	return append(baseHeaders("/mcp"), [2]string{"authorization", "Bearer " + tok})
+}
+
+// mcpHitReq is hitReq as an MCP 2026-07-28 tools/call of tool-7: the same
+// request whether or not the resource has operation rules.
+func mcpHitReq() [][2]string {
+	h := hitReq()
+	for i := range h {
+		if h[i][0] == "mcp-protocol-version" {
+			h[i][1] = "2026-07-28"
+		}
+	}
+	return append(h, [2]string{"mcp-method", "tools/call"}, [2]string{"mcp-name", "tool-7"})
 }
 
 func metadataRequest() [][2]string {

@@ -141,6 +141,18 @@ func (w *wasmHost) explain(id uint32, action types.Action) error {
 		strings.Join(append(w.h.GetErrorLogs(), w.h.GetDebugLogs()...), " | "))
 }
 
+// answerFirstFetch ticks the plugin, which sends its first key fetch, and
+// answers that call-out with a 200 and body.
+func (w *wasmHost) answerFirstFetch(body []byte) error {
+	w.h.Tick()
+	cs := w.h.GetCalloutAttributesFromContext(proxytest.PluginContextID)
+	if len(cs) != 1 {
+		return fmt.Errorf("%d call-outs after the first tick, want the key fetch", len(cs))
+	}
+	w.h.CallOnHttpCallResponse(cs[0].CalloutID, [][2]string{{":status", "200"}}, nil, body)
+	return nil
+}
+
 func (w *wasmHost) counter(name string) uint64 {
 	v, _ := w.h.GetCounterMetric(name)
 	return v

@@ -218,22 +218,50 @@ type Parser struct {
 // valid until the next call; plain values are the header strings themselves.
 // Parse does not allocate once its buffers have grown.
 func (p *Parser) Parse(headers [][2]string) (Headers, error) {
-	var version, method, name string
-	var nVersion, nMethod, nName int
+	var raw Raw
 	for i := range headers {
-		k := headers[i][0]
-		switch {
-		case equalFold(k, "mcp-protocol-version"):
-			nVersion++
-			version = headers[i][1]
-		case equalFold(k, "mcp-method"):
-			nMethod++
-			method = headers[i][1]
-		case equalFold(k, "mcp-name"):
-			nName++
-			name = headers[i][1]
+		raw.Add(headers[i][0], headers[i][1])
+	}
+	return p.ParseRaw(&raw)
+}
+
+// Raw holds the three MCP request headers as a caller's single pass over
+// the request headers found them (Raw.Add), for ParseRaw.
+type Raw struct {
+	version, method, name    string
+	nVersion, nMethod, nName int
+}
+
+// Add records the header name: value if name is one of the three (compared
+// as Parse compares), and reports whether it was.
+func (r *Raw) Add(name, value string) bool {
+	switch len(name) { // the three names have different lengths: one comparison at most
+	case len("mcp-protocol-version"):
+		if equalFold(name, "mcp-protocol-version") {
+			r.nVersion++
+			r.version = value
+			return true
+		}
+	case len("mcp-method"):
+		if equalFold(name, "mcp-method") {
+			r.nMethod++
+			r.method = value
+			return true
+		}
+	case len("mcp-name"):
+		if equalFold(name, "mcp-name") {
+			r.nName++
+			r.name = value
+			return true
 		}
 	}
+	return false
+}
+
+// ParseRaw is Parse on headers already gathered by Raw.Add.
+func (p *Parser) ParseRaw(r *Raw) (Headers, error) {
+	version, method, name := r.version, r.method, r.name
+	nVersion, nMethod, nName := r.nVersion, r.nMethod, r.nName
 	switch {
 	case nVersion > 1:
 		return Headers{}, headerError(idxVersion, ProblemDuplicate)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/audguard/audguard/filter/config"
+	"github.com/audguard/audguard/filter/mcp"
 	"github.com/audguard/audguard/jwtlite"
 )
 
@@ -13,8 +14,8 @@ import (
 // checked again on every hit (issuer accepted, audience, required claims,
 // scopes, exp/nbf/iat), from what the entry worked out when it was cached:
 // the time claims as numbers (jwtlite parses them at load), the first
-// missing required claim, the last resource whose audience rule passed, and
-// the rendered claim headers.
+// missing required claim, the last resource whose audience rule passed, the
+// last scope need its scopes covered, and the rendered claim headers.
 type cacheEntry struct {
 	key       uint64 // maphash of the token under the cache's seed
 	token     string // the exact token, compared in full on every hit
@@ -29,6 +30,9 @@ type cacheEntry struct {
 	// audienceOK is the last resource the audience check passed for (nil:
 	// none yet); the check depends only on the claims and the resource.
 	audienceOK *config.Resource
+	// scopesOK is the last compiled scope need the token's scopes covered
+	// (nil: none yet); a Need is immutable, the claims are fixed.
+	scopesOK   *mcp.Need
 	prev, next *cacheEntry // LRU list; head is most recent
 }
 

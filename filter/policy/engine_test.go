@@ -278,3 +278,42 @@ func TestSpoofedHeaders(t *testing.T) {
 		t.Fatalf("SpoofedHeaders = %q, want %q", got, want)
 	}
 }
+
+// TestCacheHitChecksEachOperationsScopes: one cached token calls a tool its
+// scopes cover, then one they do not, then the first again; the entry's
+// memory of covered scopes must not carry over from one operation to another.
+func TestCacheHitChecksEachOperationsScopes(t *testing.T) {
+	c := &clock{t: time.Unix(1_800_000_000, 0)}
+	e := New(loadConfig(t, func(m map[string]any) {
+		r := m["resources"].([]any)[0].(map[string]any)
+		r["operations"] = []any{
+			map[string]any{"method": "tools/call", "name": "read", "scopes": []string{"files:read"}},
+			map[string]any{"method": "tools/call", "name": "write", "scopes": []string{"files:write"}},
+		}
+	}), Options{Now: c.now})
+	tok := token(t, c.t, resA, map[string]any{"scope": "files:read"})
+	call := func(tool string) *Request {
+		req := request(authA, tok)
+		req.Headers = append(req.Headers, [2]string{"mcp-protocol-version", "2026-07-28"},
+			[2]string{"mcp-method", "tools/call"}, [2]string{"mcp-name", tool})
+		return req
+	}
+	steps := []struct {
+		tool    string
+		outcome Outcome
+		reason  Reason
+		cache   CacheUse
+	}{
+		{"read", OutcomeAllowed, ReasonNone, CacheMiss},
+		{"read", OutcomeAllowed, ReasonNone, CacheHit},
+		{"write", OutcomeDenied, ReasonInsufficientScope, CacheHit},
+		{"read", OutcomeAllowed, ReasonNone, CacheHit},
+		{"write", OutcomeDenied, ReasonInsufficientScope, CacheHit},
+	}
+	for i, s := range steps {
+		d := e.Decide(call(s.tool))
+		if d.Outcome != s.outcome || d.Reason != s.reason || d.Cache != s.cache {
+			t.Fatalf("step %d (%s): outcome %v reason %v cache %v; want %v %v %v", i, s.tool, d.Outcome, d.Reason, d.Cache, s.outcome, s.reason, s.cache)
+		}
+	}
+}

@@ -53,7 +53,7 @@ func (e *Engine) operation(r *config.Resource, v *requestView, req *Request) Rea
 	if len(r.Operations) == 0 || !lex.EqualFold(v.method, "post") {
 		return ReasonNone
 	}
-	h, err := e.mcpParser.Parse(req.Headers)
+	h, err := e.mcpParser.ParseRaw(&v.mcp) // gathered by requestView.read
 	if err != nil {
 		if e.tracing() {
 			e.trace("operation", false, err.Error())
@@ -101,8 +101,17 @@ func (e *Engine) describeOperation(r *config.Resource, h *mcp.Headers, need *mcp
 // checkScopes is contract §5.6: the token's granted scopes ("scope", else
 // "scp"), closed under scope_implies, must cover e.need.
 func (e *Engine) checkScopes(r *config.Resource, claims *jwtlite.Claims) Reason {
+	// A cached entry remembers the last Need its scopes covered: a Need is
+	// compiled once (scopes and implications) and the claims are fixed.
+	ent := e.hit
+	if ent != nil && ent.scopesOK == e.need && !e.tracing() {
+		return ReasonNone
+	}
 	missing, ok := e.checker.Check(e.need, claims.EachScope, e.missing[:0])
 	e.missing = missing
+	if ok && ent != nil {
+		ent.scopesOK = e.need
+	}
 	if e.tracing() {
 		granted := scopes(claims)
 		detail := "needed " + quoteList(e.need.Scopes()) + ", granted " + quoteList(granted)

@@ -1,8 +1,10 @@
 package policy
 
 import (
-	"github.com/audguard/audguard/internal/lex"
 	"strings"
+
+	"github.com/audguard/audguard/filter/mcp"
+	"github.com/audguard/audguard/internal/lex"
 )
 
 // Request is what the host tells the filter about one HTTP request. The glue
@@ -59,15 +61,16 @@ type requestView struct {
 	hostCount                       int
 	announcesBody                   bool // a content-length other than "0", or a transfer-encoding
 	requestID                       string
+	mcp                             mcp.Raw // Mcp-Method, Mcp-Name, MCP-Protocol-Version
 }
 
 func (v *requestView) read(headers [][2]string) {
 	for _, h := range headers {
 		name, value := h[0], h[1]
-		// One comparison per header at most: the names looked for all have
-		// different lengths.
+		// One or two comparisons per header: the names looked for have
+		// different lengths but for ":authority" and "mcp-method".
 		switch len(name) {
-		case len(":method"), len(":path"), len(":authority"):
+		case len(":method"), len(":path"), len(":authority"): // len("mcp-method") too
 			switch name {
 			case ":method":
 				v.method = value
@@ -75,7 +78,11 @@ func (v *requestView) read(headers [][2]string) {
 				v.path = value
 			case ":authority":
 				v.authority = value
+			default:
+				v.mcp.Add(name, value)
 			}
+		case len("mcp-protocol-version"), len("mcp-name"):
+			v.mcp.Add(name, value)
 		case len("host"):
 			if lex.EqualFold(name, "host") {
 				v.hostCount++
