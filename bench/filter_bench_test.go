@@ -27,6 +27,18 @@ const (
 	cacheAny cacheWant = iota
 	cacheAllHit
 	cacheAllMiss
+	// cacheShared: no local hit, and at least 90 % of the requests served
+	// from shared data (the rest: two pool tokens in one shared slot).
+	cacheShared
+)
+
+// sharedPool and sharedLocal size the shared-data case: a pool of tokens
+// four times the local cache, so each comes back after the local cache has
+// evicted it, and few enough for the 65,536 shared slots to hold them all
+// but by a rare slot collision.
+const (
+	sharedPool  = 32
+	sharedLocal = 8
 )
 
 // filterCase is one per-request measurement.
@@ -39,6 +51,10 @@ type filterCase struct {
 	cache  cacheWant
 	remote bool // the configuration has a jwks_uri: answer its first fetch before timing
 }
+
+// warmAll: every request of the case is sent once before timing (the
+// shared-data case, whose first round verifies and publishes each token).
+func (c filterCase) warmAll() bool { return c.cache == cacheShared }
 
 func audguardCfg(o configOptions) func() []byte { return func() []byte { return pluginConfig(o) } }
 
@@ -100,6 +116,10 @@ func featureCases() []filterCase {
 		{name: "hit/remote-keys", plugin: pluginAudguard, cfg: audguardCfg(configOptions{resources: 1, hsKeys: 1, remoteKeys: true}),
 			reqs: oneReq(hitReq), cache: cacheAllHit, remote: true},
 		{name: "hit/mcp", plugin: pluginAudguard, cfg: audguardCfg(defaultConfig), reqs: oneReq(mcpHitReq), cache: cacheAllHit},
+		{name: "shared/RS256", plugin: pluginAudguard,
+			cfg:  audguardCfg(configOptions{resources: 1, hsKeys: 1, sharedSlots: 65536, cacheSize: sharedLocal}),
+			reqs: func() [][][2]string { return coldReqsN("RS256", sharedPool) }, cache: cacheShared},
+		{name: "cold/RS256", plugin: pluginAudguard, cfg: audguardCfg(defaultConfig), reqs: coldReqs("RS256"), cache: cacheAllMiss},
 		{name: "hit/mcp/operations=50", plugin: pluginAudguard, cfg: audguardCfg(configOptions{resources: 1, hsKeys: 1, operations: 50}),
 			reqs: oneReq(mcpHitReq), cache: cacheAllHit},
 	}
@@ -148,9 +168,17 @@ func runWasm(b *testing.B, c filterCase) {
 			b.Fatal(err)
 		}
 	}
-	hits, misses := w.counter(policy.CounterCacheHit), w.counter(policy.CounterCacheMiss)
+	if c.warmAll() {
+		for _, r := range reqs {
+			if err := w.do(r, c.status); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	hits, misses, shared := w.counter(policy.CounterCacheHit), w.counter(policy.CounterCacheMiss), w.counter(policy.CounterCacheShared)
 	w.loop(b, reqs, c.status)
-	checkCache(b, c.cache, w.counter(policy.CounterCacheHit)-hits, w.counter(policy.CounterCacheMiss)-misses)
+	checkCacheShared(b, c.cache, w.counter(policy.CounterCacheHit)-hits, w.counter(policy.CounterCacheMiss)-misses,
+		w.counter(policy.CounterCacheShared)-shared)
 }
 
 // runNative measures c with the filter's decision engine in this process
@@ -160,7 +188,11 @@ func runNative(b *testing.B, c filterCase) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e := policy.New(cfg, policy.Options{})
+	var opts policy.Options
+	if c.cache == cacheShared {
+		opts.Shared = newMemShared()
+	}
+	e := policy.New(cfg, opts)
 	if c.remote {
 		answerFirstFetchNative(b, e, remoteJWKS())
 	}
@@ -174,7 +206,12 @@ func runNative(b *testing.B, c filterCase) {
 	if c.cache == cacheAllHit {
 		e.Decide(&policy.Request{Headers: reqs[0], EndOfStream: true})
 	}
-	var hits, misses uint64
+	if c.warmAll() {
+		for _, r := range reqs {
+			e.Decide(&policy.Request{Headers: r, EndOfStream: true})
+		}
+	}
+	var hits, misses, shared uint64
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -187,10 +224,23 @@ func runNative(b *testing.B, c filterCase) {
 			hits++
 		case policy.CacheMiss:
 			misses++
+		case policy.CacheShared:
+			shared++
 		}
 	}
 	b.StopTimer()
-	checkCache(b, c.cache, hits, misses)
+	checkCacheShared(b, c.cache, hits, misses, shared)
+}
+
+func checkCacheShared(b *testing.B, want cacheWant, hits, misses, shared uint64) {
+	b.Helper()
+	if want == cacheShared {
+		if hits != 0 || shared*10 < uint64(b.N)*9 {
+			b.Fatalf("cache: %d hits, %d shared, %d misses in %d requests; want ≥ 90 %% shared, no local hit", hits, shared, misses, b.N)
+		}
+		return
+	}
+	checkCache(b, want, hits, misses)
 }
 
 func checkCache(b *testing.B, want cacheWant, hits, misses uint64) {
@@ -225,6 +275,33 @@ func BenchmarkFeatures(b *testing.B) {
 		b.Run("wasm/"+c.name, func(b *testing.B) { runWasm(b, c) })
 		b.Run("native/"+c.name, func(b *testing.B) { runNative(b, c) })
 	}
+}
+
+// memShared is proxy-wasm shared data in process: one store, CAS per key.
+type memShared struct {
+	m map[string]memValue
+	n uint32
+}
+
+type memValue struct {
+	v   []byte
+	cas uint32
+}
+
+func newMemShared() *memShared { return &memShared{m: map[string]memValue{}} }
+
+func (s *memShared) Get(key string) ([]byte, uint32, bool) {
+	v, ok := s.m[key]
+	return v.v, v.cas, ok
+}
+
+func (s *memShared) Set(key string, value []byte, cas uint32) bool {
+	if cur, ok := s.m[key]; ok && cur.cas != cas || !ok && cas != 0 {
+		return false // as SharedStore says: cas must match; 0 only while absent
+	}
+	s.n++
+	s.m[key] = memValue{append([]byte(nil), value...), s.n}
+	return true
 }
 
 // answerFirstFetchNative runs the key state's first tick on e and answers

@@ -142,6 +142,9 @@ type configOptions struct {
 	// remoteKeys: issuer "corp" takes its keys from jwks_uri instead of
 	// jwks; the benchmark answers the first fetch with remoteJWKS.
 	remoteKeys bool
+	// sharedSlots is shared_cache_slots and cacheSize cache_size; 0 leaves
+	// the defaults.
+	sharedSlots, cacheSize int
 }
 
 // remoteJWKSURI is where issuer "corp" fetches its keys with remoteKeys.
@@ -223,6 +226,12 @@ func pluginConfig(o configOptions) []byte {
 	}
 	if o.maxTokenBytes > 0 {
 		cfg["max_token_bytes"] = o.maxTokenBytes
+	}
+	if o.sharedSlots > 0 {
+		cfg["shared_cache_slots"] = o.sharedSlots
+	}
+	if o.cacheSize > 0 {
+		cfg["cache_size"] = o.cacheSize
 	}
 	if o.remoteKeys {
 		corp := cfg["issuers"].([]any)[0].(map[string]any)
