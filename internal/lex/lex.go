@@ -35,6 +35,8 @@ const (
 	LowerAlnum
 	// VChar is RFC 5234 VCHAR = %x21-7E.
 	VChar
+	// Base64URL is the RFC 4648 §5 base64url alphabet: ALPHA / DIGIT / "-" / "_".
+	Base64URL
 )
 
 var table [256]Class
@@ -50,11 +52,11 @@ func init() {
 			table[b] |= c
 		}
 	}
-	for _, c := range []Class{Alpha, TChar, B64TokenChar, Unreserved} {
+	for _, c := range []Class{Alpha, TChar, B64TokenChar, Unreserved, Base64URL} {
 		addRange(c, 'A', 'Z')
 		addRange(c, 'a', 'z')
 	}
-	for _, c := range []Class{Digit, HexDig, TChar, B64TokenChar, Unreserved, LowerAlnum} {
+	for _, c := range []Class{Digit, HexDig, TChar, B64TokenChar, Unreserved, LowerAlnum, Base64URL} {
 		addRange(c, '0', '9')
 	}
 	addRange(HexDig, 'A', 'F')
@@ -67,6 +69,7 @@ func init() {
 	add(Unreserved, "-._~")
 	addRange(LowerAlnum, 'a', 'z')
 	addRange(VChar, 0x21, 0x7E)
+	add(Base64URL, "-_")
 }
 
 // Is reports whether c is in class k.

@@ -23,6 +23,9 @@ var reference = map[Class]func(c byte) bool{
 	},
 	LowerAlnum: func(c byte) bool { return strings.IndexByte("abcdefghijklmnopqrstuvwxyz0123456789", c) >= 0 },
 	VChar:      func(c byte) bool { return c >= 0x21 && c <= 0x7E },
+	Base64URL: func(c byte) bool {
+		return strings.IndexByte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", c) >= 0
+	},
 }
 
 func TestClassesMatchTheirGrammar(t *testing.T) {
