@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"encoding/binary"
 	"hash/maphash"
 	"strings"
 
@@ -41,10 +42,11 @@ type cacheEntry struct {
 // the cache hold 1,024 × 64 KiB.
 const maxCachedToken = 8192
 
-// tokenCache is a bounded LRU of verified tokens. The map key is the token's
-// maphash under a seed drawn when the cache is made (a keyed hash: a client
-// cannot aim collisions at it), and the entry holds the token itself, which
-// a hit compares in full: a hash collision is a miss, never a false hit.
+// tokenCache is a bounded LRU of verified tokens. The map key is a maphash
+// of the token's length and tail under a seed drawn when the cache is made
+// (keyOf: a keyed hash, so a client cannot aim collisions at it), and the
+// entry holds the token itself, which a hit compares in full: a hash
+// collision is a miss, never a false hit.
 // Envoy's jwt_authn cache keys by the token the same way; see RATIONALE.md
 // for why not SHA-256 (it was half the cost of a hit in the .wasm).
 type tokenCache struct {
@@ -61,13 +63,42 @@ func newTokenCache(max int) *tokenCache {
 	return &tokenCache{max: max, seed: maphash.MakeSeed(), entries: make(map[uint64]*cacheEntry, max)}
 }
 
-// get returns the live entry for token, evicting it if it has expired at now.
-func (c *tokenCache) get(token string, now float64) *cacheEntry {
+// keyOf is token's map key: the seeded maphash of its length and its last
+// keyTail bytes (the signature's end, where tokens of one issuer differ;
+// their first bytes are the same encoded header). Hashing the whole token
+// cost a cache hit in the .wasm more than a microsecond. The key need not
+// be collision-free: the entry holds the whole token, compared on every
+// lookup, so a collision is a miss, never a false hit, and the seed keeps
+// collisions out of a client's reach.
+func (c *tokenCache) keyOf(token string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(c.seed)
+	var n [8]byte
+	binary.LittleEndian.PutUint64(n[:], uint64(len(token)))
+	h.Write(n[:])
+	h.WriteString(token[len(token)-min(len(token), keyTail):])
+	return h.Sum64()
+}
+
+// keyTail is how many trailing bytes of a token keyOf hashes.
+const keyTail = 48
+
+// lookup returns the entry holding exactly token (live or expired), or nil.
+func (c *tokenCache) lookup(token string) *cacheEntry {
 	if c == nil {
 		return nil
 	}
-	e := c.entries[maphash.String(c.seed, token)]
-	if e == nil || e.token != token {
+	e := c.entries[c.keyOf(token)]
+	if e == nil || !sameToken(e.token, token) {
+		return nil
+	}
+	return e
+}
+
+// use returns e if it is live at now, moving it to the front of the LRU
+// list; an expired e is evicted and nil returned.
+func (c *tokenCache) use(e *cacheEntry, now float64) *cacheEntry {
+	if e == nil {
 		return nil
 	}
 	if now >= e.expiresAt {
@@ -78,21 +109,20 @@ func (c *tokenCache) get(token string, now float64) *cacheEntry {
 	return e
 }
 
-// holds reports whether the cache holds exactly token (live or expired).
-func (c *tokenCache) holds(token string) bool {
-	if c == nil {
-		return false
-	}
-	e := c.entries[maphash.String(c.seed, token)]
-	return e != nil && e.token == token
+// get returns the live entry for token, evicting it if it has expired at now.
+func (c *tokenCache) get(token string, now float64) *cacheEntry {
+	return c.use(c.lookup(token), now)
 }
+
+// holds reports whether the cache holds exactly token (live or expired).
+func (c *tokenCache) holds(token string) bool { return c.lookup(token) != nil }
 
 // put caches a verified token until expiresAt.
 func (c *tokenCache) put(token string, issuer *config.Issuer, keySet *jwtlite.KeySet, claims *jwtlite.Claims, expiresAt, now float64) {
 	if c == nil || now >= expiresAt || len(token) > maxCachedToken {
 		return
 	}
-	key := maphash.String(c.seed, token)
+	key := c.keyOf(token)
 	if e := c.entries[key]; e != nil {
 		c.remove(e)
 	}

@@ -84,7 +84,20 @@ type scratch struct {
 	tokenSeen  bool   // a token was extracted: e.token is it
 	token      string // the current request's token (valid during Decide)
 	sumDone    bool   // e.sum holds digest() of e.token
-	logs       logLimiter
+	// found is the cache entry extraction looked up for foundTok (the
+	// token's bytes in this request's Authorization header), so that
+	// obtain need not hash and compare the token a second time. Reset by
+	// every Decide: it is only ever matched by the string's address.
+	found    *cacheEntry
+	foundTok string
+	logs     logLimiter
+}
+
+// lookupToken is knownToken: whether the cache holds exactly tok, keeping
+// the entry for obtain.
+func (e *Engine) lookupToken(tok string) bool {
+	e.found, e.foundTok = e.cache.lookup(tok), tok
+	return e.found != nil
 }
 
 // New precomputes everything the request path needs for cfg.
@@ -125,7 +138,7 @@ func NewEngine(cfg *config.Plugin, opts Options) (*Engine, error) {
 		size = cfg.CacheSize
 	}
 	e.cache = newTokenCache(size)
-	e.knownToken = e.cache.holds // made once: a method value per request would allocate
+	e.knownToken = e.lookupToken // made once: a method value per request would allocate
 	e.shared = newShared(opts.Shared, cfg.SharedCacheSlots, cfg)
 	issuers := make([]keys.Issuer, len(cfg.Issuers))
 	for i, is := range cfg.Issuers {
@@ -160,6 +173,7 @@ func (e *Engine) Decide(req *Request) *Decision {
 	d := &e.d
 	d.reset()
 	e.tokenSeen, e.token, e.desc, e.hit = false, "", "", nil
+	e.found, e.foundTok = nil, ""
 	e.mcpHeaders = mcp.Headers{}
 	e.need = nil
 	e.req = req

@@ -42,7 +42,13 @@ func (e *Engine) obtain(r *config.Resource, token string, now time.Time, d *Deci
 	nowSec := float64(now.UnixNano()) / 1e9
 	e.token, e.tokenSeen, e.sumDone = token, true, false
 
-	if ent := e.cache.get(token, nowSec); ent != nil && ent.keySet == e.keys.Keys(ent.issuer.Index) {
+	var ent *cacheEntry
+	if e.found != nil && sameString(e.foundTok, token) {
+		ent = e.cache.use(e.found, nowSec) // extraction looked this token up already
+	} else {
+		ent = e.cache.get(token, nowSec)
+	}
+	if ent != nil && ent.keySet == e.keys.Keys(ent.issuer.Index) {
 		d.Cache = CacheHit
 		e.hit = ent
 		if e.tracing() {
