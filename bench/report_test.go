@@ -259,6 +259,31 @@ func TestReport(t *testing.T) {
 		targets = append(targets, target{"module ≤ 1.15× stdverify (" + label + ")", r <= 1.15, fmt.Sprintf("%.2f×", r)})
 	}
 	p("")
+	p("Where the bytes are (default builds; code = function bodies by Go package, from the module's name section):")
+	p("")
+	mods := map[string]moduleSize{}
+	for _, m := range []struct{ name, pkg string }{{"audguard", "./filter"}, {"stdverify", "./bench/testdata/stdverify"}} {
+		path, err := buildWasm(m.pkg, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bin, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mods[m.name], err = sizeOfModule(bin); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ag, sv := mods["audguard"], mods["stdverify"]
+	p("| part | audguard | stdverify | difference |")
+	p("|---|---|---|---|")
+	p("| code | %d | %d | %+d |", ag.code, sv.code, ag.code-sv.code)
+	p("| data | %d | %d | %+d |", ag.data, sv.data, ag.data-sv.data)
+	for _, pkg := range ag.top(25) {
+		p("| `%s` | %d | %d | %+d |", pkg, ag.byPackage[pkg], sv.byPackage[pkg], ag.byPackage[pkg]-sv.byPackage[pkg])
+	}
+	p("")
 
 	p("### Targets")
 	p("")
