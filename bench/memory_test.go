@@ -35,6 +35,21 @@ func mib(pages uint32) float64 { return float64(pages) * wasmPageSize / (1 << 20
 // verifications affordable under wazero; the memory behaviour (a cache miss,
 // a verification, an insertion and an eviction per request) is the same for
 // every algorithm.
+// pagesAfterStart is the linear memory of a fresh instance of p right after
+// its plugin started with cfg.
+func pagesAfterStart(tb testing.TB, p plugin, cfg []byte) uint32 {
+	tb.Helper()
+	requireWazero(tb)
+	vm, err := newWasmVM(p)
+	if err != nil {
+		tb.Fatalf("%s module: %v", p, err)
+	}
+	defer vm.vm.Close()
+	w := start(tb, vm, cfg)
+	defer w.reset()
+	return vm.g.pages()
+}
+
 func measureMemory(tb testing.TB, p plugin, n int) memoryResult {
 	tb.Helper()
 	requireWazero(tb)
