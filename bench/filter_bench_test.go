@@ -306,7 +306,7 @@ func (s *memShared) Set(key string, value []byte, cas uint32) bool {
 
 // answerFirstFetchNative runs the key state's first tick on e and answers
 // the fetch it asks for with body.
-func answerFirstFetchNative(b *testing.B, e *policy.Engine, body []byte) {
+func answerFirstFetchNative(b testing.TB, e *policy.Engine, body []byte) {
 	now := time.Now()
 	for _, a := range e.Keys().Tick(now) {
 		if a.Kind == jwks.ActFetch {

@@ -16,22 +16,35 @@ const maxHitAllocs = 1
 // part of the per-request cost a Go GC inside the Wasm VM pays for. Not a
 // timed assertion: allocation counts are deterministic.
 func TestCacheHitAllocs(t *testing.T) {
-	cfg, err := config.Load(pluginConfig(defaultConfig))
-	if err != nil {
-		t.Fatal(err)
+	cases := []filterCase{{name: "hit", cfg: audguardCfg(defaultConfig), reqs: oneReq(hitReq), cache: cacheAllHit}}
+	for _, c := range featureCases() { // the features' hits too: operation rules, fetched keys
+		if c.cache == cacheAllHit && c.name != "hit" {
+			cases = append(cases, c)
+		}
 	}
-	e := policy.New(cfg, policy.Options{})
-	req := &policy.Request{Headers: hitReq(), EndOfStream: true}
-	if d := e.Decide(req); d.Outcome != policy.OutcomeAllowed || d.Cache != policy.CacheMiss {
-		t.Fatalf("first request: outcome %v reason %v cache %v; want allowed, miss", d.Outcome, d.Reason, d.Cache)
-	}
-	var d *policy.Decision
-	allocs := testing.AllocsPerRun(200, func() { d = e.Decide(req) })
-	if d.Outcome != policy.OutcomeAllowed || d.Cache != policy.CacheHit {
-		t.Fatalf("repeat request: outcome %v cache %v; want allowed, hit", d.Outcome, d.Cache)
-	}
-	if allocs > maxHitAllocs {
-		t.Errorf("cache-hit decision: %.1f allocs/op, bound %d", allocs, maxHitAllocs)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := config.Load(c.cfg())
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := policy.New(cfg, policy.Options{})
+			if c.remote {
+				answerFirstFetchNative(t, e, remoteJWKS())
+			}
+			req := &policy.Request{Headers: c.reqs()[0], EndOfStream: true}
+			if d := e.Decide(req); d.Outcome != policy.OutcomeAllowed || d.Cache != policy.CacheMiss {
+				t.Fatalf("first request: outcome %v reason %v cache %v; want allowed, miss", d.Outcome, d.Reason, d.Cache)
+			}
+			var d *policy.Decision
+			allocs := testing.AllocsPerRun(200, func() { d = e.Decide(req) })
+			if d.Outcome != policy.OutcomeAllowed || d.Cache != policy.CacheHit {
+				t.Fatalf("repeat request: outcome %v cache %v; want allowed, hit", d.Outcome, d.Cache)
+			}
+			if allocs > maxHitAllocs {
+				t.Errorf("cache-hit decision: %.1f allocs/op, bound %d", allocs, maxHitAllocs)
+			}
+		})
 	}
 }
 
@@ -98,4 +111,46 @@ func TestReferencePlugins(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// maxSharedHitAllocs bounds the allocations of a decision served from
+// shared data natively (measured: 6; the in-process store copies each value
+// it hands out, as a host's shared-data read does). Raising it needs a
+// reason in the commit.
+const maxSharedHitAllocs = 6
+
+// TestSharedHitAllocs keeps a shared-data hit within its bound: the
+// shared case's token pool cycles through a local cache a quarter its size,
+// so after one round every request is served from shared data.
+func TestSharedHitAllocs(t *testing.T) {
+	var c filterCase
+	for _, fc := range featureCases() {
+		if fc.cache == cacheShared {
+			c = fc
+		}
+	}
+	cfg, err := config.Load(c.cfg())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := policy.New(cfg, policy.Options{Shared: newMemShared()})
+	reqs := c.reqs()
+	for _, h := range reqs {
+		e.Decide(&policy.Request{Headers: h, EndOfStream: true})
+	}
+	i, shared := 0, 0
+	allocs := testing.AllocsPerRun(len(reqs)*4, func() {
+		d := e.Decide(&policy.Request{Headers: reqs[i%len(reqs)], EndOfStream: true})
+		i++
+		if d.Outcome == policy.OutcomeAllowed && d.Cache == policy.CacheShared {
+			shared++
+		}
+	})
+	if shared*10 < i*9 {
+		t.Fatalf("%d of %d requests served from shared data; want ≥ 90 %%", shared, i)
+	}
+	t.Logf("shared-data hit: %.1f allocs/op", allocs)
+	if allocs > maxSharedHitAllocs {
+		t.Errorf("shared-data hit: %.1f allocs/op, bound %d", allocs, maxSharedHitAllocs)
+	}
 }
