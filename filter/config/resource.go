@@ -14,7 +14,7 @@ func (l *loader) resources(n *node) error {
 		return wrongType(n, "an array of resources")
 	}
 	if len(n.elems) == 0 {
-		return refuse(n.path, "no resource is configured", "add at least one protected resource")
+		return refuse(n.path(), "no resource is configured", "add at least one protected resource")
 	}
 	for i, e := range n.elems {
 		r, err := l.resource(e, i)
@@ -48,21 +48,21 @@ func readResourceURI(l *loader, n, v *node, r *Resource) error {
 		return err
 	}
 	if strings.Contains(s, "%") {
-		return refuse(v.path, `contains "%": percent-encoded resource URIs are refused`, "write the resource URI without percent-encoding")
+		return refuse(v.path(), `contains "%": percent-encoded resource URIs are refused`, "write the resource URI without percent-encoding")
 	}
 	if strings.Contains(s, "?") {
-		return refuse(v.path, "has a query: a resource URI carries none (RFC 8707 §2)", "remove the query")
+		return refuse(v.path(), "has a query: a resource URI carries none (RFC 8707 §2)", "remove the query")
 	}
 	u, err := canonical.Parse(s)
 	if err != nil {
-		return refuseCause(v.path, "is not a valid resource URI: "+strings.TrimPrefix(err.Error(), "canonical: "),
+		return refuseCause(v.path(), "is not a valid resource URI: "+strings.TrimPrefix(err.Error(), "canonical: "),
 			"use an absolute https URI without userinfo, query or fragment", err)
 	}
 	if c := u.String(); c != s {
-		return refuse(v.path, "is not in canonical form (docs/configuration.md#canonical-resource-uri)", fmt.Sprintf("use %q", c))
+		return refuse(v.path(), "is not in canonical form (docs/configuration.md#canonical-resource-uri)", fmt.Sprintf("use %q", c))
 	}
 	for _, w := range canonical.Warnings(u) {
-		l.warn(v.path, w)
+		l.warn(v.path(), w)
 	}
 	r.URI = s
 	r.Parsed = u
@@ -76,7 +76,7 @@ func readResourceURI(l *loader, n, v *node, r *Resource) error {
 func readAcceptedIssuers(l *loader, n, v *node, r *Resource) error {
 	if v == nil {
 		if len(l.p.Issuers) != 1 {
-			return refuse(n.path, `missing required member "issuers" (more than one issuer is configured)`,
+			return refuse(n.path(), `missing required member "issuers" (more than one issuer is configured)`,
 				`name the accepted issuers, e.g. "issuers": ["`+l.p.Issuers[0].Name+`"]`)
 		}
 		r.Issuers = []*Issuer{l.p.Issuers[0]}
@@ -87,12 +87,12 @@ func readAcceptedIssuers(l *loader, n, v *node, r *Resource) error {
 		return err
 	}
 	if len(names) == 0 {
-		return refuse(v.path, "must name at least one issuer", "list the accepted issuer names")
+		return refuse(v.path(), "must name at least one issuer", "list the accepted issuer names")
 	}
 	for i, name := range names {
 		is, ok := l.byName[name]
 		if !ok {
-			return refuse(elems[i].path, fmt.Sprintf("no issuer is named %q", name), "use the name of an entry of issuers[]")
+			return refuse(elems[i].path(), fmt.Sprintf("no issuer is named %q", name), "use the name of an entry of issuers[]")
 		}
 		r.Issuers = append(r.Issuers, is)
 	}
@@ -113,7 +113,7 @@ func readRequiredScopes(_ *loader, _, v *node, r *Resource) error {
 	}
 	for i, s := range r.RequiredScopes {
 		if s == mcp.OfflineAccess {
-			return refuse(v.elems[i].path, `"offline_access" requests a refresh token; it is never required for access`,
+			return refuse(v.elems[i].path(), `"offline_access" requests a refresh token; it is never required for access`,
 				`remove it (clients ask for it themselves when they want a refresh token)`)
 		}
 	}
@@ -143,7 +143,7 @@ func readScopesSupported(l *loader, _, v *node, r *Resource) error {
 	}
 	for i, s := range r.ScopesSupported {
 		if s == mcp.OfflineAccess {
-			l.warn(v.elems[i].path, `"offline_access" is not published (it requests a refresh token; MCP clients ask for it on their own)`)
+			l.warn(v.elems[i].path(), `"offline_access" is not published (it requests a refresh token; MCP clients ask for it on their own)`)
 		}
 	}
 	return nil
@@ -166,7 +166,7 @@ func readAuthorizationServers(_ *loader, _, v *node, r *Resource) error {
 			return err
 		}
 		if len(r.AuthorizationServers) == 0 {
-			return refuse(v.path, "must not be empty", `list the authorization servers, or omit "authorization_servers" for the accepted issuers`)
+			return refuse(v.path(), "must not be empty", `list the authorization servers, or omit "authorization_servers" for the accepted issuers`)
 		}
 	} else {
 		r.AuthorizationServers = make([]string, len(r.Issuers))
@@ -188,11 +188,11 @@ func readAudienceMatch(l *loader, _, v *node, r *Resource) error {
 		}
 		m, ok := canonical.ParseMode(w)
 		if !ok {
-			return refuse(v.path, fmt.Sprintf("%q is not an audience match mode", w), `use "exact" or "canonical"`)
+			return refuse(v.path(), fmt.Sprintf("%q is not an audience match mode", w), `use "exact" or "canonical"`)
 		}
 		r.AudienceMatch = m
 		if m == canonical.ModeCanonical {
-			l.warn(v.path, `"canonical" also accepts aud values with the default port or an empty path; "exact" is stricter`)
+			l.warn(v.path(), `"canonical" also accepts aud values with the default port or an empty path; "exact" is stricter`)
 		}
 	}
 	r.Audience = canonical.NewAudienceMatcher(r.Parsed, r.AudienceMatch)
