@@ -34,7 +34,7 @@ func readClaimHeaders(n *node) ([]ClaimHeader, error) {
 	out := make([]ClaimHeader, 0, len(n.keys))
 	seen := make(map[string]string, len(n.keys)) // stripKey(header) → path
 	for i, claim := range n.keys {
-		v := n.vals[i]
+		v := n.elems[i]
 		if claim == "" {
 			return nil, refuse(v.path(), "the claim name is empty", "use the claim's name as the member name")
 		}

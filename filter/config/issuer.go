@@ -47,7 +47,7 @@ func (l *loader) issuers(n *node) error {
 // issuer reads one issuers[] entry through issuerFields (contract §2, §2.1).
 func (l *loader) issuer(n *node) (*Issuer, error) {
 	is := &Issuer{}
-	if err := readFields(l, n, issuerFields, is); err != nil {
+	if err := readFields(l, n, issuerFields, issuerNames, is); err != nil {
 		return nil, err
 	}
 	return is, nil

@@ -47,17 +47,16 @@ type node struct {
 	b      bool    // boolean value
 	index  int32   // position in the parent array or object
 	str    string  // string value (unescaped), or the number's literal text
-	elems  []*node // array elements
+	elems  []*node // array elements, or object member values (parallel to keys)
 	keys   []string
-	vals   []*node // object member values, parallel to keys
-	parent *node   // the enclosing array or object, or the kindRoot holding the document's path
+	parent *node // the enclosing array or object, or the kindRoot holding the document's path
 }
 
 // member returns the value of the object member named key, or nil.
 func (n *node) member(key string) *node {
 	for i, k := range n.keys {
 		if k == key {
-			return n.vals[i]
+			return n.elems[i]
 		}
 	}
 	return nil
@@ -120,7 +119,7 @@ type treeParser struct {
 	at []step
 
 	nodes  []node   // block nodes are carved from
-	ptrs   []*node  // block elems and vals are carved from
+	ptrs   []*node  // block elems are carved from
 	strs   []string // block keys are carved from
 	kids   []*node  // pending elements or member values of the open arrays and objects
 	names  []string // pending member names of the open objects
@@ -353,7 +352,7 @@ func (p *treeParser) object(n *node, depth int) error {
 		p.i++
 	}
 	n.keys = p.strSlice(p.names[namesStart:])
-	n.vals = p.ptrSlice(p.kids[kidsStart:])
+	n.elems = p.ptrSlice(p.kids[kidsStart:])
 	return nil
 }
 
@@ -684,7 +683,7 @@ func (n *node) encode(buf []byte, drop func(path []string, key string) bool, at 
 			first = false
 			buf = jsonw.String(buf, k)
 			buf = append(buf, ':')
-			buf = n.vals[i].encode(buf, drop, append(at, k))
+			buf = n.elems[i].encode(buf, drop, append(at, k))
 		}
 		buf = append(buf, '}')
 	}

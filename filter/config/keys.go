@@ -30,12 +30,9 @@ type field[T any] struct {
 	write func(src *T) any
 }
 
-// readFields checks n's members against fields, then reads each field in order.
-func readFields[T any](l *loader, n *node, fields []field[T], dst *T) error {
-	names := make([]string, len(fields))
-	for i, f := range fields {
-		names[i] = f.name
-	}
+// readFields checks n's members against names (the names of fields), then
+// reads each field in order.
+func readFields[T any](l *loader, n *node, fields []field[T], names []string, dst *T) error {
 	if err := object(n, names...); err != nil {
 		return err
 	}
@@ -46,6 +43,21 @@ func readFields[T any](l *loader, n *node, fields []field[T], dst *T) error {
 	}
 	return nil
 }
+
+func fieldNames[T any](fields []field[T]) []string {
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.name
+	}
+	return names
+}
+
+// The member names of each table, for readFields.
+var (
+	topNames      = fieldNames(topFields)
+	issuerNames   = fieldNames(issuerFields)
+	resourceNames = fieldNames(resourceFields)
+)
 
 // omit, returned by a field's write, leaves the member out of Plugin.JSON:
 // for keys whose absence means something no value says.
@@ -695,7 +707,7 @@ func readScopeImplies(_ *loader, n, v *node, r *Resource) error {
 	}
 	m := make(map[string][]string, len(v.keys))
 	for i, k := range v.keys {
-		scopes, _, err := readStrings(v.vals[i])
+		scopes, _, err := readStrings(v.elems[i])
 		if err != nil {
 			return err
 		}

@@ -47,7 +47,7 @@ func (l *loader) warn(path, msg string) {
 // top reads the plugin configuration object through topFields, then
 // builds the lookup tables.
 func (l *loader) top(root *node) error {
-	if err := readFields(l, root, topFields, l.p); err != nil {
+	if err := readFields(l, root, topFields, topNames, l.p); err != nil {
 		return err
 	}
 	return l.tables()

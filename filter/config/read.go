@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -27,7 +28,7 @@ func object(n *node, known ...string) error {
 			}
 		}
 		if !found {
-			return refuse(n.vals[i].path(), "unknown member",
+			return refuse(n.elems[i].path(), "unknown member",
 				"remove it or correct the spelling; known members: "+strings.Join(known, ", "))
 		}
 	}
@@ -103,16 +104,26 @@ func readStrings(n *node) ([]string, []*node, error) {
 		return nil, nil, wrongType(n, "an array of strings")
 	}
 	out := make([]string, 0, len(n.elems))
-	at := make(map[string]int, len(n.elems))
+	var at map[string]int // for long lists; short ones are searched
+	if len(n.elems) > 16 {
+		at = make(map[string]int, len(n.elems))
+	}
 	for i, e := range n.elems {
 		s, err := readNonEmptyString(e)
 		if err != nil {
 			return nil, nil, err
 		}
-		if j, dup := at[s]; dup {
+		j, dup := -1, false
+		if at != nil {
+			j, dup = at[s]
+			at[s] = i
+		} else {
+			j = slices.Index(out, s)
+			dup = j >= 0
+		}
+		if dup {
 			return nil, nil, refuse(e.path(), fmt.Sprintf("duplicate entry %q (also at %s)", s, n.elems[j].path()), "remove the repeated entry")
 		}
-		at[s] = i
 		out = append(out, s)
 	}
 	return out, n.elems, nil

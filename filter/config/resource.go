@@ -30,7 +30,7 @@ func (l *loader) resources(n *node) error {
 // §2, §3, §4).
 func (l *loader) resource(n *node, index int) (*Resource, error) {
 	r := &Resource{Index: index}
-	if err := readFields(l, n, resourceFields, r); err != nil {
+	if err := readFields(l, n, resourceFields, resourceNames, r); err != nil {
 		return nil, err
 	}
 	return r, nil
