@@ -550,12 +550,14 @@ func readAuthorities(l *loader, _, v *node, r *Resource) error {
 		return err
 	}
 	own, _ := canonical.NormalizeAuthority(r.Parsed.Authority())
+	// Normalised in place: raw is ours, and NormalizeAuthority returns an
+	// authority that is already normal as it is.
 	for i, a := range raw {
 		norm, ok := canonical.NormalizeAuthority(a)
 		if !ok {
 			return refuse(elems[i].path(), fmt.Sprintf("%q is not a valid host[:port] authority", a), `write a host name, optionally with ":port"`)
 		}
-		for j, prev := range r.Authorities {
+		for j, prev := range raw[:i] {
 			if prev == norm {
 				return refuse(elems[i].path(), fmt.Sprintf("authority %q repeats %s after normalisation", norm, elems[j].path()), "remove the repeated entry")
 			}
@@ -563,8 +565,9 @@ func readAuthorities(l *loader, _, v *node, r *Resource) error {
 		if norm != own {
 			l.warn(elems[i].path(), fmt.Sprintf("authority %q differs from the resource URI's authority %q: the metadata document served on it names the resource URI, not that authority's URL", norm, own))
 		}
-		r.Authorities = append(r.Authorities, norm)
+		raw[i] = norm
 	}
+	r.Authorities = raw
 	return nil
 }
 
@@ -643,7 +646,7 @@ const maxResourceName = 48
 // Uniqueness is checked with the other tables.
 func readResourceName(_ *loader, _, v *node, r *Resource) error {
 	if v == nil {
-		r.Name, r.nameDerived = DefaultResourceName(r.Parsed.Host+r.Parsed.Path), true
+		r.Name, r.nameDerived = defaultResourceName(r.Parsed.Host, r.Parsed.Path), true
 		return nil
 	}
 	s, err := readString(v)
@@ -666,11 +669,14 @@ func readResourceName(_ *loader, _, v *node, r *Resource) error {
 // ASCII lower case, every byte other than a-z and 0-9 as "_", at most 48
 // bytes. Two resources that differ only in scheme or port derive the same
 // name; the loader then appends "_<index>" to the later one.
-func DefaultResourceName(hostPath string) string {
-	b := lex.AppendFold(nil, hostPath, '_')
-	if len(b) > maxResourceName {
-		b = b[:maxResourceName]
-	}
+func DefaultResourceName(hostPath string) string { return defaultResourceName(hostPath, "") }
+
+// defaultResourceName is DefaultResourceName(host + path), folded in a
+// buffer on the stack: one allocation, the name's.
+func defaultResourceName(host, path string) string {
+	var buf [maxResourceName]byte
+	b := lex.AppendFold(buf[:0], host[:min(len(host), maxResourceName)], '_')
+	b = lex.AppendFold(b, path[:min(len(path), maxResourceName-len(b))], '_')
 	return string(b)
 }
 

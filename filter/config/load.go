@@ -38,6 +38,10 @@ func Load(data []byte) (*Plugin, error) {
 type loader struct {
 	p      *Plugin
 	byName map[string]*Issuer
+
+	// Lists shared by the resources that accept one issuer alone.
+	single  map[*Issuer][]*Issuer
+	servers map[*Issuer][]string
 }
 
 func (l *loader) warn(path, msg string) {

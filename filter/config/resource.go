@@ -16,24 +16,19 @@ func (l *loader) resources(n *node) error {
 	if len(n.elems) == 0 {
 		return refuse(n.path(), "no resource is configured", "add at least one protected resource")
 	}
+	// One block for all resources, one slice of their pointers: a start
+	// with 10,000 resources makes two allocations here, not 10,000.
+	block := make([]Resource, len(n.elems))
+	l.p.Resources = make([]*Resource, 0, len(n.elems))
 	for i, e := range n.elems {
-		r, err := l.resource(e, i)
-		if err != nil {
+		r := &block[i]
+		r.Index = i
+		if err := readFields(l, e, resourceFields, resourceNames, r); err != nil {
 			return err
 		}
 		l.p.Resources = append(l.p.Resources, r)
 	}
 	return nil
-}
-
-// resource reads one resources[] entry through resourceFields (contract
-// §2, §3, §4).
-func (l *loader) resource(n *node, index int) (*Resource, error) {
-	r := &Resource{Index: index}
-	if err := readFields(l, n, resourceFields, resourceNames, r); err != nil {
-		return nil, err
-	}
-	return r, nil
 }
 
 // resourceURI reads resources[].resource: it must already be the canonical
@@ -58,17 +53,31 @@ func readResourceURI(l *loader, n, v *node, r *Resource) error {
 		return refuseCause(v.path(), "is not a valid resource URI: "+strings.TrimPrefix(err.Error(), "canonical: "),
 			"use an absolute https URI without userinfo, query or fragment", err)
 	}
-	if c := u.String(); c != s {
-		return refuse(v.path(), "is not in canonical form (docs/configuration.md#canonical-resource-uri)", fmt.Sprintf("use %q", c))
+	auth := u.Authority()
+	if !isCanonical(s, u.Scheme, auth, u.Path) {
+		return refuse(v.path(), "is not in canonical form (docs/configuration.md#canonical-resource-uri)", fmt.Sprintf("use %q", u.String()))
 	}
 	for _, w := range canonical.Warnings(u) {
 		l.warn(v.path(), w)
 	}
 	r.URI = s
 	r.Parsed = u
-	r.MetadataPath = u.MetadataPath()
-	r.MetadataURL = u.MetadataURL()
+	// u.MetadataURL(), with u.MetadataPath() its tail: one string, not three.
+	r.MetadataURL = u.Scheme + "://" + auth + metadataPrefix + u.Path
+	r.MetadataPath = r.MetadataURL[len(u.Scheme)+len("://")+len(auth):]
 	return nil
+}
+
+// metadataPrefix is what canonical.URI.MetadataPath puts before the path
+// (RFC 9728 §3.1).
+const metadataPrefix = "/.well-known/oauth-protected-resource"
+
+// isCanonical reports whether s is scheme "://" authority path, that is
+// u.String() for the URI s parsed to, without building that string.
+func isCanonical(s, scheme, authority, path string) bool {
+	return len(s) == len(scheme)+len("://")+len(authority)+len(path) &&
+		strings.HasPrefix(s, scheme) && strings.HasPrefix(s[len(scheme):], "://") &&
+		strings.HasPrefix(s[len(scheme)+3:], authority) && strings.HasSuffix(s, path)
 }
 
 // acceptedIssuers reads resources[].issuers; it defaults to the only issuer
@@ -79,8 +88,14 @@ func readAcceptedIssuers(l *loader, n, v *node, r *Resource) error {
 			return refuse(n.path(), `missing required member "issuers" (more than one issuer is configured)`,
 				`name the accepted issuers, e.g. "issuers": ["`+l.p.Issuers[0].Name+`"]`)
 		}
-		r.Issuers = []*Issuer{l.p.Issuers[0]}
+		r.Issuers = l.oneIssuer(l.p.Issuers[0])
 		return nil
+	}
+	if v.kind == kindArray && len(v.elems) == 1 && v.elems[0].kind == kindString {
+		if is, ok := l.byName[v.elems[0].str]; ok {
+			r.Issuers = l.oneIssuer(is)
+			return nil
+		}
 	}
 	names, elems, err := readStrings(v)
 	if err != nil {
@@ -159,7 +174,7 @@ func opScopes(ops []mcp.Operation) [][]string {
 
 // readAuthorizationServers reads authorization_servers; it defaults to the
 // accepted issuers' iss values.
-func readAuthorizationServers(_ *loader, _, v *node, r *Resource) error {
+func readAuthorizationServers(l *loader, _, v *node, r *Resource) error {
 	var err error
 	if v != nil {
 		if r.AuthorizationServers, _, err = readStrings(v); err != nil {
@@ -168,6 +183,8 @@ func readAuthorizationServers(_ *loader, _, v *node, r *Resource) error {
 		if len(r.AuthorizationServers) == 0 {
 			return refuse(v.path(), "must not be empty", `list the authorization servers, or omit "authorization_servers" for the accepted issuers`)
 		}
+	} else if len(r.Issuers) == 1 {
+		r.AuthorizationServers = l.oneIssuerServer(r.Issuers[0])
 	} else {
 		r.AuthorizationServers = make([]string, len(r.Issuers))
 		for i, is := range r.Issuers {
@@ -175,6 +192,35 @@ func readAuthorizationServers(_ *loader, _, v *node, r *Resource) error {
 		}
 	}
 	return nil
+}
+
+// oneIssuer is the accepted-issuer list holding is alone, made once per
+// issuer and shared by the resources that accept only it (a Plugin is never
+// modified after Load; the capacity is the length, so an append copies).
+func (l *loader) oneIssuer(is *Issuer) []*Issuer {
+	if l.single == nil {
+		l.single = make(map[*Issuer][]*Issuer, len(l.p.Issuers))
+	}
+	list, ok := l.single[is]
+	if !ok {
+		list = []*Issuer{is}
+		l.single[is] = list
+	}
+	return list[:1:1]
+}
+
+// oneIssuerServer is the authorization_servers default for the resources
+// that accept is alone, shared the same way.
+func (l *loader) oneIssuerServer(is *Issuer) []string {
+	if l.servers == nil {
+		l.servers = make(map[*Issuer][]string, len(l.p.Issuers))
+	}
+	list, ok := l.servers[is]
+	if !ok {
+		list = []string{is.Issuer}
+		l.servers[is] = list
+	}
+	return list[:1:1]
 }
 
 // readAudienceMatch reads audience_match and builds the audience matcher

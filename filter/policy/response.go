@@ -26,14 +26,19 @@ type resourceReplies struct {
 }
 
 func newResourceReplies(r *config.Resource) resourceReplies {
-	rr := resourceReplies{metadataParam: `resource_metadata="` + r.MetadataURL + `"`}
+	var rr resourceReplies
 	if sc := r.Rules.Base().Scopes(); len(sc) > 0 {
 		rr.scopeParam = `scope="` + strings.Join(sc, " ") + `"`
 	}
-	rr.missingChallenge = "Bearer " + rr.metadataParam
+	// One string; metadataParam is a part of it (one allocation per
+	// resource at start, not two).
+	const bearer, param = "Bearer ", `resource_metadata="`
 	if rr.scopeParam != "" {
-		rr.missingChallenge += ", " + rr.scopeParam
+		rr.missingChallenge = bearer + param + r.MetadataURL + `", ` + rr.scopeParam
+	} else {
+		rr.missingChallenge = bearer + param + r.MetadataURL + `"`
 	}
+	rr.metadataParam = rr.missingChallenge[len(bearer) : len(bearer)+len(param)+len(r.MetadataURL)+1]
 	return rr
 }
 
