@@ -276,8 +276,7 @@ func (p *treeParser) tooDeep() error {
 // object reads the members of n, after its '{'.
 func (p *treeParser) object(n *node, depth int) error {
 	objPath := len(p.at)
-	kidsStart, namesStart := len(p.kids), len(p.names)
-	defer func() { p.kids, p.names = p.kids[:kidsStart], p.names[:namesStart] }()
+	kidsStart, namesStart := len(p.kids), len(p.names) // after an error, nothing reads them again
 	var seen map[string]struct{} // member names, once there are many
 	p.ws()
 	if p.i < len(p.s) && p.s[p.i] == '}' {
@@ -353,6 +352,7 @@ func (p *treeParser) object(n *node, depth int) error {
 	}
 	n.keys = p.strSlice(p.names[namesStart:])
 	n.elems = p.ptrSlice(p.kids[kidsStart:])
+	p.kids, p.names = p.kids[:kidsStart], p.names[:namesStart]
 	return nil
 }
 
@@ -360,7 +360,6 @@ func (p *treeParser) object(n *node, depth int) error {
 func (p *treeParser) array(n *node, depth int) error {
 	arrPath := len(p.at)
 	kidsStart := len(p.kids)
-	defer func() { p.kids = p.kids[:kidsStart] }()
 	p.ws()
 	if p.i >= len(p.s) {
 		return endOfInput(p.pathAt(arrPath))
@@ -399,6 +398,7 @@ func (p *treeParser) array(n *node, depth int) error {
 		p.ws()
 	}
 	n.elems = p.ptrSlice(p.kids[kidsStart:])
+	p.kids = p.kids[:kidsStart]
 	return nil
 }
 

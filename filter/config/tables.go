@@ -39,10 +39,12 @@ func (l *loader) tables() error {
 				"configure each resource once; list all its routes, virtual hosts and authorities there")
 		}
 		uris[r.URI] = r
-		if _, taken := names[r.Name]; taken && r.nameDerived {
+		prev, taken := names[r.Name]
+		if taken && r.nameDerived {
 			r.Name = uniqueName(r.Name, r.Index)
+			prev, taken = names[r.Name]
 		}
-		if prev, ok := names[r.Name]; ok {
+		if taken {
 			return refuse(r.path("name"), fmt.Sprintf("name %q is already used by %s", r.Name, prev.name()),
 				`give each resource its own "name"`)
 		}
@@ -126,12 +128,14 @@ func metadataEntries(md map[MetadataAt]*Resource, r *Resource, form func(string)
 		return refuse(r.path("resource"), "the resource URI's authority cannot be normalised", "")
 	}
 	// i = -1 is the resource URI's own authority, then authorities[i].
+	first := form(own)
 	for i := -1; i < len(r.Authorities); i++ {
-		a := own
+		a := first
 		if i >= 0 {
-			a = r.Authorities[i]
+			if a = form(r.Authorities[i]); a == first {
+				continue // the resource's own authority listed again: entered already
+			}
 		}
-		a = form(a)
 		at := MetadataAt{a, key}
 		prev, ok := md[at]
 		if ok && prev == r {
