@@ -107,8 +107,10 @@ func parseTree(data []byte, root string) (*node, error) {
 }
 
 // treeParser reads one document. Strings without escapes are substrings of
-// s; nodes and the slices of arrays and objects are carved from blocks, so
-// a large document costs a few allocations per thousand values.
+// s, one copy of the document (so a loaded Plugin keeps that copy, instead
+// of a copy of each string it holds); nodes and the slices of arrays and
+// objects are carved from blocks, so a large document costs a few
+// allocations per thousand values.
 type treeParser struct {
 	s    string
 	i    int
@@ -118,12 +120,11 @@ type treeParser struct {
 	// the root, for error messages: member names, or array indices.
 	at []step
 
-	nodes  []node   // block nodes are carved from
-	ptrs   []*node  // block elems are carved from
-	strs   []string // block keys are carved from
-	kids   []*node  // pending elements or member values of the open arrays and objects
-	names  []string // pending member names of the open objects
-	dupSet map[string]struct{}
+	nodes []node   // block nodes are carved from
+	ptrs  []*node  // block elems are carved from
+	strs  []string // block keys are carved from
+	kids  []*node  // pending elements or member values of the open arrays and objects
+	names []string // pending member names of the open objects
 }
 
 type step struct {
@@ -193,7 +194,7 @@ func (p *treeParser) ws() {
 	}
 }
 
-// syntax refuses at path with encoding/json's wording.
+// syntaxError refuses at path with encoding/json's wording.
 func syntaxError(path, msg string) error {
 	return refuse(path, "invalid JSON: "+msg, "fix the JSON syntax")
 }
@@ -277,7 +278,7 @@ func (p *treeParser) tooDeep() error {
 func (p *treeParser) object(n *node, depth int) error {
 	objPath := len(p.at)
 	kidsStart, namesStart := len(p.kids), len(p.names) // after an error, nothing reads them again
-	var seen map[string]struct{} // member names, once there are many
+	var seen map[string]struct{}                       // member names, once there are many
 	p.ws()
 	if p.i < len(p.s) && p.s[p.i] == '}' {
 		p.i++
