@@ -13,6 +13,12 @@ const upperHex = "0123456789ABCDEF"
 // (RFC 3986 §6.2.2.2), then dot segments removed (§6.2.2.3 with the
 // algorithm of §5.2.4). The root ("" or "/") is returned as "" (contract §4).
 func canonicalPath(raw string) (string, string) {
+	if plainPath(raw) { // already canonical: no copy
+		if raw == "/" {
+			return "", ""
+		}
+		return raw, ""
+	}
 	var b strings.Builder
 	b.Grow(len(raw))
 	for i := 0; i < len(raw); i++ {
@@ -47,6 +53,17 @@ func canonicalPath(raw string) (string, string) {
 		p = ""
 	}
 	return p, ""
+}
+
+// plainPath reports whether raw is made of path characters other than "%",
+// "@" and ".": canonicalPath would return it unchanged (but "/" as "").
+func plainPath(raw string) bool {
+	for i := 0; i < len(raw); i++ {
+		if c := raw[i]; c == '%' || c == '@' || c == '.' || !isPathChar(c) {
+			return false
+		}
+	}
+	return true
 }
 
 // removeDotSegments implements remove_dot_segments of RFC 3986 §5.2.4.

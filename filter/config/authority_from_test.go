@@ -82,7 +82,7 @@ func TestAuthorityTables(t *testing.T) {
 	if p.ByAuthority["alias.example.com"] != nil || p.ByHost["alias.example.com:8443"] != nil {
 		t.Errorf("a table holds the other form")
 	}
-	if p.MetadataByHost["alias.example.com"]["/.well-known/oauth-protected-resource/mcp"] != r {
+	if p.MetadataByHost[MetadataAt{"alias.example.com", "/.well-known/oauth-protected-resource/mcp"}] != r {
 		t.Errorf("MetadataByHost lacks the alias")
 	}
 }

@@ -16,7 +16,7 @@ func readScopes(n *node) ([]string, error) {
 	}
 	for i, s := range scopes {
 		if !lex.IsScopeToken(s) {
-			return nil, refuse(elems[i].path, "is not an RFC 6749 §3.3 scope-token",
+			return nil, refuse(elems[i].path(), "is not an RFC 6749 §3.3 scope-token",
 				`use printable ASCII without spaces, '"' or '\'`)
 		}
 	}
@@ -34,22 +34,22 @@ func readClaimHeaders(n *node) ([]ClaimHeader, error) {
 	out := make([]ClaimHeader, 0, len(n.keys))
 	seen := make(map[string]string, len(n.keys)) // stripKey(header) → path
 	for i, claim := range n.keys {
-		v := n.vals[i]
+		v := n.elems[i]
 		if claim == "" {
-			return nil, refuse(v.path, "the claim name is empty", "use the claim's name as the member name")
+			return nil, refuse(v.path(), "the claim name is empty", "use the claim's name as the member name")
 		}
 		h, err := readNonEmptyString(v)
 		if err != nil {
 			return nil, err
 		}
-		if err := checkClaimHeaderName(v.path, h); err != nil {
+		if err := checkClaimHeaderName(v.path(), h); err != nil {
 			return nil, err
 		}
 		k := stripKey(h)
 		if prev, ok := seen[k]; ok {
-			return nil, refuse(v.path, fmt.Sprintf("header %q is already set from %s", h, prev), "set each header from one claim")
+			return nil, refuse(v.path(), fmt.Sprintf("header %q is already set from %s", h, prev), "set each header from one claim")
 		}
-		seen[k] = v.path
+		seen[k] = v.path()
 		out = append(out, ClaimHeader{Claim: claim, Header: strings.ToLower(h)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Header < out[j].Header })

@@ -128,11 +128,9 @@ func checkPlugin(t *testing.T, p *Plugin) {
 	if p.Default != nil && !own[p.Default] {
 		t.Fatal("Default points at a foreign resource")
 	}
-	for a, m := range p.Metadata {
-		for k, r := range m {
-			if !own[r] {
-				t.Fatalf("metadata %q %q points at a foreign resource", a, k)
-			}
+	for at, r := range p.Metadata {
+		if !own[r] {
+			t.Fatalf("metadata %q %q points at a foreign resource", at.Authority, at.Path)
 		}
 	}
 }

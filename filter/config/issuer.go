@@ -1,7 +1,6 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -20,7 +19,7 @@ func (l *loader) issuers(n *node) error {
 		return wrongType(n, "an array of issuers")
 	}
 	if len(n.elems) == 0 {
-		return refuse(n.path, "no issuer is configured", "add at least one issuer with its JWK Set")
+		return refuse(n.path(), "no issuer is configured", "add at least one issuer with its JWK Set")
 	}
 	l.byName = make(map[string]*Issuer, len(n.elems))
 	issPath := make(map[string]string, len(n.elems))
@@ -30,15 +29,15 @@ func (l *loader) issuers(n *node) error {
 			return err
 		}
 		if prev, ok := l.byName[is.Name]; ok {
-			return refuse(e.member("name").path, fmt.Sprintf("issuer name %q is already used by %s", is.Name, issPath[prev.Issuer]),
+			return refuse(e.member("name").path(), fmt.Sprintf("issuer name %q is already used by %s", is.Name, issPath[prev.Issuer]),
 				"give every issuer a unique name")
 		}
 		if prev, ok := issPath[is.Issuer]; ok {
-			return refuse(e.member("issuer").path, fmt.Sprintf("issuer %q is already configured by %s", is.Issuer, prev),
+			return refuse(e.member("issuer").path(), fmt.Sprintf("issuer %q is already configured by %s", is.Issuer, prev),
 				"configure each issuer once, with all its keys in one JWK Set")
 		}
 		l.byName[is.Name] = is
-		issPath[is.Issuer] = e.path
+		issPath[is.Issuer] = e.path()
 		is.Index = len(l.p.Issuers)
 		l.p.Issuers = append(l.p.Issuers, is)
 	}
@@ -48,7 +47,7 @@ func (l *loader) issuers(n *node) error {
 // issuer reads one issuers[] entry through issuerFields (contract §2, §2.1).
 func (l *loader) issuer(n *node) (*Issuer, error) {
 	is := &Issuer{}
-	if err := readFields(l, n, issuerFields, is); err != nil {
+	if err := readFields(l, n, issuerFields, issuerNames, is); err != nil {
 		return nil, err
 	}
 	return is, nil
@@ -63,7 +62,7 @@ func readIssuerJWKS(l *loader, n, v *node, is *Issuer) error {
 	if is.Remote != nil {
 		for _, a := range explicit {
 			if a.IsHMAC() {
-				return refuse(n.path+".algorithms", string(a)+` is listed with "jwks_uri": a published JWK Set never carries a shared secret`,
+				return refuse(n.path()+".algorithms", string(a)+` is listed with "jwks_uri": a published JWK Set never carries a shared secret`,
 					`configure HMAC keys in "jwks" of an issuer without "jwks_uri", or list asymmetric algorithms`)
 			}
 		}
@@ -77,7 +76,7 @@ func readIssuerJWKS(l *loader, n, v *node, is *Issuer) error {
 			}
 			return nil
 		}
-		return refuse(n.path, `missing required member "jwks" (or "jwks_uri")`, `add "jwks" with the issuer's keys, or "jwks_uri" and "jwks_cluster" to fetch them`)
+		return refuse(n.path(), `missing required member "jwks" (or "jwks_uri")`, `add "jwks" with the issuer's keys, or "jwks_uri" and "jwks_cluster" to fetch them`)
 	}
 	var err error
 	if is.JWKS, err = readJWKS(v); err != nil {
@@ -92,10 +91,10 @@ func readIssuerJWKS(l *loader, n, v *node, is *Issuer) error {
 		if errors.Is(err, jwtlite.ErrNoUsableKey) {
 			fix = "add a signature verification key (see the warnings about skipped keys)"
 		}
-		return refuseCause(v.path, strings.TrimPrefix(err.Error(), "jwtlite: "), fix, err)
+		return refuseCause(v.path(), strings.TrimPrefix(err.Error(), "jwtlite: "), fix, err)
 	}
 	for _, w := range warns {
-		l.warn(v.path, strings.TrimPrefix(w, "jwtlite: "))
+		l.warn(v.path(), strings.TrimPrefix(w, "jwtlite: "))
 	}
 	is.Keys = ks
 	if explicit == nil {
@@ -112,13 +111,13 @@ func readAlgorithms(n *node) ([]jwtlite.Algorithm, error) {
 		return nil, err
 	}
 	if len(names) == 0 {
-		return nil, refuse(n.path, "must not be empty", `list the accepted algorithms, or omit "algorithms" for the keys' own algorithms`)
+		return nil, refuse(n.path(), "must not be empty", `list the accepted algorithms, or omit "algorithms" for the keys' own algorithms`)
 	}
 	out := make([]jwtlite.Algorithm, len(names))
 	for i, s := range names {
 		a, ok := jwtlite.ParseAlgorithm(s)
 		if !ok {
-			return nil, refuse(elems[i].path, fmt.Sprintf("%q is not a supported JWS algorithm", s),
+			return nil, refuse(elems[i].path(), fmt.Sprintf("%q is not a supported JWS algorithm", s),
 				"use RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519, HS256, HS384 or HS512")
 		}
 		out[i] = a
@@ -135,18 +134,16 @@ func readJWKS(n *node) ([]byte, error) {
 	case kindObject:
 	case kindString:
 		var err error
-		if set, err = parseTree([]byte(n.str), n.path); err != nil {
+		if set, err = parseTree([]byte(n.str), n.path()); err != nil {
 			return nil, err
 		}
 		if set.kind != kindObject {
-			return nil, refuse(n.path, "the string must hold a JWK Set object, not "+set.kind.String(), `write {"keys": [...]}`)
+			return nil, refuse(n.path(), "the string must hold a JWK Set object, not "+set.kind.String(), `write {"keys": [...]}`)
 		}
 	default:
 		return nil, wrongType(n, "a JWK Set object or a string holding one")
 	}
-	var buf bytes.Buffer
-	set.encode(&buf, func(at []string, key string) bool {
+	return set.encode(nil, func(at []string, key string) bool {
 		return len(at) == 2 && at[0] == "keys" && at[1] == "[]" && privateJWKMembers[key]
-	}, nil)
-	return buf.Bytes(), nil
+	}, nil), nil
 }

@@ -1,12 +1,12 @@
 package config
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"io"
 	"strconv"
+	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/audguard/audguard/internal/jsonw"
 )
 
 // maxDepth bounds the nesting of the configuration document. The deepest
@@ -23,6 +23,7 @@ const (
 	kindString
 	kindArray
 	kindObject
+	kindRoot // the parent of a document's value: holds the value's JSON path in str
 )
 
 var kindNames = [...]string{
@@ -32,144 +33,586 @@ var kindNames = [...]string{
 	kindString: "a string",
 	kindArray:  "an array",
 	kindObject: "an object",
+	kindRoot:   "a document",
 }
 
 func (k kind) String() string { return kindNames[k] }
 
-// node is one JSON value with its JSON path. Objects keep their members in
-// document order; duplicate member names are refused while parsing.
+// node is one JSON value. Objects keep their members in document order;
+// duplicate member names are refused while parsing. A node knows its parent
+// and its position there, so its JSON path is built only when a message
+// needs it (path).
 type node struct {
-	kind  kind
-	path  string
-	str   string  // string value (unescaped), or the number's literal text
-	b     bool    // boolean value
-	elems []*node // array elements
-	keys  []string
-	vals  []*node // object member values, parallel to keys
+	kind   kind
+	b      bool    // boolean value
+	index  int32   // position in the parent array or object
+	str    string  // string value (unescaped), or the number's literal text
+	elems  []*node // array elements, or object member values (parallel to keys)
+	keys   []string
+	parent *node // the enclosing array or object, or the kindRoot holding the document's path
 }
 
 // member returns the value of the object member named key, or nil.
 func (n *node) member(key string) *node {
 	for i, k := range n.keys {
 		if k == key {
-			return n.vals[i]
+			return n.elems[i]
 		}
 	}
 	return nil
+}
+
+// path is n's JSON path: `issuers[0].name`, `$` for the document, or the
+// root given to parseTree for a document held in a string.
+func (n *node) path() string {
+	p := n.parent
+	switch {
+	case p == nil:
+		return "$"
+	case p.kind == kindRoot:
+		return p.str
+	case p.kind == kindObject:
+		return memberPath(p.path(), p.keys[n.index])
+	}
+	return indexPath(p.path(), int(n.index))
 }
 
 // parseTree parses data as exactly one strict JSON value (RFC 8259): valid
 // UTF-8, no duplicate object members (compared after unescaping, RFC 8259 §4
 // leaves them undefined, so we refuse them), nothing but whitespace after the
 // value. root is the JSON path given to the value itself.
+//
+// Syntax errors are worded as encoding/json's Decoder.Token words them
+// ("invalid JSON: invalid character 'x' after object key", "invalid JSON:
+// unexpected end of input") and name the JSON path Token-by-Token reading
+// reached: the value being read, or the array or object around it.
+// Strings are unescaped as encoding/json unescapes them: an escaped lone
+// UTF-16 surrogate becomes U+FFFD.
 func parseTree(data []byte, root string) (*node, error) {
 	if !utf8.Valid(data) {
 		return nil, refuse(root, "is not valid UTF-8", "encode the configuration as UTF-8")
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	p := treeParser{dec: dec}
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, p.syntax(root, err)
-	}
-	n, err := p.value(tok, root, 0)
+	p := treeParser{s: string(data), root: root}
+	top := &node{kind: kindRoot, str: root}
+	p.ws()
+	n, err := p.value(top, 0, 0)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	p.ws()
+	if p.i < len(p.s) {
 		return nil, refuse(root, "trailing data after the JSON value", "remove everything after the closing bracket")
 	}
 	return n, nil
 }
 
+// treeParser reads one document. Strings without escapes are substrings of
+// s, one copy of the document (so a loaded Plugin keeps that copy, instead
+// of a copy of each string it holds); nodes and the slices of arrays and
+// objects are carved from blocks, so a large document costs a few
+// allocations per thousand values.
 type treeParser struct {
-	dec *json.Decoder
+	s    string
+	i    int
+	root string
+
+	// at is the JSON path of the value being read, one step per level below
+	// the root, for error messages: member names, or array indices.
+	at []step
+
+	nodes []node   // block nodes are carved from
+	ptrs  []*node  // block elems are carved from
+	strs  []string // block keys are carved from
+	kids  []*node  // pending elements or member values of the open arrays and objects
+	names []string // pending member names of the open objects
 }
 
-func (p *treeParser) syntax(path string, err error) error {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return refuseCause(path, "invalid JSON: unexpected end of input", "complete the JSON document", err)
+type step struct {
+	key   string
+	index int
+	obj   bool
+}
+
+// pathAt is the JSON path of the value d levels below the root.
+func (p *treeParser) pathAt(d int) string {
+	s := p.root
+	for _, st := range p.at[:d] {
+		if st.obj {
+			s = memberPath(s, st.key)
+		} else {
+			s = indexPath(s, st.index)
+		}
 	}
-	return refuseCause(path, "invalid JSON: "+err.Error(), "fix the JSON syntax", err)
+	return s
 }
 
-func (p *treeParser) value(tok json.Token, path string, depth int) (*node, error) {
+func (p *treeParser) here() string { return p.pathAt(len(p.at)) }
+
+func (p *treeParser) newNode(k kind, parent *node, index int) *node {
+	if len(p.nodes) == cap(p.nodes) {
+		p.nodes = make([]node, 0, 256)
+	}
+	p.nodes = p.nodes[:len(p.nodes)+1]
+	n := &p.nodes[len(p.nodes)-1]
+	n.kind, n.parent, n.index = k, parent, int32(index)
+	return n
+}
+
+// ptrSlice copies src into a block; nil when empty.
+func (p *treeParser) ptrSlice(src []*node) []*node {
+	if len(src) == 0 {
+		return nil
+	}
+	if cap(p.ptrs)-len(p.ptrs) < len(src) {
+		p.ptrs = make([]*node, 0, max(1024, len(src)))
+	}
+	start := len(p.ptrs)
+	p.ptrs = append(p.ptrs, src...)
+	return p.ptrs[start:len(p.ptrs):len(p.ptrs)]
+}
+
+func (p *treeParser) strSlice(src []string) []string {
+	if len(src) == 0 {
+		return nil
+	}
+	if cap(p.strs)-len(p.strs) < len(src) {
+		p.strs = make([]string, 0, max(512, len(src)))
+	}
+	start := len(p.strs)
+	p.strs = append(p.strs, src...)
+	return p.strs[start:len(p.strs):len(p.strs)]
+}
+
+func (p *treeParser) ws() {
+	for p.i < len(p.s) {
+		switch p.s[p.i] {
+		case ' ', '\t', '\r', '\n':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+// syntaxError refuses at path with encoding/json's wording.
+func syntaxError(path, msg string) error {
+	return refuse(path, "invalid JSON: "+msg, "fix the JSON syntax")
+}
+
+func endOfInput(path string) error {
+	return refuseCause(path, "invalid JSON: unexpected end of input", "complete the JSON document", io.ErrUnexpectedEOF)
+}
+
+// invalidChar is encoding/json's "invalid character 'c'" plus context.
+func invalidChar(path string, c byte, context string) error {
+	return syntaxError(path, "invalid character "+quoteChar(c)+context)
+}
+
+// quoteChar formats c as encoding/json's messages do.
+func quoteChar(c byte) string {
+	if c == '\'' {
+		return `'\''`
+	}
+	if c == '"' {
+		return `'"'`
+	}
+	s := strconv.Quote(string(rune(c)))
+	return "'" + s[1:len(s)-1] + "'"
+}
+
+// value reads the value at p.i (white space skipped) as element or member
+// index of parent, depth levels below the root.
+func (p *treeParser) value(parent *node, index, depth int) (*node, error) {
+	if p.i >= len(p.s) {
+		return nil, endOfInput(p.here())
+	}
+	var n *node
+	switch c := p.s[p.i]; c {
+	case '{', '[':
+		p.i++
+		if depth > maxDepth {
+			return nil, p.tooDeep()
+		}
+		if c == '{' {
+			n = p.newNode(kindObject, parent, index)
+			return n, p.object(n, depth)
+		}
+		n = p.newNode(kindArray, parent, index)
+		return n, p.array(n, depth)
+	case '"':
+		s, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		n = p.newNode(kindString, parent, index)
+		n.str = s
+	case 't', 'f', 'n':
+		k, b, err := p.literal()
+		if err != nil {
+			return nil, err
+		}
+		n = p.newNode(k, parent, index)
+		n.b = b
+	default:
+		if c != '-' && (c < '0' || c > '9') {
+			return nil, invalidChar(p.here(), c, " looking for beginning of value")
+		}
+		s, err := p.number()
+		if err != nil {
+			return nil, err
+		}
+		n = p.newNode(kindNumber, parent, index)
+		n.str = s
+	}
 	if depth > maxDepth {
-		return nil, refuse(path, "nested too deeply", "the configuration never nests more than a few levels: check the brackets")
-	}
-	switch t := tok.(type) {
-	case nil:
-		return &node{kind: kindNull, path: path}, nil
-	case bool:
-		return &node{kind: kindBool, path: path, b: t}, nil
-	case json.Number:
-		return &node{kind: kindNumber, path: path, str: string(t)}, nil
-	case string:
-		return &node{kind: kindString, path: path, str: t}, nil
-	case json.Delim:
-		switch t {
-		case '{':
-			return p.object(path, depth)
-		case '[':
-			return p.array(path, depth)
-		}
-	}
-	return nil, refuse(path, "invalid JSON: unexpected token", "fix the JSON syntax")
-}
-
-func (p *treeParser) object(path string, depth int) (*node, error) {
-	n := &node{kind: kindObject, path: path}
-	seen := make(map[string]struct{})
-	for p.dec.More() {
-		kt, err := p.dec.Token()
-		if err != nil {
-			return nil, p.syntax(path, err)
-		}
-		key, ok := kt.(string)
-		if !ok {
-			return nil, refuse(path, "invalid JSON: object member name is not a string", "fix the JSON syntax")
-		}
-		mpath := memberPath(path, key)
-		if _, dup := seen[key]; dup {
-			return nil, refuse(mpath, "duplicate member", "keep exactly one member with this name")
-		}
-		seen[key] = struct{}{}
-		vt, err := p.dec.Token()
-		if err != nil {
-			return nil, p.syntax(mpath, err)
-		}
-		v, err := p.value(vt, mpath, depth+1)
-		if err != nil {
-			return nil, err
-		}
-		n.keys = append(n.keys, key)
-		n.vals = append(n.vals, v)
-	}
-	if _, err := p.dec.Token(); err != nil { // the closing '}'
-		return nil, p.syntax(path, err)
+		return nil, p.tooDeep()
 	}
 	return n, nil
 }
 
-func (p *treeParser) array(path string, depth int) (*node, error) {
-	n := &node{kind: kindArray, path: path}
-	for p.dec.More() {
-		epath := indexPath(path, len(n.elems))
-		vt, err := p.dec.Token()
-		if err != nil {
-			return nil, p.syntax(epath, err)
-		}
-		v, err := p.value(vt, epath, depth+1)
-		if err != nil {
-			return nil, err
-		}
-		n.elems = append(n.elems, v)
+func (p *treeParser) tooDeep() error {
+	return refuse(p.here(), "nested too deeply", "the configuration never nests more than a few levels: check the brackets")
+}
+
+// object reads the members of n, after its '{'.
+func (p *treeParser) object(n *node, depth int) error {
+	objPath := len(p.at)
+	kidsStart, namesStart := len(p.kids), len(p.names) // after an error, nothing reads them again
+	var seen map[string]struct{}                       // member names, once there are many
+	p.ws()
+	if p.i < len(p.s) && p.s[p.i] == '}' {
+		p.i++
+		return nil
 	}
-	if _, err := p.dec.Token(); err != nil { // the closing ']'
-		return nil, p.syntax(path, err)
+	for first := true; ; first = false {
+		p.ws()
+		if p.i >= len(p.s) {
+			return endOfInput(p.pathAt(objPath))
+		}
+		if c := p.s[p.i]; c != '"' {
+			if first {
+				return invalidChar(p.pathAt(objPath), c, "")
+			}
+			return invalidChar(p.pathAt(objPath), c, " looking for beginning of object key string")
+		}
+		key, err := p.str()
+		if err != nil {
+			return err
+		}
+		names := p.names[namesStart:]
+		switch {
+		case seen != nil:
+		case len(names) < 16:
+			for _, k := range names {
+				if k == key {
+					return refuse(memberPath(p.pathAt(objPath), key), "duplicate member", "keep exactly one member with this name")
+				}
+			}
+		default:
+			seen = make(map[string]struct{}, 2*len(names))
+			for _, k := range names {
+				seen[k] = struct{}{}
+			}
+		}
+		if seen != nil {
+			if _, dup := seen[key]; dup {
+				return refuse(memberPath(p.pathAt(objPath), key), "duplicate member", "keep exactly one member with this name")
+			}
+			seen[key] = struct{}{}
+		}
+		p.at = append(p.at, step{key: key, obj: true})
+		p.ws()
+		if p.i >= len(p.s) {
+			return endOfInput(p.here())
+		}
+		if c := p.s[p.i]; c != ':' {
+			return invalidChar(p.here(), c, " after object key")
+		}
+		p.i++
+		p.ws()
+		v, err := p.value(n, len(names), depth+1)
+		if err != nil {
+			return err
+		}
+		p.at = p.at[:objPath]
+		p.names = append(p.names, key)
+		p.kids = append(p.kids, v)
+		p.ws()
+		if p.i >= len(p.s) {
+			return endOfInput(p.pathAt(objPath))
+		}
+		c := p.s[p.i]
+		if c == '}' {
+			p.i++
+			break
+		}
+		if c != ',' {
+			return invalidChar(p.pathAt(objPath), c, " after object key:value pair")
+		}
+		p.i++
 	}
-	return n, nil
+	n.keys = p.strSlice(p.names[namesStart:])
+	n.elems = p.ptrSlice(p.kids[kidsStart:])
+	p.kids, p.names = p.kids[:kidsStart], p.names[:namesStart]
+	return nil
+}
+
+// array reads the elements of n, after its '['.
+func (p *treeParser) array(n *node, depth int) error {
+	arrPath := len(p.at)
+	kidsStart := len(p.kids)
+	p.ws()
+	if p.i >= len(p.s) {
+		return endOfInput(p.pathAt(arrPath))
+	}
+	switch p.s[p.i] {
+	case ']':
+		p.i++
+		return nil
+	case '}':
+		return invalidChar(p.pathAt(arrPath), '}', " looking for beginning of value")
+	}
+	for i := 0; ; i++ {
+		p.at = append(p.at, step{index: i})
+		v, err := p.value(n, i, depth+1)
+		if err != nil {
+			return err
+		}
+		p.at = p.at[:arrPath]
+		p.kids = append(p.kids, v)
+		p.ws()
+		if p.i >= len(p.s) {
+			return endOfInput(p.pathAt(arrPath))
+		}
+		c := p.s[p.i]
+		if c == ']' {
+			p.i++
+			break
+		}
+		if c == '}' {
+			return invalidChar(p.pathAt(arrPath), c, " after array element")
+		}
+		if c != ',' {
+			return invalidChar(indexPath(p.pathAt(arrPath), i+1), c, " after array element")
+		}
+		p.i++
+		p.ws()
+	}
+	n.elems = p.ptrSlice(p.kids[kidsStart:])
+	p.kids = p.kids[:kidsStart]
+	return nil
+}
+
+// literal reads true, false or null.
+func (p *treeParser) literal() (kind, bool, error) {
+	var word string
+	var k kind
+	switch p.s[p.i] {
+	case 't':
+		word, k = "true", kindBool
+	case 'f':
+		word, k = "false", kindBool
+	default:
+		word, k = "null", kindNull
+	}
+	for j := 1; j < len(word); j++ {
+		if p.i+j >= len(p.s) {
+			return 0, false, endOfInput(p.here())
+		}
+		if c := p.s[p.i+j]; c != word[j] {
+			return 0, false, invalidChar(p.here(), c, " in literal "+word+" (expecting "+quoteChar(word[j])+")")
+		}
+	}
+	p.i += len(word)
+	return k, word == "true", nil
+}
+
+// number reads a number (RFC 8259 §6) and returns its literal text. It stops
+// at the first byte that cannot continue it; what follows is judged by the
+// caller.
+func (p *treeParser) number() (string, error) {
+	s, start := p.s, p.i
+	i := start
+	need := func(ok func(byte) bool, context string) error {
+		if i >= len(s) {
+			return endOfInput(p.here())
+		}
+		if !ok(s[i]) {
+			return invalidChar(p.here(), s[i], context)
+		}
+		return nil
+	}
+	digits := func() {
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+	}
+	if s[i] == '-' {
+		i++
+		if err := need(isDigit, " in numeric literal"); err != nil {
+			return "", err
+		}
+	}
+	if s[i] == '0' {
+		i++
+	} else {
+		digits()
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if err := need(isDigit, " after decimal point in numeric literal"); err != nil {
+			return "", err
+		}
+		digits()
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if err := need(func(c byte) bool { return isDigit(c) || c == '+' || c == '-' }, " in exponent of numeric literal"); err != nil {
+			return "", err
+		}
+		if s[i] == '+' || s[i] == '-' {
+			i++
+			if err := need(isDigit, " in exponent of numeric literal"); err != nil {
+				return "", err
+			}
+		}
+		digits()
+	}
+	p.i = i
+	return s[start:i], nil
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// str reads a string at p.i (its opening quote) and returns it unescaped.
+func (p *treeParser) str() (string, error) {
+	s := p.s
+	start := p.i + 1
+	i := start
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c == '"' {
+			p.i = i + 1
+			return s[start:i], nil
+		}
+		if c == '\\' {
+			break
+		}
+		if c < 0x20 {
+			return "", invalidChar(p.here(), c, " in string literal")
+		}
+	}
+	if i >= len(s) {
+		return "", endOfInput(p.here())
+	}
+	// Escapes: check the rest, then unescape.
+	for j := i; ; j++ {
+		if j >= len(s) {
+			return "", endOfInput(p.here())
+		}
+		c := s[j]
+		if c == '"' {
+			out := unescape(s[start:j])
+			p.i = j + 1
+			return out, nil
+		}
+		if c < 0x20 {
+			return "", invalidChar(p.here(), c, " in string literal")
+		}
+		if c != '\\' {
+			continue
+		}
+		j++
+		if j >= len(s) {
+			return "", endOfInput(p.here())
+		}
+		switch s[j] {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		case 'u':
+			for k := 0; k < 4; k++ {
+				j++
+				if j >= len(s) {
+					return "", endOfInput(p.here())
+				}
+				if unhex(s[j]) < 0 {
+					return "", invalidChar(p.here(), s[j], ` in \u hexadecimal character escape`)
+				}
+			}
+		default:
+			return "", invalidChar(p.here(), s[j], " in string escape code")
+		}
+	}
+}
+
+func unhex(c byte) rune {
+	switch {
+	case c >= '0' && c <= '9':
+		return rune(c - '0')
+	case c >= 'a' && c <= 'f':
+		return rune(c - 'a' + 10)
+	case c >= 'A' && c <= 'F':
+		return rune(c - 'A' + 10)
+	}
+	return -1
+}
+
+// u4 decodes `\uXXXX` at the start of s, or returns -1.
+func u4(s string) rune {
+	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
+		return -1
+	}
+	var r rune
+	for _, c := range []byte(s[2:6]) {
+		h := unhex(c)
+		if h < 0 {
+			return -1
+		}
+		r = r<<4 | h
+	}
+	return r
+}
+
+// unescape decodes the body of a checked string literal as encoding/json
+// does: a UTF-16 surrogate pair is one character, a lone surrogate U+FFFD.
+func unescape(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c != '\\' {
+			b = append(b, c)
+			i++
+			continue
+		}
+		switch s[i+1] {
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		case 'u':
+			r := u4(s[i:])
+			i += 6
+			if utf16.IsSurrogate(r) {
+				if d := utf16.DecodeRune(r, u4(s[i:])); d != utf8.RuneError {
+					i += 6
+					b = utf8.AppendRune(b, d)
+					continue
+				}
+				r = utf8.RuneError
+			}
+			b = utf8.AppendRune(b, r)
+			continue
+		default: // '"', '\\', '/'
+			b = append(b, s[i+1])
+		}
+		i += 2
+	}
+	return string(b)
 }
 
 // memberPath is the JSON path of member key of the value at parent:
@@ -209,45 +652,41 @@ func isIdent(s string) bool {
 // encode appends n as compact JSON. Strings are re-escaped, numbers keep their
 // literal text, member order is kept: the result means exactly what the input
 // meant. Object members named in drop are left out.
-func (n *node) encode(buf *bytes.Buffer, drop func(path []string, key string) bool, at []string) {
+func (n *node) encode(buf []byte, drop func(path []string, key string) bool, at []string) []byte {
 	switch n.kind {
 	case kindNull:
-		buf.WriteString("null")
+		buf = append(buf, "null"...)
 	case kindBool:
-		buf.WriteString(strconv.FormatBool(n.b))
+		buf = jsonw.Bool(buf, n.b)
 	case kindNumber:
-		buf.WriteString(n.str)
+		buf = append(buf, n.str...)
 	case kindString:
-		writeJSONString(buf, n.str)
+		buf = jsonw.String(buf, n.str)
 	case kindArray:
-		buf.WriteByte('[')
+		buf = append(buf, '[')
 		for i, e := range n.elems {
 			if i > 0 {
-				buf.WriteByte(',')
+				buf = append(buf, ',')
 			}
-			e.encode(buf, drop, append(at, "[]"))
+			buf = e.encode(buf, drop, append(at, "[]"))
 		}
-		buf.WriteByte(']')
+		buf = append(buf, ']')
 	case kindObject:
-		buf.WriteByte('{')
+		buf = append(buf, '{')
 		first := true
 		for i, k := range n.keys {
 			if drop != nil && drop(at, k) {
 				continue
 			}
 			if !first {
-				buf.WriteByte(',')
+				buf = append(buf, ',')
 			}
 			first = false
-			writeJSONString(buf, k)
-			buf.WriteByte(':')
-			n.vals[i].encode(buf, drop, append(at, k))
+			buf = jsonw.String(buf, k)
+			buf = append(buf, ':')
+			buf = n.elems[i].encode(buf, drop, append(at, k))
 		}
-		buf.WriteByte('}')
+		buf = append(buf, '}')
 	}
-}
-
-func writeJSONString(buf *bytes.Buffer, s string) {
-	b, _ := json.Marshal(s) // a Go string always marshals
-	buf.Write(b)
+	return buf
 }

@@ -1,16 +1,17 @@
 package config
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/audguard/audguard/canonical"
 	"github.com/audguard/audguard/filter/keys"
 	"github.com/audguard/audguard/filter/mcp"
+	"github.com/audguard/audguard/internal/jsonw"
 	"github.com/audguard/audguard/internal/lex"
 )
 
@@ -29,12 +30,9 @@ type field[T any] struct {
 	write func(src *T) any
 }
 
-// readFields checks n's members against fields, then reads each field in order.
-func readFields[T any](l *loader, n *node, fields []field[T], dst *T) error {
-	names := make([]string, len(fields))
-	for i, f := range fields {
-		names[i] = f.name
-	}
+// readFields checks n's members against names (the names of fields), then
+// reads each field in order.
+func readFields[T any](l *loader, n *node, fields []field[T], names []string, dst *T) error {
 	if err := object(n, names...); err != nil {
 		return err
 	}
@@ -46,16 +44,33 @@ func readFields[T any](l *loader, n *node, fields []field[T], dst *T) error {
 	return nil
 }
 
+func fieldNames[T any](fields []field[T]) []string {
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.name
+	}
+	return names
+}
+
+// The member names of each table, for readFields.
+var (
+	topNames      = fieldNames(topFields)
+	issuerNames   = fieldNames(issuerFields)
+	resourceNames = fieldNames(resourceFields)
+)
+
 // omit, returned by a field's write, leaves the member out of Plugin.JSON:
 // for keys whose absence means something no value says.
 type omitType struct{}
 
 var omit any = omitType{}
 
-// writeFields renders src as a JSON object with fields in table order.
-func writeFields[T any](fields []field[T], src *T) json.RawMessage {
-	var b bytes.Buffer
-	b.WriteByte('{')
+// rawJSON is JSON this package wrote itself: written out as it is.
+type rawJSON []byte
+
+// writeFields renders src as a compact JSON object with fields in table order.
+func writeFields[T any](fields []field[T], src *T) rawJSON {
+	b := []byte{'{'}
 	first := true
 	for _, f := range fields {
 		val := f.write(src)
@@ -63,38 +78,68 @@ func writeFields[T any](fields []field[T], src *T) json.RawMessage {
 			continue
 		}
 		if !first {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
 		first = false
-		k, _ := json.Marshal(f.name)
-		b.Write(k)
-		b.WriteByte(':')
-		var v []byte
-		var err error
-		switch raw := val.(type) {
-		case json.RawMessage: // our own compact JSON: no need to check it again
-			v = raw
-		case []json.RawMessage:
-			v = append(v, '[')
-			for i, e := range raw {
-				if i > 0 {
-					v = append(v, ',')
-				}
-				v = append(v, e...)
-			}
-			v = append(v, ']')
-		default:
-			v, err = json.Marshal(val)
-		}
-		if err != nil {
-			// Unreachable: values are strings, numbers, booleans, our own
-			// JSON. Fail closed: a document Load refuses.
-			v = []byte("!")
-		}
-		b.Write(v)
+		b = jsonw.String(b, f.name)
+		b = append(b, ':')
+		b = writeValue(b, val)
 	}
-	b.WriteByte('}')
-	return b.Bytes()
+	return append(b, '}')
+}
+
+// writeValue appends v, one of the types the write functions of the field
+// tables return, as JSON the way json.Marshal writes it (map members sorted
+// by name).
+func writeValue(b []byte, v any) []byte {
+	switch v := v.(type) {
+	case rawJSON: // our own compact JSON: no need to check it again
+		return append(b, v...)
+	case []rawJSON:
+		b = append(b, '[')
+		for i, e := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, e...)
+		}
+		return append(b, ']')
+	case string:
+		return jsonw.String(b, v)
+	case []string:
+		return jsonw.Strings(b, v)
+	case bool:
+		return jsonw.Bool(b, v)
+	case int:
+		return jsonw.Int(b, int64(v))
+	case int64:
+		return jsonw.Int(b, v)
+	case map[string]string:
+		b = append(b, '{')
+		for i, k := range slices.Sorted(maps.Keys(v)) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonw.String(b, k)
+			b = append(b, ':')
+			b = jsonw.String(b, v[k])
+		}
+		return append(b, '}')
+	case map[string][]string:
+		b = append(b, '{')
+		for i, k := range slices.Sorted(maps.Keys(v)) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonw.String(b, k)
+			b = append(b, ':')
+			b = jsonw.Strings(b, v[k])
+		}
+		return append(b, '}')
+	}
+	// Unreachable: the tables return only the types above. Fail closed: a
+	// document Load refuses.
+	return append(b, '!')
 }
 
 // topFields are the members of the plugin configuration object.
@@ -106,14 +151,14 @@ var topFields = []field[Plugin]{
 	{"cache_size", readCacheSize, func(p *Plugin) any { return p.CacheSize }},
 	{"shared_cache_slots", readSharedCacheSlots, func(p *Plugin) any { return p.SharedCacheSlots }},
 	{"issuers", readIssuers, func(p *Plugin) any {
-		out := make([]json.RawMessage, len(p.Issuers))
+		out := make([]rawJSON, len(p.Issuers))
 		for i, is := range p.Issuers {
 			out[i] = writeFields(issuerFields, is)
 		}
 		return out
 	}},
 	{"resources", readResources, func(p *Plugin) any {
-		out := make([]json.RawMessage, len(p.Resources))
+		out := make([]rawJSON, len(p.Resources))
 		for i, r := range p.Resources {
 			out[i] = writeFields(resourceFields, r)
 		}
@@ -165,7 +210,7 @@ var issuerFields = []field[Issuer]{
 		if len(is.JWKS) == 0 {
 			return omit
 		}
-		return json.RawMessage(is.JWKS)
+		return rawJSON(is.JWKS)
 	}},
 	{"revoked_key_ids", readRevokedKeyIDs, func(is *Issuer) any { return nonNil(is.RevokedKeyIDs) }},
 	{"revoked_token_ids", readRevokedTokenIDs, func(is *Issuer) any { return nonNil(is.RevokedTokenIDs) }},
@@ -200,15 +245,22 @@ var resourceFields = []field[Resource]{
 		return r.ScopeImplies
 	}},
 	{"operations", readOperations, func(r *Resource) any {
-		out := make([]map[string]any, len(r.Operations))
+		b := []byte{'['}
 		for i, op := range r.Operations {
-			m := map[string]any{"method": op.Method, "scopes": nonNil(op.Scopes)}
-			if op.Name != "" {
-				m["name"] = op.Name
+			if i > 0 {
+				b = append(b, ',')
 			}
-			out[i] = m
+			b = append(b, `{"method":`...)
+			b = jsonw.String(b, op.Method)
+			if op.Name != "" {
+				b = append(b, `,"name":`...)
+				b = jsonw.String(b, op.Name)
+			}
+			b = append(b, `,"scopes":`...)
+			b = jsonw.Strings(b, op.Scopes)
+			b = append(b, '}')
 		}
-		return out
+		return rawJSON(append(b, ']'))
 	}},
 	{"legacy_protocol", readLegacyProtocol, func(r *Resource) any { return r.Rules.Mode().String() }},
 	{"allowed_origins", readAllowedOrigins, func(r *Resource) any {
@@ -263,12 +315,9 @@ func Keys() []string {
 // JWK members left out), members in table order; Load(p.JSON()) yields an
 // equivalent Plugin.
 func (p *Plugin) JSON() []byte {
-	var b bytes.Buffer
-	if err := json.Indent(&b, writeFields(topFields, p), "", "  "); err != nil {
-		return nil // unreachable; fail closed: a document Load refuses
-	}
-	b.WriteByte('\n')
-	return b.Bytes()
+	compact := writeFields(topFields, p)
+	b := jsonw.Indent(make([]byte, 0, 2*len(compact)), compact, "", "  ")
+	return append(b, '\n')
 }
 
 func nonNil(s []string) []string {
@@ -291,7 +340,7 @@ func readMode(l *loader, _, v *node, p *Plugin) error {
 	}
 	if w == "report" {
 		p.Mode = ModeReport
-		l.warn(v.path, "report mode never blocks a request: denials are only logged and counted")
+		l.warn(v.path(), "report mode never blocks a request: denials are only logged and counted")
 	}
 	return nil
 }
@@ -322,7 +371,7 @@ func readClockSkew(l *loader, _, v *node, p *Plugin) error {
 		}
 		skew = n
 		if n > warnClockSkewSeconds {
-			l.warn(v.path, fmt.Sprintf("a leeway of %d s accepts expired tokens for over %d minutes", n, warnClockSkewSeconds/60))
+			l.warn(v.path(), fmt.Sprintf("a leeway of %d s accepts expired tokens for over %d minutes", n, warnClockSkewSeconds/60))
 		}
 	}
 	p.ClockSkew = time.Duration(skew) * time.Second
@@ -350,7 +399,7 @@ func readCacheSize(l *loader, _, v *node, p *Plugin) error {
 	}
 	p.CacheSize = int(n)
 	if n == 0 {
-		l.warn(v.path, "the verified-token cache is off: every request verifies a signature")
+		l.warn(v.path(), "the verified-token cache is off: every request verifies a signature")
 	}
 	return nil
 }
@@ -365,7 +414,7 @@ func readSharedCacheSlots(l *loader, _, v *node, p *Plugin) error {
 	}
 	p.SharedCacheSlots = int(n)
 	if n > 0 {
-		l.warn(v.path, "verified tokens are shared through proxy-wasm shared data: give this plugin a vm_id no other module uses")
+		l.warn(v.path(), "verified tokens are shared through proxy-wasm shared data: give this plugin a vm_id no other module uses")
 	}
 	return nil
 }
@@ -421,7 +470,7 @@ func readIssuerAlgorithms(l *loader, _, v *node, is *Issuer) error {
 	is.Algorithms = algs
 	for i, a := range algs {
 		if a.IsHMAC() {
-			l.warn(v.elems[i].path, string(a)+" verifies with a shared secret: the shared secret is visible in the host's config dump")
+			l.warn(v.elems[i].path(), string(a)+" verifies with a shared secret: the shared secret is visible in the host's config dump")
 		}
 	}
 	return nil
@@ -438,7 +487,7 @@ func readTokenType(l *loader, _, v *node, is *Issuer) error {
 	}
 	if w == "any" {
 		is.TokenType = TokenTypeAny
-		l.warn(v.path, `"any" does not check typ: other JWTs of this issuer naming the resource (ID tokens, for one) are accepted as access tokens (RFC 8725 §3.11, RFC 9068 §4)`)
+		l.warn(v.path(), `"any" does not check typ: other JWTs of this issuer naming the resource (ID tokens, for one) are accepted as access tokens (RFC 8725 §3.11, RFC 9068 §4)`)
 	}
 	return nil
 }
@@ -467,7 +516,7 @@ func readRoutes(l *loader, _, v *node, r *Resource) error {
 	}
 	for i, name := range r.Routes {
 		if name == "default" {
-			l.warn(elems[i].path, `route name "default" is a catch-all name in several control planes (Istio); it may take requests meant for other services`)
+			l.warn(elems[i].path(), `route name "default" is a catch-all name in several control planes (Istio); it may take requests meant for other services`)
 		}
 	}
 	return nil
@@ -485,7 +534,7 @@ func readVirtualHosts(l *loader, _, v *node, r *Resource) error {
 	}
 	for i, name := range r.VirtualHosts {
 		if containsStar(name) {
-			l.warn(elems[i].path, `virtual host name contains "*": it is compared literally, and such a virtual host usually serves many hosts`)
+			l.warn(elems[i].path(), `virtual host name contains "*": it is compared literally, and such a virtual host usually serves many hosts`)
 		}
 	}
 	return nil
@@ -501,21 +550,24 @@ func readAuthorities(l *loader, _, v *node, r *Resource) error {
 		return err
 	}
 	own, _ := canonical.NormalizeAuthority(r.Parsed.Authority())
+	// Normalised in place: raw is ours, and NormalizeAuthority returns an
+	// authority that is already normal as it is.
 	for i, a := range raw {
 		norm, ok := canonical.NormalizeAuthority(a)
 		if !ok {
-			return refuse(elems[i].path, fmt.Sprintf("%q is not a valid host[:port] authority", a), `write a host name, optionally with ":port"`)
+			return refuse(elems[i].path(), fmt.Sprintf("%q is not a valid host[:port] authority", a), `write a host name, optionally with ":port"`)
 		}
-		for j, prev := range r.Authorities {
+		for j, prev := range raw[:i] {
 			if prev == norm {
-				return refuse(elems[i].path, fmt.Sprintf("authority %q repeats %s after normalisation", norm, elems[j].path), "remove the repeated entry")
+				return refuse(elems[i].path(), fmt.Sprintf("authority %q repeats %s after normalisation", norm, elems[j].path()), "remove the repeated entry")
 			}
 		}
 		if norm != own {
-			l.warn(elems[i].path, fmt.Sprintf("authority %q differs from the resource URI's authority %q: the metadata document served on it names the resource URI, not that authority's URL", norm, own))
+			l.warn(elems[i].path(), fmt.Sprintf("authority %q differs from the resource URI's authority %q: the metadata document served on it names the resource URI, not that authority's URL", norm, own))
 		}
-		r.Authorities = append(r.Authorities, norm)
+		raw[i] = norm
 	}
+	r.Authorities = raw
 	return nil
 }
 
@@ -529,7 +581,7 @@ func readDefault(_ *loader, n, v *node, r *Resource) error {
 		}
 	}
 	if len(r.Routes) == 0 && len(r.VirtualHosts) == 0 && len(r.Authorities) == 0 && !r.Default {
-		return refuse(n.path, "has none of routes, virtual_hosts, authorities, default: no request can reach it",
+		return refuse(n.path(), "has none of routes, virtual_hosts, authorities, default: no request can reach it",
 			`add "routes", "virtual_hosts" or "authorities", or set "default": true`)
 	}
 	return nil
@@ -545,7 +597,7 @@ func readExclusiveAudience(l *loader, _, v *node, r *Resource) error {
 		return err
 	}
 	if !r.ExclusiveAudience {
-		l.warn(v.path, "tokens whose aud also names other services are accepted: such a token can be replayed between them")
+		l.warn(v.path(), "tokens whose aud also names other services are accepted: such a token can be replayed between them")
 	}
 	return nil
 }
@@ -569,7 +621,7 @@ func readForwardToken(l *loader, _, v *node, r *Resource) error {
 		return err
 	}
 	if r.ForwardToken {
-		l.warn(v.path, "the upstream MCP server receives the access token; the MCP authorization specification forbids passing it through to other services")
+		l.warn(v.path(), "the upstream MCP server receives the access token; the MCP authorization specification forbids passing it through to other services")
 	}
 	return nil
 }
@@ -594,7 +646,7 @@ const maxResourceName = 48
 // Uniqueness is checked with the other tables.
 func readResourceName(_ *loader, _, v *node, r *Resource) error {
 	if v == nil {
-		r.Name, r.nameDerived = DefaultResourceName(r.Parsed.Host+r.Parsed.Path), true
+		r.Name, r.nameDerived = defaultResourceName(r.Parsed.Host, r.Parsed.Path), true
 		return nil
 	}
 	s, err := readString(v)
@@ -602,11 +654,11 @@ func readResourceName(_ *loader, _, v *node, r *Resource) error {
 		return err
 	}
 	if s == "" || len(s) > maxResourceName {
-		return refuse(v.path, fmt.Sprintf("%q is not 1 to %d characters", s, maxResourceName), "use a short name such as \"weather\"")
+		return refuse(v.path(), fmt.Sprintf("%q is not 1 to %d characters", s, maxResourceName), "use a short name such as \"weather\"")
 	}
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; !lex.Is(c, lex.LowerAlnum) && c != '_' && c != '-' {
-			return refuse(v.path, fmt.Sprintf("%q may only hold a-z, 0-9, \"_\" and \"-\"", s), "use a short name such as \"weather\"")
+			return refuse(v.path(), fmt.Sprintf("%q may only hold a-z, 0-9, \"_\" and \"-\"", s), "use a short name such as \"weather\"")
 		}
 	}
 	r.Name = s
@@ -617,11 +669,14 @@ func readResourceName(_ *loader, _, v *node, r *Resource) error {
 // ASCII lower case, every byte other than a-z and 0-9 as "_", at most 48
 // bytes. Two resources that differ only in scheme or port derive the same
 // name; the loader then appends "_<index>" to the later one.
-func DefaultResourceName(hostPath string) string {
-	b := lex.AppendFold(nil, hostPath, '_')
-	if len(b) > maxResourceName {
-		b = b[:maxResourceName]
-	}
+func DefaultResourceName(hostPath string) string { return defaultResourceName(hostPath, "") }
+
+// defaultResourceName is DefaultResourceName(host + path), folded in a
+// buffer on the stack: one allocation, the name's.
+func defaultResourceName(host, path string) string {
+	var buf [maxResourceName]byte
+	b := lex.AppendFold(buf[:0], host[:min(len(host), maxResourceName)], '_')
+	b = lex.AppendFold(b, path[:min(len(path), maxResourceName-len(b))], '_')
 	return string(b)
 }
 
@@ -641,9 +696,9 @@ func uniqueName(name string, index int) string {
 func mcpRefusal(n *node, err error) error {
 	var ce *mcp.ConfigError
 	if errors.As(err, &ce) {
-		return refuse(n.path+"."+ce.Path(), ce.Msg, ce.Fix)
+		return refuse(n.path()+"."+ce.Path(), ce.Msg, ce.Fix)
 	}
-	return refuse(n.path, err.Error(), "")
+	return refuse(n.path(), err.Error(), "")
 }
 
 // readScopeImplies reads scope_implies: broader scope → the narrower scopes
@@ -658,7 +713,7 @@ func readScopeImplies(_ *loader, n, v *node, r *Resource) error {
 	}
 	m := make(map[string][]string, len(v.keys))
 	for i, k := range v.keys {
-		scopes, _, err := readStrings(v.vals[i])
+		scopes, _, err := readStrings(v.elems[i])
 		if err != nil {
 			return err
 		}
@@ -698,7 +753,7 @@ func readOperations(_ *loader, _, v *node, r *Resource) error {
 				return err
 			}
 			if op.Name == "" {
-				return refuse(nv.path, "must not be empty", `give the tool, resource or prompt name, or omit "name" for every name`)
+				return refuse(nv.path(), "must not be empty", `give the tool, resource or prompt name, or omit "name" for every name`)
 			}
 		}
 		sv, err := required(e, "scopes")
@@ -743,7 +798,7 @@ func readAllowedOrigins(_ *loader, n, v *node, r *Resource) error {
 		return err
 	}
 	if len(entries) == 0 {
-		return refuse(v.path, "must not be empty", `list the allowed origins, or omit "allowed_origins" to not check Origin`)
+		return refuse(v.path(), "must not be empty", `list the allowed origins, or omit "allowed_origins" to not check Origin`)
 	}
 	o, err := mcp.CompileOrigins(entries)
 	if err != nil {
@@ -760,9 +815,9 @@ func readAllowedOrigins(_ *loader, n, v *node, r *Resource) error {
 func keysRefusal(n *node, err error) error {
 	var ce *keys.ConfigError
 	if errors.As(err, &ce) {
-		return refuse(n.path+"."+ce.Member, ce.Problem, ce.Fix)
+		return refuse(n.path()+"."+ce.Member, ce.Problem, ce.Fix)
 	}
-	return refuse(n.path, err.Error(), "")
+	return refuse(n.path(), err.Error(), "")
 }
 
 // readJWKSURI reads jwks_uri: an https URL (plain http only to a loopback
@@ -772,7 +827,7 @@ func readJWKSURI(_ *loader, n, v *node, is *Issuer) error {
 	if v == nil {
 		for _, m := range []string{"jwks_cluster", "jwks_refresh_seconds", "jwks_refetch_min_seconds", "jwks_timeout_ms", "jwks_max_stale_seconds"} {
 			if w := n.member(m); w != nil {
-				return refuse(w.path, "is set without jwks_uri", `add "jwks_uri", or remove "`+m+`"`)
+				return refuse(w.path(), "is set without jwks_uri", `add "jwks_uri", or remove "`+m+`"`)
 			}
 		}
 		return nil
@@ -796,7 +851,7 @@ func readJWKSCluster(_ *loader, n, v *node, is *Issuer) error {
 		return nil // refused by readJWKSURI when set alone
 	}
 	if v == nil {
-		return refuse(n.path, `"jwks_uri" needs "jwks_cluster"`, `name the host's cluster that reaches the jwks_uri, e.g. "jwks_cluster": "auth_example_com"`)
+		return refuse(n.path(), `"jwks_uri" needs "jwks_cluster"`, `name the host's cluster that reaches the jwks_uri, e.g. "jwks_cluster": "auth_example_com"`)
 	}
 	c, err := readNonEmptyString(v)
 	if err != nil {

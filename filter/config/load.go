@@ -38,6 +38,10 @@ func Load(data []byte) (*Plugin, error) {
 type loader struct {
 	p      *Plugin
 	byName map[string]*Issuer
+
+	// Lists shared by the resources that accept one issuer alone.
+	single  map[*Issuer][]*Issuer
+	servers map[*Issuer][]string
 }
 
 func (l *loader) warn(path, msg string) {
@@ -47,7 +51,7 @@ func (l *loader) warn(path, msg string) {
 // top reads the plugin configuration object through topFields, then
 // builds the lookup tables.
 func (l *loader) top(root *node) error {
-	if err := readFields(l, root, topFields, l.p); err != nil {
+	if err := readFields(l, root, topFields, topNames, l.p); err != nil {
 		return err
 	}
 	return l.tables()

@@ -147,11 +147,11 @@ func TestLookupTables(t *testing.T) {
 	wantVH := map[string]*Resource{"mcp_example": r[0], "api_vh": r[1]}
 	wantAuth := map[string]*Resource{"mcp.example.com": r[0], "api.example.com": r[1], "alias.example.com": r[2], "root.example.com:8443": r[2]}
 	const wk = "/.well-known/oauth-protected-resource"
-	wantMD := map[string]map[string]*Resource{
-		"mcp.example.com":       {wk + "/mcp": r[0], wk + "/tools": r[3]},
-		"api.example.com":       {wk + "/mcp": r[1]},
-		"root.example.com:8443": {wk: r[2]},
-		"alias.example.com":     {wk: r[2]},
+	wantMD := map[MetadataAt]*Resource{
+		{"mcp.example.com", wk + "/mcp"}: r[0], {"mcp.example.com", wk + "/tools"}: r[3],
+		{"api.example.com", wk + "/mcp"}: r[1],
+		{"root.example.com:8443", wk}:    r[2],
+		{"alias.example.com", wk}:        r[2],
 	}
 	if !reflect.DeepEqual(p.ByRoute, wantRoute) || !reflect.DeepEqual(p.ByVirtualHost, wantVH) || !reflect.DeepEqual(p.ByAuthority, wantAuth) {
 		t.Errorf("ByRoute %v\nByVirtualHost %v\nByAuthority %v", p.ByRoute, p.ByVirtualHost, p.ByAuthority)
@@ -303,8 +303,11 @@ func viewOf(p *Plugin) view {
 	if p.Default != nil {
 		v.Default = p.Default.Index
 	}
-	for a, m := range p.Metadata {
-		v.Metadata[a] = idx(m)
+	for at, r := range p.Metadata {
+		if v.Metadata[at.Authority] == nil {
+			v.Metadata[at.Authority] = map[string]int{}
+		}
+		v.Metadata[at.Authority][at.Path] = r.Index
 	}
 	for _, is := range p.Issuers {
 		iv := issuerView{Name: is.Name, Issuer: is.Issuer, JWKS: string(is.JWKS), Algorithms: is.Algorithms, TokenType: is.TokenType, RequiredClaims: is.RequiredClaims}

@@ -17,7 +17,7 @@ func readPublicPaths(n *node, resourcePath string) ([]PublicPath, error) {
 	}
 	out := make([]PublicPath, 0, len(entries))
 	for i, e := range entries {
-		pp, err := publicPath(elems[i].path, e, resourcePath)
+		pp, err := publicPath(elems[i].path(), e, resourcePath)
 		if err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -10,7 +11,7 @@ import (
 // (contract §2: "a wrong type or a missing required member").
 
 func wrongType(n *node, want string) error {
-	return refuse(n.path, fmt.Sprintf("must be %s, not %s", want, n.kind), "write "+want+" there")
+	return refuse(n.path(), fmt.Sprintf("must be %s, not %s", want, n.kind), "write "+want+" there")
 }
 
 // object checks that n is an object whose members are all in known.
@@ -27,7 +28,7 @@ func object(n *node, known ...string) error {
 			}
 		}
 		if !found {
-			return refuse(n.vals[i].path, "unknown member",
+			return refuse(n.elems[i].path(), "unknown member",
 				"remove it or correct the spelling; known members: "+strings.Join(known, ", "))
 		}
 	}
@@ -38,7 +39,7 @@ func object(n *node, known ...string) error {
 func required(n *node, key string) (*node, error) {
 	v := n.member(key)
 	if v == nil {
-		return nil, refuse(n.path, fmt.Sprintf("missing required member %q", key), fmt.Sprintf("add %q", key))
+		return nil, refuse(n.path(), fmt.Sprintf("missing required member %q", key), fmt.Sprintf("add %q", key))
 	}
 	return v, nil
 }
@@ -56,7 +57,7 @@ func readNonEmptyString(n *node) (string, error) {
 		return "", err
 	}
 	if s == "" {
-		return "", refuse(n.path, "must not be empty", "give a value, or leave the member out")
+		return "", refuse(n.path(), "must not be empty", "give a value, or leave the member out")
 	}
 	return s, nil
 }
@@ -75,7 +76,7 @@ func readInt(n *node, lo, hi int64) (int64, error) {
 	}
 	v, err := strconv.ParseInt(n.str, 10, 64)
 	if err != nil || v < lo || v > hi {
-		return 0, refuse(n.path, fmt.Sprintf("must be an integer from %d to %d", lo, hi),
+		return 0, refuse(n.path(), fmt.Sprintf("must be an integer from %d to %d", lo, hi),
 			fmt.Sprintf("use a whole number between %d and %d, written without fraction or exponent", lo, hi))
 	}
 	return v, nil
@@ -92,7 +93,7 @@ func readWord(n *node, words ...string) (string, error) {
 			return s, nil
 		}
 	}
-	return "", refuse(n.path, fmt.Sprintf("%q is not one of %s", s, quoteList(words)), "use one of "+quoteList(words))
+	return "", refuse(n.path(), fmt.Sprintf("%q is not one of %s", s, quoteList(words)), "use one of "+quoteList(words))
 }
 
 // readStrings reads an array of non-empty, distinct strings and returns them
@@ -103,16 +104,26 @@ func readStrings(n *node) ([]string, []*node, error) {
 		return nil, nil, wrongType(n, "an array of strings")
 	}
 	out := make([]string, 0, len(n.elems))
-	at := make(map[string]int, len(n.elems))
+	var at map[string]int // for long lists; short ones are searched
+	if len(n.elems) > 16 {
+		at = make(map[string]int, len(n.elems))
+	}
 	for i, e := range n.elems {
 		s, err := readNonEmptyString(e)
 		if err != nil {
 			return nil, nil, err
 		}
-		if j, dup := at[s]; dup {
-			return nil, nil, refuse(e.path, fmt.Sprintf("duplicate entry %q (also at %s)", s, n.elems[j].path), "remove the repeated entry")
+		j, dup := -1, false
+		if at != nil {
+			j, dup = at[s]
+			at[s] = i
+		} else {
+			j = slices.Index(out, s)
+			dup = j >= 0
 		}
-		at[s] = i
+		if dup {
+			return nil, nil, refuse(e.path(), fmt.Sprintf("duplicate entry %q (also at %s)", s, n.elems[j].path()), "remove the repeated entry")
+		}
 		out = append(out, s)
 	}
 	return out, n.elems, nil

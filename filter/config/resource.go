@@ -14,26 +14,21 @@ func (l *loader) resources(n *node) error {
 		return wrongType(n, "an array of resources")
 	}
 	if len(n.elems) == 0 {
-		return refuse(n.path, "no resource is configured", "add at least one protected resource")
+		return refuse(n.path(), "no resource is configured", "add at least one protected resource")
 	}
+	// One block for all resources, one slice of their pointers: a start
+	// with 10,000 resources makes two allocations here, not 10,000.
+	block := make([]Resource, len(n.elems))
+	l.p.Resources = make([]*Resource, 0, len(n.elems))
 	for i, e := range n.elems {
-		r, err := l.resource(e, i)
-		if err != nil {
+		r := &block[i]
+		r.Index = i
+		if err := readFields(l, e, resourceFields, resourceNames, r); err != nil {
 			return err
 		}
 		l.p.Resources = append(l.p.Resources, r)
 	}
 	return nil
-}
-
-// resource reads one resources[] entry through resourceFields (contract
-// §2, §3, §4).
-func (l *loader) resource(n *node, index int) (*Resource, error) {
-	r := &Resource{Index: index}
-	if err := readFields(l, n, resourceFields, r); err != nil {
-		return nil, err
-	}
-	return r, nil
 }
 
 // resourceURI reads resources[].resource: it must already be the canonical
@@ -48,27 +43,41 @@ func readResourceURI(l *loader, n, v *node, r *Resource) error {
 		return err
 	}
 	if strings.Contains(s, "%") {
-		return refuse(v.path, `contains "%": percent-encoded resource URIs are refused`, "write the resource URI without percent-encoding")
+		return refuse(v.path(), `contains "%": percent-encoded resource URIs are refused`, "write the resource URI without percent-encoding")
 	}
 	if strings.Contains(s, "?") {
-		return refuse(v.path, "has a query: a resource URI carries none (RFC 8707 §2)", "remove the query")
+		return refuse(v.path(), "has a query: a resource URI carries none (RFC 8707 §2)", "remove the query")
 	}
 	u, err := canonical.Parse(s)
 	if err != nil {
-		return refuseCause(v.path, "is not a valid resource URI: "+strings.TrimPrefix(err.Error(), "canonical: "),
+		return refuseCause(v.path(), "is not a valid resource URI: "+strings.TrimPrefix(err.Error(), "canonical: "),
 			"use an absolute https URI without userinfo, query or fragment", err)
 	}
-	if c := u.String(); c != s {
-		return refuse(v.path, "is not in canonical form (docs/configuration.md#canonical-resource-uri)", fmt.Sprintf("use %q", c))
+	auth := u.Authority()
+	if !isCanonical(s, u.Scheme, auth, u.Path) {
+		return refuse(v.path(), "is not in canonical form (docs/configuration.md#canonical-resource-uri)", fmt.Sprintf("use %q", u.String()))
 	}
 	for _, w := range canonical.Warnings(u) {
-		l.warn(v.path, w)
+		l.warn(v.path(), w)
 	}
 	r.URI = s
 	r.Parsed = u
-	r.MetadataPath = u.MetadataPath()
-	r.MetadataURL = u.MetadataURL()
+	// u.MetadataURL(), with u.MetadataPath() its tail: one string, not three.
+	r.MetadataURL = u.Scheme + "://" + auth + metadataPrefix + u.Path
+	r.MetadataPath = r.MetadataURL[len(u.Scheme)+len("://")+len(auth):]
 	return nil
+}
+
+// metadataPrefix is what canonical.URI.MetadataPath puts before the path
+// (RFC 9728 §3.1).
+const metadataPrefix = "/.well-known/oauth-protected-resource"
+
+// isCanonical reports whether s is scheme "://" authority path, that is
+// u.String() for the URI s parsed to, without building that string.
+func isCanonical(s, scheme, authority, path string) bool {
+	return len(s) == len(scheme)+len("://")+len(authority)+len(path) &&
+		strings.HasPrefix(s, scheme) && strings.HasPrefix(s[len(scheme):], "://") &&
+		strings.HasPrefix(s[len(scheme)+3:], authority) && strings.HasSuffix(s, path)
 }
 
 // acceptedIssuers reads resources[].issuers; it defaults to the only issuer
@@ -76,23 +85,29 @@ func readResourceURI(l *loader, n, v *node, r *Resource) error {
 func readAcceptedIssuers(l *loader, n, v *node, r *Resource) error {
 	if v == nil {
 		if len(l.p.Issuers) != 1 {
-			return refuse(n.path, `missing required member "issuers" (more than one issuer is configured)`,
+			return refuse(n.path(), `missing required member "issuers" (more than one issuer is configured)`,
 				`name the accepted issuers, e.g. "issuers": ["`+l.p.Issuers[0].Name+`"]`)
 		}
-		r.Issuers = []*Issuer{l.p.Issuers[0]}
+		r.Issuers = l.oneIssuer(l.p.Issuers[0])
 		return nil
+	}
+	if v.kind == kindArray && len(v.elems) == 1 && v.elems[0].kind == kindString {
+		if is, ok := l.byName[v.elems[0].str]; ok {
+			r.Issuers = l.oneIssuer(is)
+			return nil
+		}
 	}
 	names, elems, err := readStrings(v)
 	if err != nil {
 		return err
 	}
 	if len(names) == 0 {
-		return refuse(v.path, "must name at least one issuer", "list the accepted issuer names")
+		return refuse(v.path(), "must name at least one issuer", "list the accepted issuer names")
 	}
 	for i, name := range names {
 		is, ok := l.byName[name]
 		if !ok {
-			return refuse(elems[i].path, fmt.Sprintf("no issuer is named %q", name), "use the name of an entry of issuers[]")
+			return refuse(elems[i].path(), fmt.Sprintf("no issuer is named %q", name), "use the name of an entry of issuers[]")
 		}
 		r.Issuers = append(r.Issuers, is)
 	}
@@ -113,7 +128,7 @@ func readRequiredScopes(_ *loader, _, v *node, r *Resource) error {
 	}
 	for i, s := range r.RequiredScopes {
 		if s == mcp.OfflineAccess {
-			return refuse(v.elems[i].path, `"offline_access" requests a refresh token; it is never required for access`,
+			return refuse(v.elems[i].path(), `"offline_access" requests a refresh token; it is never required for access`,
 				`remove it (clients ask for it themselves when they want a refresh token)`)
 		}
 	}
@@ -143,7 +158,7 @@ func readScopesSupported(l *loader, _, v *node, r *Resource) error {
 	}
 	for i, s := range r.ScopesSupported {
 		if s == mcp.OfflineAccess {
-			l.warn(v.elems[i].path, `"offline_access" is not published (it requests a refresh token; MCP clients ask for it on their own)`)
+			l.warn(v.elems[i].path(), `"offline_access" is not published (it requests a refresh token; MCP clients ask for it on their own)`)
 		}
 	}
 	return nil
@@ -159,15 +174,17 @@ func opScopes(ops []mcp.Operation) [][]string {
 
 // readAuthorizationServers reads authorization_servers; it defaults to the
 // accepted issuers' iss values.
-func readAuthorizationServers(_ *loader, _, v *node, r *Resource) error {
+func readAuthorizationServers(l *loader, _, v *node, r *Resource) error {
 	var err error
 	if v != nil {
 		if r.AuthorizationServers, _, err = readStrings(v); err != nil {
 			return err
 		}
 		if len(r.AuthorizationServers) == 0 {
-			return refuse(v.path, "must not be empty", `list the authorization servers, or omit "authorization_servers" for the accepted issuers`)
+			return refuse(v.path(), "must not be empty", `list the authorization servers, or omit "authorization_servers" for the accepted issuers`)
 		}
+	} else if len(r.Issuers) == 1 {
+		r.AuthorizationServers = l.oneIssuerServer(r.Issuers[0])
 	} else {
 		r.AuthorizationServers = make([]string, len(r.Issuers))
 		for i, is := range r.Issuers {
@@ -175,6 +192,35 @@ func readAuthorizationServers(_ *loader, _, v *node, r *Resource) error {
 		}
 	}
 	return nil
+}
+
+// oneIssuer is the accepted-issuer list holding is alone, made once per
+// issuer and shared by the resources that accept only it (a Plugin is never
+// modified after Load; the capacity is the length, so an append copies).
+func (l *loader) oneIssuer(is *Issuer) []*Issuer {
+	if l.single == nil {
+		l.single = make(map[*Issuer][]*Issuer, len(l.p.Issuers))
+	}
+	list, ok := l.single[is]
+	if !ok {
+		list = []*Issuer{is}
+		l.single[is] = list
+	}
+	return list[:1:1]
+}
+
+// oneIssuerServer is the authorization_servers default for the resources
+// that accept is alone, shared the same way.
+func (l *loader) oneIssuerServer(is *Issuer) []string {
+	if l.servers == nil {
+		l.servers = make(map[*Issuer][]string, len(l.p.Issuers))
+	}
+	list, ok := l.servers[is]
+	if !ok {
+		list = []string{is.Issuer}
+		l.servers[is] = list
+	}
+	return list[:1:1]
 }
 
 // readAudienceMatch reads audience_match and builds the audience matcher
@@ -188,11 +234,11 @@ func readAudienceMatch(l *loader, _, v *node, r *Resource) error {
 		}
 		m, ok := canonical.ParseMode(w)
 		if !ok {
-			return refuse(v.path, fmt.Sprintf("%q is not an audience match mode", w), `use "exact" or "canonical"`)
+			return refuse(v.path(), fmt.Sprintf("%q is not an audience match mode", w), `use "exact" or "canonical"`)
 		}
 		r.AudienceMatch = m
 		if m == canonical.ModeCanonical {
-			l.warn(v.path, `"canonical" also accepts aud values with the default port or an empty path; "exact" is stricter`)
+			l.warn(v.path(), `"canonical" also accepts aud values with the default port or an empty path; "exact" is stricter`)
 		}
 	}
 	r.Audience = canonical.NewAudienceMatcher(r.Parsed, r.AudienceMatch)

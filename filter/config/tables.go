@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/audguard/audguard/canonical"
@@ -18,59 +19,61 @@ func (r *Resource) name() string {
 // refuses every name claimed by two resources.
 func (l *loader) tables() error {
 	p := l.p
+	n := len(p.Resources)
 	p.ByRoute = make(map[string]*Resource)
 	p.ByVirtualHost = make(map[string]*Resource)
-	p.ByAuthority = make(map[string]*Resource)
-	p.Metadata = make(map[string]map[string]*Resource)
+	p.ByAuthority = make(map[string]*Resource, n)
+	p.Metadata = make(map[MetadataAt]*Resource, n)
 	byHost := p.AuthorityFrom != AuthorityExact
 	if byHost {
-		p.ByHost = make(map[string]*Resource)
-		p.MetadataByHost = make(map[string]map[string]*Resource)
+		p.ByHost = make(map[string]*Resource, n)
+		p.MetadataByHost = make(map[MetadataAt]*Resource, n)
 	}
-	uris := make(map[string]*Resource, len(p.Resources))
-	names := make(map[string]*Resource, len(p.Resources))
+	uris := make(map[string]*Resource, n)
+	names := make(map[string]*Resource, n)
 	strip := make(map[string]bool)
 
 	for _, r := range p.Resources {
-		rp := fmt.Sprintf("resources[%d]", r.Index)
 		if prev, ok := uris[r.URI]; ok {
-			return refuse(rp+".resource", fmt.Sprintf("resource %q is already configured by %s", r.URI, prev.name()),
+			return refuse(r.path("resource"), fmt.Sprintf("resource %q is already configured by %s", r.URI, prev.name()),
 				"configure each resource once; list all its routes, virtual hosts and authorities there")
 		}
 		uris[r.URI] = r
-		if _, taken := names[r.Name]; taken && r.nameDerived {
+		prev, taken := names[r.Name]
+		if taken && r.nameDerived {
 			r.Name = uniqueName(r.Name, r.Index)
+			prev, taken = names[r.Name]
 		}
-		if prev, ok := names[r.Name]; ok {
-			return refuse(rp+".name", fmt.Sprintf("name %q is already used by %s", r.Name, prev.name()),
+		if taken {
+			return refuse(r.path("name"), fmt.Sprintf("name %q is already used by %s", r.Name, prev.name()),
 				`give each resource its own "name"`)
 		}
 		names[r.Name] = r
 
 		if r.Default {
 			if p.Default != nil {
-				return refuse(rp+".default", "more than one resource is the default; "+p.Default.name()+" already is",
+				return refuse(r.path("default"), "more than one resource is the default; "+p.Default.name()+" already is",
 					`set "default": true on one resource only`)
 			}
 			p.Default = r
 		}
-		if err := claim(p.ByRoute, r.Routes, r, rp+".routes", "route"); err != nil {
+		if err := claim(p.ByRoute, r.Routes, r, "routes", "route"); err != nil {
 			return err
 		}
-		if err := claim(p.ByVirtualHost, r.VirtualHosts, r, rp+".virtual_hosts", "virtual host"); err != nil {
+		if err := claim(p.ByVirtualHost, r.VirtualHosts, r, "virtual_hosts", "virtual host"); err != nil {
 			return err
 		}
-		if err := claim(p.ByAuthority, r.Authorities, r, rp+".authorities", "authority"); err != nil {
+		if err := claim(p.ByAuthority, r.Authorities, r, "authorities", "authority"); err != nil {
 			return err
 		}
-		if err := metadataEntries(p.Metadata, r, rp, identity); err != nil {
+		if err := metadataEntries(p.Metadata, r, identity); err != nil {
 			return err
 		}
 		if byHost {
-			if err := claimHosts(p.ByHost, r, rp, p.AuthorityFrom); err != nil {
+			if err := claimHosts(p.ByHost, r, p.AuthorityFrom); err != nil {
 				return err
 			}
-			if err := metadataEntries(p.MetadataByHost, r, rp, hostOnly); err != nil {
+			if err := metadataEntries(p.MetadataByHost, r, hostOnly); err != nil {
 				return hostConflict(err, p.AuthorityFrom)
 			}
 		}
@@ -87,12 +90,18 @@ func (l *loader) tables() error {
 	return nil
 }
 
+// path is the JSON path of member key of r's entry, for a refusal.
+func (r *Resource) path(key string) string {
+	return "resources[" + strconv.Itoa(r.Index) + "]." + key
+}
+
 // claim enters every name of r into m, refusing a name another resource
-// already claimed (contract §2: "claimed by two resources").
-func claim(m map[string]*Resource, names []string, r *Resource, path, what string) error {
+// already claimed (contract §2: "claimed by two resources"). key is the
+// member the names come from.
+func claim(m map[string]*Resource, names []string, r *Resource, key, what string) error {
 	for i, n := range names {
 		if prev, ok := m[n]; ok {
-			return refuse(indexPath(path, i), fmt.Sprintf("%s %q is claimed by %s and %s", what, n, prev.name(), r.name()),
+			return refuse(indexPath(r.path(key), i), fmt.Sprintf("%s %q is claimed by %s and %s", what, n, prev.name(), r.name()),
 				fmt.Sprintf("give each %s to one resource", what))
 		}
 		m[n] = r
@@ -112,35 +121,35 @@ func MetadataKey(metadataPath string) string {
 // authority and on each of its authorities, refusing two resources whose
 // metadata paths meet on one authority (equal, or differing only by a
 // trailing "/").
-func metadataEntries(md map[string]map[string]*Resource, r *Resource, rp string, form func(string) string) error {
+func metadataEntries(md map[MetadataAt]*Resource, r *Resource, form func(string) string) error {
 	key := MetadataKey(r.MetadataPath)
-	auths := make([]string, 0, 1+len(r.Authorities))
-	paths := make([]string, 0, 1+len(r.Authorities))
 	own, ok := canonical.NormalizeAuthority(r.Parsed.Authority())
 	if !ok {
-		return refuse(rp+".resource", "the resource URI's authority cannot be normalised", "")
+		return refuse(r.path("resource"), "the resource URI's authority cannot be normalised", "")
 	}
-	auths = append(auths, form(own))
-	paths = append(paths, rp+".resource")
-	for i, a := range r.Authorities {
-		auths = append(auths, form(a))
-		paths = append(paths, indexPath(rp+".authorities", i))
-	}
-	for i, a := range auths {
-		byPath := md[a]
-		if byPath == nil {
-			byPath = make(map[string]*Resource)
-			md[a] = byPath
+	// i = -1 is the resource URI's own authority, then authorities[i].
+	first := form(own)
+	for i := -1; i < len(r.Authorities); i++ {
+		a := first
+		if i >= 0 {
+			if a = form(r.Authorities[i]); a == first {
+				continue // the resource's own authority listed again: entered already
+			}
 		}
-		prev, ok := byPath[key]
+		at := MetadataAt{a, key}
+		prev, ok := md[at]
 		if ok && prev == r {
 			continue // the resource's own authority listed again in authorities
 		}
 		if ok {
-			return refuse(paths[i], fmt.Sprintf("the metadata path %q on authority %q is already served for %s", r.MetadataPath, a, prev.name()),
+			path := r.path("resource")
+			if i >= 0 {
+				path = indexPath(r.path("authorities"), i)
+			}
+			return refuse(path, fmt.Sprintf("the metadata path %q on authority %q is already served for %s", r.MetadataPath, a, prev.name()),
 				"give the two resources different paths or different authorities")
 		}
-		byPath[key] = r
+		md[at] = r
 	}
 	return nil
 }
@@ -156,11 +165,11 @@ func hostOnly(a string) string {
 // claimHosts enters r's authorities into the host-keyed table used under
 // authority_from "host" (and "auto" on a host without xds.* properties),
 // where a port cannot tell two resources apart.
-func claimHosts(m map[string]*Resource, r *Resource, rp string, from AuthorityFrom) error {
+func claimHosts(m map[string]*Resource, r *Resource, from AuthorityFrom) error {
 	for i, a := range r.Authorities {
 		h := hostOnly(a)
 		if prev, ok := m[h]; ok && prev != r {
-			return hostConflict(refuse(indexPath(rp+".authorities", i),
+			return hostConflict(refuse(indexPath(r.path("authorities"), i),
 				fmt.Sprintf("host %q is claimed by %s and %s once the port is removed", h, prev.name(), r.name()), ""), from)
 		}
 		m[h] = r

@@ -97,12 +97,14 @@ type Plugin struct {
 	ByHost        map[string]*Resource // canonical.HostOnly(a) → resource (authority_from "host"); nil under "authority"
 	Default       *Resource            // the `default` resource, or nil
 
-	// Metadata maps a normalised authority to the metadata endpoints served
-	// on it: metadata path (without a trailing "/") → resource (contract §5.1).
-	Metadata map[string]map[string]*Resource
+	// Metadata maps a metadata endpoint, a normalised authority and a
+	// metadata path (without a trailing "/"), to the resource whose document
+	// is served there (contract §5.1). One map for all authorities: no map
+	// per authority to build at start.
+	Metadata map[MetadataAt]*Resource
 	// MetadataByHost is Metadata keyed by host only (authority_from "host");
 	// nil under "authority".
-	MetadataByHost map[string]map[string]*Resource
+	MetadataByHost map[MetadataAt]*Resource
 
 	// StripHeaders is the union of every resource's claim header names, in
 	// their folded form (lower case, every byte other than a-z0-9 as "-"),
@@ -116,6 +118,13 @@ type Plugin struct {
 	// of a proxy, which all load the same bytes, key their shared data by
 	// it, so entries written under another configuration are never read.
 	Digest [32]byte
+}
+
+// MetadataAt is where a metadata document is served: an authority (or a
+// host, in Plugin.MetadataByHost) and a MetadataKey.
+type MetadataAt struct {
+	Authority string
+	Path      string
 }
 
 // Issuer is one trusted token issuer (contract §2, §2.1).

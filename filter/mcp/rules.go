@@ -90,8 +90,15 @@ func Compile(required []string, ops []Operation, mode LegacyMode, im *Implicatio
 		return nil, errors.New("mcp: unknown LegacyMode " + strconv.Itoa(int(mode))) // a programming error: the loader uses ParseLegacyMode
 	}
 	if len(ops) == 0 { // most resources: required_scopes alone, nothing per method
-		base := newNeed(-1, im, required)
-		return &Rules{base: base, legacy: base, mode: mode}, nil
+		// Rules and its Need in one allocation: a start with 10,000
+		// resources makes 10,000 of these.
+		rn := &struct {
+			r Rules
+			n Need
+		}{}
+		rn.n.init(-1, im, required)
+		rn.r = Rules{base: &rn.n, legacy: &rn.n, mode: mode}
+		return &rn.r, nil
 	}
 	r := &Rules{byMethod: map[string]*methodRules{}, mode: mode, ops: slices.Clone(ops)}
 	all := slices.Clone(required)

@@ -147,7 +147,14 @@ type Need struct {
 // newNeed builds the Need for lists of scopes, in order, dropping duplicates
 // and OfflineAccess.
 func newNeed(rule int, im *Implications, lists ...[]string) *Need {
-	n := &Need{rule: rule}
+	n := &Need{}
+	n.init(rule, im, lists...)
+	return n
+}
+
+// init sets n up as newNeed describes.
+func (n *Need) init(rule int, im *Implications, lists ...[]string) {
+	n.rule = rule
 	for _, l := range lists {
 		for _, s := range l {
 			if s != OfflineAccess && !slices.Contains(n.scopes, s) {
@@ -156,7 +163,7 @@ func newNeed(rule int, im *Implications, lists ...[]string) *Need {
 		}
 	}
 	if len(n.scopes) == 0 {
-		return n // needs nothing: Check answers at once, no table
+		return // needs nothing: Check answers at once, no table
 	}
 	n.grants = make(map[string]int32, len(n.scopes))
 	n.words = (len(n.scopes) + 63) / 64
@@ -177,7 +184,6 @@ func newNeed(rule int, im *Implications, lists ...[]string) *Need {
 			}
 		}
 	}
-	return n
 }
 
 // Scopes returns the needed scopes: required_scopes first, then the rule's,

@@ -419,14 +419,10 @@ func (e *Engine) metadataResource(from config.AuthorityFrom, authority, path str
 	if from == config.AuthorityHost {
 		md = e.cfg.MetadataByHost
 	}
-	paths := md[authority]
-	if paths == nil {
-		return nil
-	}
 	if len(path) > 1 && path[len(path)-1] == '/' {
 		path = path[:len(path)-1]
 	}
-	return paths[path]
+	return md[config.MetadataAt{Authority: authority, Path: path}]
 }
 
 // serveMetadata answers the metadata endpoint (contract §5.1, RFC 9728 §3).

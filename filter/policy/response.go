@@ -1,12 +1,12 @@
 package policy
 
 import (
-	"encoding/json"
-	"github.com/audguard/audguard/internal/lex"
 	"strings"
 
 	"github.com/audguard/audguard/filter/config"
 	"github.com/audguard/audguard/filter/mcp"
+	"github.com/audguard/audguard/internal/jsonw"
+	"github.com/audguard/audguard/internal/lex"
 )
 
 // resourceReplies holds what the responses for one resource need, computed
@@ -26,14 +26,19 @@ type resourceReplies struct {
 }
 
 func newResourceReplies(r *config.Resource) resourceReplies {
-	rr := resourceReplies{metadataParam: `resource_metadata="` + r.MetadataURL + `"`}
+	var rr resourceReplies
 	if sc := r.Rules.Base().Scopes(); len(sc) > 0 {
 		rr.scopeParam = `scope="` + strings.Join(sc, " ") + `"`
 	}
-	rr.missingChallenge = "Bearer " + rr.metadataParam
+	// One string; metadataParam is a part of it (one allocation per
+	// resource at start, not two).
+	const bearer, param = "Bearer ", `resource_metadata="`
 	if rr.scopeParam != "" {
-		rr.missingChallenge += ", " + rr.scopeParam
+		rr.missingChallenge = bearer + param + r.MetadataURL + `", ` + rr.scopeParam
+	} else {
+		rr.missingChallenge = bearer + param + r.MetadataURL + `"`
 	}
+	rr.metadataParam = rr.missingChallenge[len(bearer) : len(bearer)+len(param)+len(r.MetadataURL)+1]
 	return rr
 }
 
@@ -41,25 +46,16 @@ func newResourceReplies(r *config.Resource) resourceReplies {
 // comes from the configured canonical URI alone, never from the request
 // (contract §4).
 func metadataDocument(r *config.Resource) []byte {
-	doc := struct {
-		Resource               string   `json:"resource"`
-		AuthorizationServers   []string `json:"authorization_servers"`
-		ScopesSupported        []string `json:"scopes_supported,omitempty"`
-		BearerMethodsSupported []string `json:"bearer_methods_supported"`
-	}{
-		Resource:               r.URI,
-		AuthorizationServers:   r.AuthorizationServers,
-		ScopesSupported:        published(r.ScopesSupported),
-		BearerMethodsSupported: []string{"header"},
+	b := make([]byte, 0, 128+len(r.URI))
+	b = append(b, `{"resource":`...)
+	b = jsonw.String(b, r.URI)
+	b = append(b, `,"authorization_servers":`...)
+	b = jsonw.Strings(b, r.AuthorizationServers)
+	if sc := published(r.ScopesSupported); len(sc) > 0 {
+		b = append(b, `,"scopes_supported":`...)
+		b = jsonw.Strings(b, sc)
 	}
-	if doc.AuthorizationServers == nil {
-		doc.AuthorizationServers = []string{}
-	}
-	b, err := json.Marshal(doc)
-	if err != nil { // cannot happen for strings; fail loudly at start, not per request
-		panic("policy: metadata document: " + err.Error())
-	}
-	return b
+	return append(b, `,"bearer_methods_supported":["header"]}`...)
 }
 
 // published is scopes_supported without offline_access, which a resource
