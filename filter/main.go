@@ -9,6 +9,7 @@ package main
 
 import (
 	"errors"
+	"runtime/debug"
 	"time"
 
 	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
@@ -78,6 +79,11 @@ func (p *pluginContext) publish(d *policy.Decision) {
 // nothing ever runs in an allow-all state.
 func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	probeHost() // a host whose WASI poll_oneoff fails: one critical line and a gauge (filter/hostprobe.go)
+	// No collection while loading: a load allocates far more than it keeps
+	// and collectNow runs right after it; collections during a 10,000-
+	// resource load cost a quarter of its time in the module (BENCHMARKS.md),
+	// and linear memory after the load is the same either way.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	data, err := proxywasm.GetPluginConfiguration()
 	if err != nil && !errors.Is(err, types.ErrorStatusNotFound) {
 		proxywasm.LogErrorf("audguard: cannot read the plugin configuration: %v", err)
