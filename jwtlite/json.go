@@ -3,7 +3,6 @@ package jwtlite
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -13,9 +12,16 @@ import (
 	"github.com/buger/jsonparser"
 )
 
-// maxJSONDepth bounds the nesting of objects and arrays in a header, claims set or JWK Set.
-// Real tokens nest a few levels; the bound keeps the walker's stack fixed and small.
+// maxJSONDepth bounds the nesting of objects and arrays in a header, claims set or JWK Set
+// (RFC 8259 §9 lets a parser limit the depth of nesting). Real tokens nest a few levels; the
+// bound keeps the walker's stack fixed and small.
 const maxJSONDepth = 32
+
+// maxSyntaxDepth is the nesting past which a text is not even valid JSON to the walker, as to
+// encoding/json (its scanner's maxNestingDepth), which the walker replaces: a text nested
+// deeper than maxJSONDepth is refused either way, with errTooDeep when it is valid JSON to
+// encoding/json and errInvalidJSON when it is not, as before.
+const maxSyntaxDepth = 10000
 
 var (
 	// ErrDuplicateMember: a JSON object names a member twice (CheckJSONObject).
@@ -29,7 +35,8 @@ var (
 )
 
 // jsonChecker validates JSON texts (RFC 8259) with reusable scratch space: valid UTF-8
-// (RFC 8259 §8.1), valid JSON, a top-level object, at most maxJSONDepth nested objects and
+// (RFC 8259 §8.1), valid JSON (RFC 8259 §2–§7, exactly what encoding/json.Valid accepts), a
+// top-level object, at most maxJSONDepth nested objects and
 // arrays, and no duplicate member names in any object, compared after unescaping. RFC 8259 §4
 // leaves duplicate names to the implementation; RFC 7515 §4 (JOSE Header) and RFC 7519 §4
 // (JWT Claims Set) require a parser to reject them or to keep the last. We reject, in every
@@ -41,8 +48,9 @@ var (
 // A token is untrusted until its signature is checked, and all of this runs before, so every
 // step takes time O(n log n) or less in the length n of the text, whatever its shape:
 //
-//   - utf8.Valid and encoding/json.Valid are single passes;
-//   - walk is one pass with a fixed stack of open containers (iterating with
+//   - utf8.Valid is a single pass;
+//   - walk is one pass, which checks the syntax (it replaces a separate encoding/json.Valid
+//     pass) and the rest at once, with fixed stacks of open containers (iterating with
 //     jsonparser.ObjectEach and recursing into each value, as before, scanned a value once per
 //     level of nesting above it, and allocated for each escaped name);
 //   - each member name is looked up, when it is read, in a hash set of the names of the open
@@ -72,6 +80,9 @@ type jsonChecker struct {
 	used   int        // occupied slots (names of closed objects included)
 	stack  [maxJSONDepth]frame
 	objs   uint32 // objects opened so far in this check; an object's id is the count at its '{'
+	// kinds has bit d set when the container open at depth d is an object, clear for an
+	// array, at every depth up to maxSyntaxDepth (stack holds only the first maxJSONDepth).
+	kinds [(maxSyntaxDepth + 63) / 64]uint64
 
 	key    [2]uint64 // secret keys of hashName, drawn when the checker is first used
 	seeded bool
@@ -117,7 +128,9 @@ const (
 	probeSlack  = 64
 )
 
-// checkObject returns nil when b is a UTF-8 JSON object without duplicate members.
+// checkObject returns nil when b is a UTF-8 JSON object without duplicate members. Its errors
+// come in the order of the checks: errTooLong, errInvalidUTF8, errInvalidJSON, errNotObject,
+// then the first of errTooDeep and ErrDuplicateMember that walk meets.
 func (c *jsonChecker) checkObject(b []byte) error {
 	if len(b) >= math.MaxInt32 { // offsets are int32; no header, claims set or JWK Set is near
 		return errTooLong
@@ -125,19 +138,13 @@ func (c *jsonChecker) checkObject(b []byte) error {
 	if !utf8.Valid(b) {
 		return errInvalidUTF8
 	}
-	if !json.Valid(b) {
-		return errInvalidJSON
-	}
-	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) == 0 || t[0] != '{' {
-		return errNotObject
-	}
 	if !c.seeded {
 		c.key, c.seeded = [2]uint64{rand.Uint64(), rand.Uint64() | 1}, true
 	}
 	c.text, c.names, c.recs, c.values, c.objs = b, c.names[:0], c.recs[:0], c.values[:0], 0
 	c.sorting, c.hashed, c.probes, c.compares = false, 0, 0, 0
 	c.resetTable(minTableSlots)
-	return c.walk(b)
+	return c.walk(b, true)
 }
 
 // members returns the number of top-level members of the object last checked without error.
@@ -179,93 +186,303 @@ func (c *jsonChecker) memberValue(i int) span {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-// walk visits every object, array and member name of b, which must be valid JSON (RFC 8259
-// §2: outside strings there are only structural characters, whitespace, numbers and the
-// literals, and numbers and literals hold no quote, bracket, brace, colon or comma).
-func (c *jsonChecker) walk(b []byte) error {
-	depth := 0
-	key := false // the next string is a member name
-	value := 0   // where the value of the current top-level member starts (after its colon)
-	for i := 0; i < len(b); i++ {
-		switch b[i] {
-		case '"':
-			end, escaped := stringEnd(b, i+1)
-			if key {
-				if err := c.addName(b[i+1:end], escaped, c.stack[depth-1].obj); err != nil {
+// What walk expects next, after optional whitespace (RFC 8259 §2).
+const (
+	expectValue = iota // a value (§3): at the start, after a colon, after '[' or a comma in an array
+	expectName         // a member name (§4): after a comma in an object
+	expectEnd          // after a value: a comma or the container's end, or the end of the text
+)
+
+// walk parses b as one JSON text (RFC 8259 §2: ws value ws) and returns errInvalidJSON unless
+// b is one, exactly as encoding/json.Valid judges (including its 10,000 levels of nesting;
+// it does not look at UTF-8, which checkObject checked before). While check holds, walk also
+// checks that the value is an object (errNotObject), nested at most maxJSONDepth deep
+// (errTooDeep) with no duplicate member names (ErrDuplicateMember, see addName), recording
+// the names and the top-level values. The first of those errors ends the checking but not the
+// parse: it is returned only when the whole of b is valid JSON, so that errInvalidJSON comes
+// first, as when a separate syntax pass ran before the walk. With check false walk is a pure
+// syntax check (the tests compare it with encoding/json.Valid).
+//
+// Each byte is read a bounded number of times: strings 8 bytes at a time (stringEnd), and
+// everything else once.
+func (c *jsonChecker) walk(b []byte, check bool) error {
+	var fail error // the first of errNotObject, errTooDeep, ErrDuplicateMember
+	depth := 0     // open objects and arrays
+	value := 0     // where the value of the current top-level member starts (after its colon)
+	next := expectValue
+	i := 0
+	for {
+		i = skipSpace(b, i)
+		switch next {
+		case expectValue:
+			if i >= len(b) {
+				return errInvalidJSON
+			}
+			ch := b[i]
+			if depth == 0 && ch != '{' && check {
+				fail, check = errNotObject, false
+			}
+			switch {
+			case ch == '{' || ch == '[': // RFC 8259 §4, §5
+				if depth >= maxSyntaxDepth {
+					return errInvalidJSON
+				}
+				obj := ch == '{'
+				if check {
+					if depth >= maxJSONDepth {
+						fail, check = errTooDeep, false
+					} else {
+						f := frame{recs: len(c.recs), names: len(c.names)}
+						if obj {
+							c.objs++ // fewer than 2³¹ objects fit in a text checkObject accepts
+							f.obj = c.objs
+						}
+						c.stack[depth] = f
+					}
+				}
+				if w, bit := depth>>6, uint64(1)<<(depth&63); obj {
+					c.kinds[w] |= bit
+				} else {
+					c.kinds[w] &^= bit
+				}
+				depth++
+				i = skipSpace(b, i+1)
+				switch {
+				case i < len(b) && b[i] == ch+2: // '{'+2 is '}', '['+2 is ']': empty
+					next = expectEnd
+				case obj:
+					next = expectName
+				}
+				continue
+			case ch == '"': // RFC 8259 §7
+				end, _, ok := stringEnd(b, i+1)
+				if !ok {
+					return errInvalidJSON
+				}
+				i = end + 1
+			case ch == 't': // RFC 8259 §3: the literals are lowercase
+				if len(b)-i < 4 || string(b[i:i+4]) != "true" {
+					return errInvalidJSON
+				}
+				i += 4
+			case ch == 'f':
+				if len(b)-i < 5 || string(b[i:i+5]) != "false" {
+					return errInvalidJSON
+				}
+				i += 5
+			case ch == 'n':
+				if len(b)-i < 4 || string(b[i:i+4]) != "null" {
+					return errInvalidJSON
+				}
+				i += 4
+			default: // RFC 8259 §6
+				end, ok := numberEnd(b, i)
+				if !ok {
+					return errInvalidJSON
+				}
+				i = end
+			}
+			next = expectEnd
+
+		case expectName: // RFC 8259 §4: member = string name-separator value
+			if i >= len(b) || b[i] != '"' {
+				return errInvalidJSON
+			}
+			end, escaped, ok := stringEnd(b, i+1)
+			if !ok {
+				return errInvalidJSON
+			}
+			if check {
+				switch err := c.addName(b[i+1:end], escaped, c.stack[depth-1].obj); err {
+				case nil:
+				case ErrDuplicateMember:
+					fail, check = err, false
+				default:
 					return err
 				}
-				key = false
 			}
-			i = end
-		case ':':
-			if depth == 1 {
-				value = i + 1
+			i = skipSpace(b, end+1)
+			if i >= len(b) || b[i] != ':' {
+				return errInvalidJSON
 			}
-		case ',':
-			if depth == 1 {
-				c.values = append(c.values, [2]int32{int32(value), int32(i)})
+			i++
+			if depth == 1 && check {
+				value = i
 			}
-			key = c.stack[depth-1].obj != 0
-		case '{', '[':
-			if depth >= maxJSONDepth {
-				return errTooDeep
-			}
-			f := frame{recs: len(c.recs), names: len(c.names)}
-			if b[i] == '{' {
-				c.objs++ // fewer than 2³¹ objects fit in a text checkObject accepts
-				f.obj, key = c.objs, true
-			}
-			c.stack[depth] = f
-			depth++
-		case '}', ']':
-			depth--
-			f := c.stack[depth]
-			if f.obj == 0 {
-				break
-			}
-			if c.sorting && c.sortedDuplicate(f.recs) {
-				return ErrDuplicateMember
-			}
+			next = expectValue
+
+		case expectEnd:
 			if depth == 0 {
-				if len(c.recs) > 0 { // the last top-level member
+				if i < len(b) { // RFC 8259 §2: nothing but whitespace after the value
+					return errInvalidJSON
+				}
+				return fail
+			}
+			if i >= len(b) {
+				return errInvalidJSON
+			}
+			d := depth - 1
+			obj := c.kinds[d>>6]&(1<<(d&63)) != 0
+			switch b[i] {
+			case ',': // RFC 8259 §4, §5: value-separator
+				if depth == 1 && check {
 					c.values = append(c.values, [2]int32{int32(value), int32(i)})
 				}
-				return nil // keep the top-level names; json.Valid allows only space after
+				if obj {
+					next = expectName
+				} else {
+					next = expectValue
+				}
+			case '}', ']':
+				if (b[i] == '}') != obj {
+					return errInvalidJSON
+				}
+				depth = d
+				if check && obj {
+					if err := c.closeObject(c.stack[depth], depth, value, i); err != nil {
+						fail, check = err, false
+					}
+				}
+			default:
+				return errInvalidJSON
 			}
-			// Forget this object's names; the enclosing objects' names stay. Its hash-set
-			// slots stay too, but belong to another object id (see addName).
-			c.recs, c.names = c.recs[:f.recs], c.names[:f.names]
+			i++
 		}
 	}
-	return errInvalidJSON // unreachable: b is a valid object
 }
 
-// stringEnd returns the index of the quote that closes the string whose contents start at
-// b[i], and whether the contents hold an escape. Each byte is read a bounded number of times
-// however the escapes fall: the next quote is searched for again only after an escape
-// consumed it.
-func stringEnd(b []byte, i int) (end int, escaped bool) {
-	// Most strings are short names and values: a plain loop first, IndexByte past 16 bytes.
-	for n := min(i+16, len(b)); i < n; i++ {
-		switch b[i] {
-		case '"':
-			return i, escaped
-		case '\\':
-			escaped = true
-			i++ // the escaped byte (of a \uXXXX the hex digits follow: no quote among them)
+// closeObject does, while checking, what the '}' at b[end] of the object f, opened at depth,
+// calls for (value is where the last top-level value started): when sorting, it looks for a
+// duplicate among the object's names (ErrDuplicateMember); at the top level, it records the
+// last member's value and keeps the names; in a nested object, it forgets the object's names
+// (the enclosing objects' names stay; its hash-set slots stay too, but belong to another
+// object id, see addName).
+func (c *jsonChecker) closeObject(f frame, depth, value, end int) error {
+	if c.sorting && c.sortedDuplicate(f.recs) {
+		return ErrDuplicateMember
+	}
+	if depth == 0 {
+		if len(c.recs) > 0 { // the last top-level member
+			c.values = append(c.values, [2]int32{int32(value), int32(end)})
+		}
+		return nil
+	}
+	c.recs, c.names = c.recs[:f.recs], c.names[:f.names]
+	return nil
+}
+
+// skipSpace returns the index of the first byte at or after i that is not whitespace: space,
+// horizontal tab, line feed or carriage return (RFC 8259 §2), or len(b).
+func skipSpace(b []byte, i int) int {
+	for ; i < len(b); i++ {
+		if c := b[i]; c > ' ' || !isSpace(c) {
+			break
 		}
 	}
-	q := -1 // index of the first '"' at or after i, once searched
+	return i
+}
+
+// numberEnd returns the index just past the number that starts at b[i] (RFC 8259 §6:
+// [ minus ] int [ frac ] [ exp ], int = zero / ( digit1-9 *DIGIT ), frac = "." 1*DIGIT,
+// exp = ( "e" / "E" ) [ minus / plus ] 1*DIGIT), and false when no number starts there. What
+// follows the number is walk's to judge: "01" is the number 0 followed by a stray "1".
+func numberEnd(b []byte, i int) (int, bool) {
+	if b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i]-'1' < 9:
+		i = digitsEnd(b, i+1)
+	default:
+		return 0, false
+	}
+	if i < len(b) && b[i] == '.' {
+		if i+1 >= len(b) || b[i+1]-'0' >= 10 {
+			return 0, false
+		}
+		i = digitsEnd(b, i+2)
+	}
+	if i < len(b) && b[i]|0x20 == 'e' { // 'E' and 'e' only
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if i >= len(b) || b[i]-'0' >= 10 {
+			return 0, false
+		}
+		i = digitsEnd(b, i+1)
+	}
+	return i, true
+}
+
+// digitsEnd returns the index of the first byte at or after i that is not a decimal digit.
+func digitsEnd(b []byte, i int) int {
+	for i < len(b) && b[i]-'0' < 10 {
+		i++
+	}
+	return i
+}
+
+// isHex reports whether c is a hexadecimal digit (RFC 8259 §7: HEXDIG, either case).
+func isHex(c byte) bool { return c-'0' < 10 || (c|0x20)-'a' < 6 }
+
+const (
+	lsbs = 0x0101010101010101
+	msbs = 0x8080808080808080
+)
+
+// plain8 reports whether none of the 8 bytes of w is a quotation mark, a reverse solidus or a
+// control character below 0x20: bytes a string holds as they are (RFC 8259 §7, unescaped).
+// x - n·lsbs & ^x & msbs is nonzero exactly when some byte of x is below n, for n ≤ 0x80
+// (the lowest such byte borrows from none; a byte ≥ 0x80 is never flagged).
+func plain8(w uint64) bool {
+	q := w ^ '"'*lsbs
+	s := w ^ '\\'*lsbs
+	return ((w-0x20*lsbs)&^w|(q-lsbs)&^q|(s-lsbs)&^s)&msbs == 0
+}
+
+// stringEnd returns the index of the quotation mark that closes the string whose contents
+// start at b[i], and whether the contents hold an escape; ok is false unless the contents are
+// valid (RFC 8259 §7): no control character below 0x20 as it is, and only the escapes \",
+// \\, \/, \b, \f, \n, \r, \t and \u with four hexadecimal digits. Like encoding/json.Valid
+// it accepts any \uXXXX, lone surrogates included (the grammar of §7 allows them and §8.2
+// leaves their meaning unpredictable; addName unescapes them as jsonparser does, to U+FFFD),
+// and any byte from 0x20 up (checkObject checks UTF-8 before). Plain bytes are skipped 8 at a time, and each byte is read at most twice.
+func stringEnd(b []byte, i int) (end int, escaped, ok bool) {
 	for {
-		if q < i {
-			q = i + bytes.IndexByte(b[i:], '"')
+		for i+8 <= len(b) && plain8(binary.LittleEndian.Uint64(b[i:])) {
+			i += 8
 		}
-		bs := bytes.IndexByte(b[i:q], '\\')
-		if bs < 0 {
-			return q, escaped
+		for i < len(b) && b[i] >= 0x20 && b[i] != '"' && b[i] != '\\' {
+			i++
 		}
-		escaped = true
-		i += bs + 2
+		if i >= len(b) {
+			return 0, false, false
+		}
+		switch b[i] {
+		case '"':
+			return i, escaped, true
+		case '\\':
+			escaped = true
+			if i+1 >= len(b) {
+				return 0, false, false
+			}
+			switch b[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if len(b)-i < 6 || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) || !isHex(b[i+5]) {
+					return 0, false, false
+				}
+				i += 6
+			default:
+				return 0, false, false
+			}
+		default: // a control character
+			return 0, false, false
+		}
 	}
 }
 
