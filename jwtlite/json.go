@@ -186,13 +186,6 @@ func (c *jsonChecker) memberValue(i int) span {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-// What walk expects next, after optional whitespace (RFC 8259 §2).
-const (
-	expectValue = iota // a value (§3): at the start, after a colon, after '[' or a comma in an array
-	expectName         // a member name (§4): after a comma in an object
-	expectEnd          // after a value: a comma or the container's end, or the end of the text
-)
-
 // walk parses b as one JSON text (RFC 8259 §2: ws value ws) and returns errInvalidJSON unless
 // b is one, exactly as encoding/json.Valid judges (including its 10,000 levels of nesting;
 // it does not look at UTF-8, which checkObject checked before). While check holds, walk also
@@ -203,115 +196,99 @@ const (
 // first, as when a separate syntax pass ran before the walk. With check false walk is a pure
 // syntax check (the tests compare it with encoding/json.Valid).
 //
-// Each byte is read a bounded number of times: strings 8 bytes at a time (stringEnd), and
-// everything else once.
+// Each turn of the loop reads one value (RFC 8259 §3) and what follows it up to the next
+// value: the ends of the containers it closes, a value separator and, in an object, the next
+// member name and name separator. Each byte is read a bounded number of times.
 func (c *jsonChecker) walk(b []byte, check bool) error {
 	var fail error // the first of errNotObject, errTooDeep, ErrDuplicateMember
 	depth := 0     // open objects and arrays
 	value := 0     // where the value of the current top-level member starts (after its colon)
-	next := expectValue
 	i := 0
+values:
 	for {
 		i = skipSpace(b, i)
-		switch next {
-		case expectValue:
-			if i >= len(b) {
-				return errInvalidJSON
-			}
-			ch := b[i]
+		if i >= len(b) {
+			return errInvalidJSON
+		}
+		switch ch := b[i]; ch {
+		case '{', '[': // RFC 8259 §4, §5
 			if depth == 0 && ch != '{' && check {
 				fail, check = errNotObject, false
 			}
-			switch {
-			case ch == '{' || ch == '[': // RFC 8259 §4, §5
-				if depth >= maxSyntaxDepth {
-					return errInvalidJSON
-				}
-				obj := ch == '{'
-				if check {
-					if depth >= maxJSONDepth {
-						fail, check = errTooDeep, false
-					} else {
-						f := frame{recs: len(c.recs), names: len(c.names)}
-						if obj {
-							c.objs++ // fewer than 2³¹ objects fit in a text checkObject accepts
-							f.obj = c.objs
-						}
-						c.stack[depth] = f
-					}
-				}
-				if w, bit := depth>>6, uint64(1)<<(depth&63); obj {
-					c.kinds[w] |= bit
-				} else {
-					c.kinds[w] &^= bit
-				}
-				depth++
-				i = skipSpace(b, i+1)
-				switch {
-				case i < len(b) && b[i] == ch+2: // '{'+2 is '}', '['+2 is ']': empty
-					next = expectEnd
-				case obj:
-					next = expectName
-				}
-				continue
-			case ch == '"': // RFC 8259 §7
-				end, _, ok := stringEnd(b, i+1)
-				if !ok {
-					return errInvalidJSON
-				}
-				i = end + 1
-			case ch == 't': // RFC 8259 §3: the literals are lowercase
-				if len(b)-i < 4 || string(b[i:i+4]) != "true" {
-					return errInvalidJSON
-				}
-				i += 4
-			case ch == 'f':
-				if len(b)-i < 5 || string(b[i:i+5]) != "false" {
-					return errInvalidJSON
-				}
-				i += 5
-			case ch == 'n':
-				if len(b)-i < 4 || string(b[i:i+4]) != "null" {
-					return errInvalidJSON
-				}
-				i += 4
-			default: // RFC 8259 §6
-				end, ok := numberEnd(b, i)
-				if !ok {
-					return errInvalidJSON
-				}
-				i = end
-			}
-			next = expectEnd
-
-		case expectName: // RFC 8259 §4: member = string name-separator value
-			if i >= len(b) || b[i] != '"' {
+			if depth >= maxSyntaxDepth {
 				return errInvalidJSON
 			}
-			end, escaped, ok := stringEnd(b, i+1)
+			obj := ch == '{'
+			if check {
+				if depth >= maxJSONDepth {
+					fail, check = errTooDeep, false
+				} else {
+					f := frame{recs: len(c.recs), names: len(c.names)}
+					if obj {
+						c.objs++ // fewer than 2³¹ objects fit in a text checkObject accepts
+						f.obj = c.objs
+					}
+					c.stack[depth] = f
+				}
+			}
+			if w, bit := depth>>6, uint64(1)<<(depth&63); obj {
+				c.kinds[w] |= bit
+			} else {
+				c.kinds[w] &^= bit
+			}
+			depth++
+			i = skipSpace(b, i+1)
+			if i < len(b) && b[i] == ch+2 { // '{'+2 is '}', '['+2 is ']': empty, closed below
+				break
+			}
+			if obj {
+				var err error
+				if i, err = c.member(b, i, depth, check); err != nil {
+					if err != ErrDuplicateMember {
+						return err
+					}
+					fail, check = err, false
+				}
+				if depth == 1 && check {
+					value = i
+				}
+			}
+			continue
+		case '"': // RFC 8259 §7
+			end, _, ok := stringEnd(b, i+1)
 			if !ok {
 				return errInvalidJSON
 			}
-			if check {
-				switch err := c.addName(b[i+1:end], escaped, c.stack[depth-1].obj); err {
-				case nil:
-				case ErrDuplicateMember:
-					fail, check = err, false
-				default:
-					return err
-				}
-			}
-			i = skipSpace(b, end+1)
-			if i >= len(b) || b[i] != ':' {
+			i = end + 1
+		case 't': // RFC 8259 §3: the literals are lowercase
+			if len(b)-i < 4 || string(b[i:i+4]) != "true" {
 				return errInvalidJSON
 			}
-			i++
-			if depth == 1 && check {
-				value = i
+			i += 4
+		case 'f':
+			if len(b)-i < 5 || string(b[i:i+5]) != "false" {
+				return errInvalidJSON
 			}
-			next = expectValue
+			i += 5
+		case 'n':
+			if len(b)-i < 4 || string(b[i:i+4]) != "null" {
+				return errInvalidJSON
+			}
+			i += 4
+		default: // RFC 8259 §6
+			end, ok := numberEnd(b, i)
+			if !ok {
+				return errInvalidJSON
+			}
+			i = end
+		}
+		if depth == 0 && check { // a scalar at the top level
+			fail, check = errNotObject, false
+		}
 
-		case expectEnd:
+		// After a value: container ends, then a value separator or the end of the text.
+		for {
+			i = skipSpace(b, i)
 			if depth == 0 {
 				if i < len(b) { // RFC 8259 §2: nothing but whitespace after the value
 					return errInvalidJSON
@@ -328,11 +305,20 @@ func (c *jsonChecker) walk(b []byte, check bool) error {
 				if depth == 1 && check {
 					c.values = append(c.values, [2]int32{int32(value), int32(i)})
 				}
+				i++
 				if obj {
-					next = expectName
-				} else {
-					next = expectValue
+					var err error
+					if i, err = c.member(b, i, depth, check); err != nil {
+						if err != ErrDuplicateMember {
+							return err
+						}
+						fail, check = err, false
+					}
+					if depth == 1 && check {
+						value = i
+					}
 				}
+				continue values
 			case '}', ']':
 				if (b[i] == '}') != obj {
 					return errInvalidJSON
@@ -343,12 +329,43 @@ func (c *jsonChecker) walk(b []byte, check bool) error {
 						fail, check = err, false
 					}
 				}
+				i++
 			default:
 				return errInvalidJSON
 			}
-			i++
 		}
 	}
+}
+
+// member reads, after optional whitespace from b[i], a member name and the name separator
+// that follow it (RFC 8259 §4: member = string name-separator value) in the object open at
+// depth, and returns the index just past the colon, or errInvalidJSON. While check holds, it
+// records the name (addName), and returns ErrDuplicateMember along with the index when the
+// object already has it.
+func (c *jsonChecker) member(b []byte, i, depth int, check bool) (int, error) {
+	i = skipSpace(b, i)
+	if i >= len(b) || b[i] != '"' {
+		return 0, errInvalidJSON
+	}
+	end, escaped, ok := stringEnd(b, i+1)
+	if !ok {
+		return 0, errInvalidJSON
+	}
+	var dup error
+	if check {
+		switch err := c.addName(b[i+1:end], escaped, c.stack[depth-1].obj); err {
+		case nil:
+		case ErrDuplicateMember:
+			dup = err
+		default:
+			return 0, err
+		}
+	}
+	i = skipSpace(b, end+1)
+	if i >= len(b) || b[i] != ':' {
+		return 0, errInvalidJSON
+	}
+	return i + 1, dup
 }
 
 // closeObject does, while checking, what the '}' at b[end] of the object f, opened at depth,
@@ -449,17 +466,25 @@ func plain8(w uint64) bool {
 // \\, \/, \b, \f, \n, \r, \t and \u with four hexadecimal digits. Like encoding/json.Valid
 // it accepts any \uXXXX, lone surrogates included (the grammar of §7 allows them and §8.2
 // leaves their meaning unpredictable; addName unescapes them as jsonparser does, to U+FFFD),
-// and any byte from 0x20 up (checkObject checks UTF-8 before). Plain bytes are skipped 8 at a time, and each byte is read at most twice.
+// and any byte from 0x20 up (checkObject checks UTF-8 before). Most strings are short names
+// and values: up to 16 bytes are read one at a time, longer runs 8 at a time (plain8); each
+// byte is read at most twice.
 func stringEnd(b []byte, i int) (end int, escaped, ok bool) {
 	for {
-		for i+8 <= len(b) && plain8(binary.LittleEndian.Uint64(b[i:])) {
-			i += 8
-		}
-		for i < len(b) && b[i] >= 0x20 && b[i] != '"' && b[i] != '\\' {
+		n := min(i+16, len(b))
+		for i < n && !strSpecial[b[i]] {
 			i++
 		}
-		if i >= len(b) {
-			return 0, false, false
+		if i == n {
+			for i+8 <= len(b) && plain8(binary.LittleEndian.Uint64(b[i:])) {
+				i += 8
+			}
+			for i < len(b) && !strSpecial[b[i]] {
+				i++
+			}
+			if i >= len(b) {
+				return 0, false, false
+			}
 		}
 		switch b[i] {
 		case '"':
@@ -484,6 +509,16 @@ func stringEnd(b []byte, i int) (end int, escaped, ok bool) {
 			return 0, false, false
 		}
 	}
+}
+
+// strSpecial marks the bytes a string cannot hold as they are (RFC 8259 §7): the quotation
+// mark, the reverse solidus and the control characters below 0x20.
+var strSpecial = [256]bool{
+	0x00: true, 0x01: true, 0x02: true, 0x03: true, 0x04: true, 0x05: true, 0x06: true, 0x07: true,
+	0x08: true, 0x09: true, 0x0a: true, 0x0b: true, 0x0c: true, 0x0d: true, 0x0e: true, 0x0f: true,
+	0x10: true, 0x11: true, 0x12: true, 0x13: true, 0x14: true, 0x15: true, 0x16: true, 0x17: true,
+	0x18: true, 0x19: true, 0x1a: true, 0x1b: true, 0x1c: true, 0x1d: true, 0x1e: true, 0x1f: true,
+	'"': true, '\\': true,
 }
 
 // addName records the member name s of object obj (still escaped when escaped), unescaped as
