@@ -35,8 +35,8 @@ var (
 )
 
 // jsonChecker validates JSON texts (RFC 8259) with reusable scratch space: valid UTF-8
-// (RFC 8259 §8.1), valid JSON (RFC 8259 §2–§7, exactly what encoding/json.Valid accepts), a
-// top-level object, at most maxJSONDepth nested objects and
+// (RFC 8259 §8.1), valid JSON (RFC 8259 §2–§7: exactly what encoding/json.Valid accepts, which
+// jwtlite no longer imports), a top-level object, at most maxJSONDepth nested objects and
 // arrays, and no duplicate member names in any object, compared after unescaping. RFC 8259 §4
 // leaves duplicate names to the implementation; RFC 7515 §4 (JOSE Header) and RFC 7519 §4
 // (JWT Claims Set) require a parser to reject them or to keep the last. We reject, in every
