@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"unicode/utf8"
@@ -196,17 +197,51 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 // first, as when a separate syntax pass ran before the walk. With check false walk is a pure
 // syntax check (the tests compare it with encoding/json.Valid).
 //
-// Each turn of the loop reads one value (RFC 8259 §3) and what follows it up to the next
-// value: the ends of the containers it closes, a value separator and, in an object, the next
-// member name and name separator. Each byte is read a bounded number of times.
+// Each turn of the loop reads a member name and its name separator when in an object, one
+// value (RFC 8259 §3), and what follows the value up to the next one: the ends of the
+// containers it closes and a value separator. Short strings (shortString) and plain integers,
+// which most tokens are made of, are read in the loop itself: in the WebAssembly module a call
+// costs more than the bytes it reads. Each byte is read a bounded number of times.
 func (c *jsonChecker) walk(b []byte, check bool) error {
 	var fail error // the first of errNotObject, errTooDeep, ErrDuplicateMember
 	depth := 0     // open objects and arrays
 	value := 0     // where the value of the current top-level member starts (after its colon)
+	name := false  // a member name and a name separator come first (after '{' or ',' in an object)
 	i := 0
 values:
 	for {
 		i = skipSpace(b, i)
+		if name { // RFC 8259 §4: member = string name-separator value
+			if i >= len(b) || b[i] != '"' {
+				return errInvalidJSON
+			}
+			j, escaped := shortString(b, i+1), false
+			if j < 0 { // an escape, a long name, the end of the text, or an error
+				var ok bool
+				if j, escaped, ok = stringEnd(b, i+1); !ok {
+					return errInvalidJSON
+				}
+			}
+			if check {
+				switch err := c.addName(b[i+1:j], escaped, c.stack[depth-1].obj); err {
+				case nil:
+				case ErrDuplicateMember:
+					fail, check = err, false
+				default:
+					return err
+				}
+			}
+			i = skipSpace(b, j+1)
+			if i >= len(b) || b[i] != ':' {
+				return errInvalidJSON
+			}
+			i++
+			if depth == 1 && check {
+				value = i
+			}
+			name = false
+			i = skipSpace(b, i)
+		}
 		if i >= len(b) {
 			return errInvalidJSON
 		}
@@ -241,25 +276,17 @@ values:
 			if i < len(b) && b[i] == ch+2 { // '{'+2 is '}', '['+2 is ']': empty, closed below
 				break
 			}
-			if obj {
-				var err error
-				if i, err = c.member(b, i, depth, check); err != nil {
-					if err != ErrDuplicateMember {
-						return err
-					}
-					fail, check = err, false
-				}
-				if depth == 1 && check {
-					value = i
-				}
-			}
+			name = obj
 			continue
 		case '"': // RFC 8259 §7
-			end, _, ok := stringEnd(b, i+1)
-			if !ok {
-				return errInvalidJSON
+			j := shortString(b, i+1)
+			if j < 0 { // an escape, a long string, the end of the text, or an error
+				var ok bool
+				if j, _, ok = stringEnd(b, i+1); !ok {
+					return errInvalidJSON
+				}
 			}
-			i = end + 1
+			i = j + 1
 		case 't': // RFC 8259 §3: the literals are lowercase
 			if len(b)-i < 4 || string(b[i:i+4]) != "true" {
 				return errInvalidJSON
@@ -275,12 +302,28 @@ values:
 				return errInvalidJSON
 			}
 			i += 4
-		default: // RFC 8259 §6
+		case '0', '1', '2', '3', '4', '5', '6', '7', '8', '9': // RFC 8259 §6: int
+			j := i + 1
+			if ch != '0' { // no leading zeros: "01" is 0 then a stray 1, refused below
+				for j < len(b) && b[j]-'0' < 10 {
+					j++
+				}
+			}
+			if j < len(b) && (b[j] == '.' || b[j]|0x20 == 'e') { // frac or exp: the whole grammar
+				var ok bool
+				if j, ok = numberEnd(b, i); !ok {
+					return errInvalidJSON
+				}
+			}
+			i = j
+		case '-':
 			end, ok := numberEnd(b, i)
 			if !ok {
 				return errInvalidJSON
 			}
 			i = end
+		default:
+			return errInvalidJSON
 		}
 		if depth == 0 && check { // a scalar at the top level
 			fail, check = errNotObject, false
@@ -306,18 +349,7 @@ values:
 					c.values = append(c.values, [2]int32{int32(value), int32(i)})
 				}
 				i++
-				if obj {
-					var err error
-					if i, err = c.member(b, i, depth, check); err != nil {
-						if err != ErrDuplicateMember {
-							return err
-						}
-						fail, check = err, false
-					}
-					if depth == 1 && check {
-						value = i
-					}
-				}
+				name = obj
 				continue values
 			case '}', ']':
 				if (b[i] == '}') != obj {
@@ -325,8 +357,18 @@ values:
 				}
 				depth = d
 				if check && obj {
-					if err := c.closeObject(c.stack[depth], depth, value, i); err != nil {
-						fail, check = err, false
+					// With sorting, look for a duplicate among the object's names. At the top
+					// level, record the last member's value and keep the names. In a nested
+					// object, forget its names (the enclosing objects' names stay; its hash-set
+					// slots stay too, but belong to another object id, see addName).
+					f := c.stack[depth]
+					switch {
+					case c.sorting && c.sortedDuplicate(f.recs):
+						fail, check = ErrDuplicateMember, false
+					case depth > 0:
+						c.recs, c.names = c.recs[:f.recs], c.names[:f.names]
+					case len(c.recs) > 0: // the last top-level member
+						c.values = append(c.values, [2]int32{int32(value), int32(i)})
 					}
 				}
 				i++
@@ -335,57 +377,6 @@ values:
 			}
 		}
 	}
-}
-
-// member reads, after optional whitespace from b[i], a member name and the name separator
-// that follow it (RFC 8259 §4: member = string name-separator value) in the object open at
-// depth, and returns the index just past the colon, or errInvalidJSON. While check holds, it
-// records the name (addName), and returns ErrDuplicateMember along with the index when the
-// object already has it.
-func (c *jsonChecker) member(b []byte, i, depth int, check bool) (int, error) {
-	i = skipSpace(b, i)
-	if i >= len(b) || b[i] != '"' {
-		return 0, errInvalidJSON
-	}
-	end, escaped, ok := stringEnd(b, i+1)
-	if !ok {
-		return 0, errInvalidJSON
-	}
-	var dup error
-	if check {
-		switch err := c.addName(b[i+1:end], escaped, c.stack[depth-1].obj); err {
-		case nil:
-		case ErrDuplicateMember:
-			dup = err
-		default:
-			return 0, err
-		}
-	}
-	i = skipSpace(b, end+1)
-	if i >= len(b) || b[i] != ':' {
-		return 0, errInvalidJSON
-	}
-	return i + 1, dup
-}
-
-// closeObject does, while checking, what the '}' at b[end] of the object f, opened at depth,
-// calls for (value is where the last top-level value started): when sorting, it looks for a
-// duplicate among the object's names (ErrDuplicateMember); at the top level, it records the
-// last member's value and keeps the names; in a nested object, it forgets the object's names
-// (the enclosing objects' names stay; its hash-set slots stay too, but belong to another
-// object id, see addName).
-func (c *jsonChecker) closeObject(f frame, depth, value, end int) error {
-	if c.sorting && c.sortedDuplicate(f.recs) {
-		return ErrDuplicateMember
-	}
-	if depth == 0 {
-		if len(c.recs) > 0 { // the last top-level member
-			c.values = append(c.values, [2]int32{int32(value), int32(end)})
-		}
-		return nil
-	}
-	c.recs, c.names = c.recs[:f.recs], c.names[:f.names]
-	return nil
 }
 
 // skipSpace returns the index of the first byte at or after i that is not whitespace: space,
@@ -450,14 +441,17 @@ const (
 	msbs = 0x8080808080808080
 )
 
-// plain8 reports whether none of the 8 bytes of w is a quotation mark, a reverse solidus or a
-// control character below 0x20: bytes a string holds as they are (RFC 8259 §7, unescaped).
-// x - n·lsbs & ^x & msbs is nonzero exactly when some byte of x is below n, for n ≤ 0x80
-// (the lowest such byte borrows from none; a byte ≥ 0x80 is never flagged).
-func plain8(w uint64) bool {
+// special8 returns, for the 8 bytes of w (the first in the lowest bits), a mask with the top
+// bit of each byte set that is a quotation mark, a reverse solidus or a control character
+// below 0x20, the bytes a string cannot hold as they are (RFC 8259 §7) — at least of the
+// lowest such byte, so that bits.TrailingZeros64(m)/8 is its index, and none when there is
+// none. x - n·lsbs & ^x & msbs flags the bytes of x below n (n ≤ 0x80, here 0x20, and 1 after
+// xoring with '"' or '\\' for equality): a byte from 0x80 up is never flagged, and a borrow
+// that flags a byte above a flagged one (falsely) comes from that lower, truly flagged, byte.
+func special8(w uint64) uint64 {
 	q := w ^ '"'*lsbs
 	s := w ^ '\\'*lsbs
-	return ((w-0x20*lsbs)&^w|(q-lsbs)&^q|(s-lsbs)&^s)&msbs == 0
+	return ((w-0x20*lsbs)&^w | (q-lsbs)&^q | (s-lsbs)&^s) & msbs
 }
 
 // stringEnd returns the index of the quotation mark that closes the string whose contents
@@ -466,25 +460,25 @@ func plain8(w uint64) bool {
 // \\, \/, \b, \f, \n, \r, \t and \u with four hexadecimal digits. Like encoding/json.Valid
 // it accepts any \uXXXX, lone surrogates included (the grammar of §7 allows them and §8.2
 // leaves their meaning unpredictable; addName unescapes them as jsonparser does, to U+FFFD),
-// and any byte from 0x20 up (checkObject checks UTF-8 before). Most strings are short names
-// and values: up to 16 bytes are read one at a time, longer runs 8 at a time (plain8); each
-// byte is read at most twice.
+// and any byte from 0x20 up (checkObject checks UTF-8 before). Plain bytes are skipped 8 at a
+// time (special8), the last few of the text one at a time; each byte is read at most twice.
 func stringEnd(b []byte, i int) (end int, escaped, ok bool) {
 	for {
-		n := min(i+16, len(b))
-		for i < n && !strSpecial[b[i]] {
-			i++
+		for {
+			if len(b)-i < 8 {
+				for i < len(b) && !strSpecial[b[i]] {
+					i++
+				}
+				break
+			}
+			if m := special8(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
 		}
-		if i == n {
-			for i+8 <= len(b) && plain8(binary.LittleEndian.Uint64(b[i:])) {
-				i += 8
-			}
-			for i < len(b) && !strSpecial[b[i]] {
-				i++
-			}
-			if i >= len(b) {
-				return 0, false, false
-			}
+		if i >= len(b) {
+			return 0, false, false
 		}
 		switch b[i] {
 		case '"':
@@ -509,6 +503,22 @@ func stringEnd(b []byte, i int) (end int, escaped, ok bool) {
 			return 0, false, false
 		}
 	}
+}
+
+// shortString returns the index of the quotation mark that closes the string whose contents
+// start at b[i] when the string is short and plain: its closing quotation mark within the 8
+// bytes from b[i], no escape before it. Otherwise it returns -1, and stringEnd is to read it.
+// Most names and many values are such strings; walk reads them without a call (a call costs
+// more than the bytes in the WebAssembly module).
+func shortString(b []byte, i int) int {
+	if len(b)-i >= 8 {
+		if m := special8(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			if j := i + bits.TrailingZeros64(m)>>3; b[j] == '"' {
+				return j
+			}
+		}
+	}
+	return -1
 }
 
 // strSpecial marks the bytes a string cannot hold as they are (RFC 8259 §7): the quotation

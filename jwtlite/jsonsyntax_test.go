@@ -2,9 +2,11 @@ package jwtlite
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -420,4 +422,33 @@ func FuzzJSONSyntax(f *testing.F) {
 		sameVerdict(t, b)
 		sameVerdict(t, append(append([]byte(`{"v":`), b...), '}'))
 	})
+}
+
+// TestSpecial8: the lowest byte special8 flags is the first quotation mark, reverse solidus or
+// control character of the word, and it flags none when there is none (shortString and
+// stringEnd rely on both), for words rich in bytes next to those and in borrows.
+func TestSpecial8(t *testing.T) {
+	edge := []byte{0x00, 0x01, 0x1f, 0x20, 0x21, '"', 0x23, '[', '\\', ']', 0x7f, 0x80, 0x9f, 0xa0, 0xdc, 0xff}
+	rng := rand.New(rand.NewPCG(5, 6))
+	var w [8]byte
+	for n := range 1 << 20 {
+		for k := range w {
+			if n < 1<<16 || rng.IntN(2) == 0 { // all pairs of edge bytes at the start, then random
+				w[k] = edge[(n>>(4*(k%4)))%len(edge)]
+			} else {
+				w[k] = byte(rng.Uint32())
+			}
+		}
+		first := -1
+		for k, c := range w {
+			if c < 0x20 || c == '"' || c == '\\' {
+				first = k
+				break
+			}
+		}
+		m := special8(binary.LittleEndian.Uint64(w[:]))
+		if got := bits.TrailingZeros64(m) >> 3; (m == 0) != (first < 0) || m != 0 && got != first {
+			t.Fatalf("%q: special8 %#x, first special byte %d", w, m, first)
+		}
+	}
 }
