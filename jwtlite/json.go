@@ -3,9 +3,9 @@ package jwtlite
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"unicode/utf8"
@@ -13,9 +13,16 @@ import (
 	"github.com/buger/jsonparser"
 )
 
-// maxJSONDepth bounds the nesting of objects and arrays in a header, claims set or JWK Set.
-// Real tokens nest a few levels; the bound keeps the walker's stack fixed and small.
+// maxJSONDepth bounds the nesting of objects and arrays in a header, claims set or JWK Set
+// (RFC 8259 §9 lets a parser limit the depth of nesting). Real tokens nest a few levels; the
+// bound keeps the walker's stack fixed and small.
 const maxJSONDepth = 32
+
+// maxSyntaxDepth is the nesting past which a text is not even valid JSON to the walker, as to
+// encoding/json (its scanner's maxNestingDepth), which the walker replaces: a text nested
+// deeper than maxJSONDepth is refused either way, with errTooDeep when it is valid JSON to
+// encoding/json and errInvalidJSON when it is not, as before.
+const maxSyntaxDepth = 10000
 
 var (
 	// ErrDuplicateMember: a JSON object names a member twice (CheckJSONObject).
@@ -29,7 +36,8 @@ var (
 )
 
 // jsonChecker validates JSON texts (RFC 8259) with reusable scratch space: valid UTF-8
-// (RFC 8259 §8.1), valid JSON, a top-level object, at most maxJSONDepth nested objects and
+// (RFC 8259 §8.1), valid JSON (RFC 8259 §2–§7: exactly what encoding/json.Valid accepts, which
+// jwtlite no longer imports), a top-level object, at most maxJSONDepth nested objects and
 // arrays, and no duplicate member names in any object, compared after unescaping. RFC 8259 §4
 // leaves duplicate names to the implementation; RFC 7515 §4 (JOSE Header) and RFC 7519 §4
 // (JWT Claims Set) require a parser to reject them or to keep the last. We reject, in every
@@ -41,8 +49,9 @@ var (
 // A token is untrusted until its signature is checked, and all of this runs before, so every
 // step takes time O(n log n) or less in the length n of the text, whatever its shape:
 //
-//   - utf8.Valid and encoding/json.Valid are single passes;
-//   - walk is one pass with a fixed stack of open containers (iterating with
+//   - utf8.Valid is a single pass;
+//   - walk is one pass, which checks the syntax (it replaces a separate encoding/json.Valid
+//     pass) and the rest at once, with fixed stacks of open containers (iterating with
 //     jsonparser.ObjectEach and recursing into each value, as before, scanned a value once per
 //     level of nesting above it, and allocated for each escaped name);
 //   - each member name is looked up, when it is read, in a hash set of the names of the open
@@ -72,6 +81,9 @@ type jsonChecker struct {
 	used   int        // occupied slots (names of closed objects included)
 	stack  [maxJSONDepth]frame
 	objs   uint32 // objects opened so far in this check; an object's id is the count at its '{'
+	// kinds has bit d set when the container open at depth d is an object, clear for an
+	// array, at every depth up to maxSyntaxDepth (stack holds only the first maxJSONDepth).
+	kinds [(maxSyntaxDepth + 63) / 64]uint64
 
 	key    [2]uint64 // secret keys of hashName, drawn when the checker is first used
 	seeded bool
@@ -117,7 +129,9 @@ const (
 	probeSlack  = 64
 )
 
-// checkObject returns nil when b is a UTF-8 JSON object without duplicate members.
+// checkObject returns nil when b is a UTF-8 JSON object without duplicate members. Its errors
+// come in the order of the checks: errTooLong, errInvalidUTF8, errInvalidJSON, errNotObject,
+// then the first of errTooDeep and ErrDuplicateMember that walk meets.
 func (c *jsonChecker) checkObject(b []byte) error {
 	if len(b) >= math.MaxInt32 { // offsets are int32; no header, claims set or JWK Set is near
 		return errTooLong
@@ -125,19 +139,13 @@ func (c *jsonChecker) checkObject(b []byte) error {
 	if !utf8.Valid(b) {
 		return errInvalidUTF8
 	}
-	if !json.Valid(b) {
-		return errInvalidJSON
-	}
-	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) == 0 || t[0] != '{' {
-		return errNotObject
-	}
 	if !c.seeded {
 		c.key, c.seeded = [2]uint64{rand.Uint64(), rand.Uint64() | 1}, true
 	}
 	c.text, c.names, c.recs, c.values, c.objs = b, c.names[:0], c.recs[:0], c.values[:0], 0
 	c.sorting, c.hashed, c.probes, c.compares = false, 0, 0, 0
 	c.resetTable(minTableSlots)
-	return c.walk(b)
+	return c.walk(b, true)
 }
 
 // members returns the number of top-level members of the object last checked without error.
@@ -179,94 +187,348 @@ func (c *jsonChecker) memberValue(i int) span {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-// walk visits every object, array and member name of b, which must be valid JSON (RFC 8259
-// §2: outside strings there are only structural characters, whitespace, numbers and the
-// literals, and numbers and literals hold no quote, bracket, brace, colon or comma).
-func (c *jsonChecker) walk(b []byte) error {
-	depth := 0
-	key := false // the next string is a member name
-	value := 0   // where the value of the current top-level member starts (after its colon)
-	for i := 0; i < len(b); i++ {
-		switch b[i] {
-		case '"':
-			end, escaped := stringEnd(b, i+1)
-			if key {
-				if err := c.addName(b[i+1:end], escaped, c.stack[depth-1].obj); err != nil {
+// walk parses b as one JSON text (RFC 8259 §2: ws value ws) and returns errInvalidJSON unless
+// b is one, exactly as encoding/json.Valid judges (including its 10,000 levels of nesting;
+// it does not look at UTF-8, which checkObject checked before). While check holds, walk also
+// checks that the value is an object (errNotObject), nested at most maxJSONDepth deep
+// (errTooDeep) with no duplicate member names (ErrDuplicateMember, see addName), recording
+// the names and the top-level values. The first of those errors ends the checking but not the
+// parse: it is returned only when the whole of b is valid JSON, so that errInvalidJSON comes
+// first, as when a separate syntax pass ran before the walk. With check false walk is a pure
+// syntax check (the tests compare it with encoding/json.Valid).
+//
+// Each turn of the loop reads a member name and its name separator when in an object, one
+// value (RFC 8259 §3), and what follows the value up to the next one: the ends of the
+// containers it closes and a value separator. Short strings (shortString) and plain integers,
+// which most tokens are made of, are read in the loop itself: in the WebAssembly module a call
+// costs more than the bytes it reads. Each byte is read a bounded number of times.
+func (c *jsonChecker) walk(b []byte, check bool) error {
+	var fail error // the first of errNotObject, errTooDeep, ErrDuplicateMember
+	depth := 0     // open objects and arrays
+	value := 0     // where the value of the current top-level member starts (after its colon)
+	name := false  // a member name and a name separator come first (after '{' or ',' in an object)
+	i := 0
+values:
+	for {
+		i = skipSpace(b, i)
+		if name { // RFC 8259 §4: member = string name-separator value
+			if i >= len(b) || b[i] != '"' {
+				return errInvalidJSON
+			}
+			j, escaped := shortString(b, i+1), false
+			if j < 0 { // an escape, a long name, the end of the text, or an error
+				var ok bool
+				if j, escaped, ok = stringEnd(b, i+1); !ok {
+					return errInvalidJSON
+				}
+			}
+			if check {
+				switch err := c.addName(b[i+1:j], escaped, c.stack[depth-1].obj); err {
+				case nil:
+				case ErrDuplicateMember:
+					fail, check = err, false
+				default:
 					return err
 				}
-				key = false
 			}
-			i = end
-		case ':':
-			if depth == 1 {
-				value = i + 1
+			i = skipSpace(b, j+1)
+			if i >= len(b) || b[i] != ':' {
+				return errInvalidJSON
 			}
-		case ',':
-			if depth == 1 {
-				c.values = append(c.values, [2]int32{int32(value), int32(i)})
+			i++
+			if depth == 1 && check {
+				value = i
 			}
-			key = c.stack[depth-1].obj != 0
-		case '{', '[':
-			if depth >= maxJSONDepth {
-				return errTooDeep
+			name = false
+			i = skipSpace(b, i)
+		}
+		if i >= len(b) {
+			return errInvalidJSON
+		}
+		switch ch := b[i]; ch {
+		case '{', '[': // RFC 8259 §4, §5
+			if depth == 0 && ch != '{' && check {
+				fail, check = errNotObject, false
 			}
-			f := frame{recs: len(c.recs), names: len(c.names)}
-			if b[i] == '{' {
-				c.objs++ // fewer than 2³¹ objects fit in a text checkObject accepts
-				f.obj, key = c.objs, true
+			if depth >= maxSyntaxDepth {
+				return errInvalidJSON
 			}
-			c.stack[depth] = f
+			obj := ch == '{'
+			if check {
+				if depth >= maxJSONDepth {
+					fail, check = errTooDeep, false
+				} else {
+					f := frame{recs: len(c.recs), names: len(c.names)}
+					if obj {
+						c.objs++ // fewer than 2³¹ objects fit in a text checkObject accepts
+						f.obj = c.objs
+					}
+					c.stack[depth] = f
+				}
+			}
+			if w, bit := depth>>6, uint64(1)<<(depth&63); obj {
+				c.kinds[w] |= bit
+			} else {
+				c.kinds[w] &^= bit
+			}
 			depth++
-		case '}', ']':
-			depth--
-			f := c.stack[depth]
-			if f.obj == 0 {
+			i = skipSpace(b, i+1)
+			if i < len(b) && b[i] == ch+2 { // '{'+2 is '}', '['+2 is ']': empty, closed below
 				break
 			}
-			if c.sorting && c.sortedDuplicate(f.recs) {
-				return ErrDuplicateMember
+			name = obj
+			continue
+		case '"': // RFC 8259 §7
+			j := shortString(b, i+1)
+			if j < 0 { // an escape, a long string, the end of the text, or an error
+				var ok bool
+				if j, _, ok = stringEnd(b, i+1); !ok {
+					return errInvalidJSON
+				}
 			}
+			i = j + 1
+		case 't': // RFC 8259 §3: the literals are lowercase
+			if len(b)-i < 4 || string(b[i:i+4]) != "true" {
+				return errInvalidJSON
+			}
+			i += 4
+		case 'f':
+			if len(b)-i < 5 || string(b[i:i+5]) != "false" {
+				return errInvalidJSON
+			}
+			i += 5
+		case 'n':
+			if len(b)-i < 4 || string(b[i:i+4]) != "null" {
+				return errInvalidJSON
+			}
+			i += 4
+		case '0', '1', '2', '3', '4', '5', '6', '7', '8', '9': // RFC 8259 §6: int
+			j := i + 1
+			if ch != '0' { // no leading zeros: "01" is 0 then a stray 1, refused below
+				for j < len(b) && b[j]-'0' < 10 {
+					j++
+				}
+			}
+			if j < len(b) && (b[j] == '.' || b[j]|0x20 == 'e') { // frac or exp: the whole grammar
+				var ok bool
+				if j, ok = numberEnd(b, i); !ok {
+					return errInvalidJSON
+				}
+			}
+			i = j
+		case '-':
+			end, ok := numberEnd(b, i)
+			if !ok {
+				return errInvalidJSON
+			}
+			i = end
+		default:
+			return errInvalidJSON
+		}
+		if depth == 0 && check { // a scalar at the top level
+			fail, check = errNotObject, false
+		}
+
+		// After a value: container ends, then a value separator or the end of the text.
+		for {
+			i = skipSpace(b, i)
 			if depth == 0 {
-				if len(c.recs) > 0 { // the last top-level member
+				if i < len(b) { // RFC 8259 §2: nothing but whitespace after the value
+					return errInvalidJSON
+				}
+				return fail
+			}
+			if i >= len(b) {
+				return errInvalidJSON
+			}
+			d := depth - 1
+			obj := c.kinds[d>>6]&(1<<(d&63)) != 0
+			switch b[i] {
+			case ',': // RFC 8259 §4, §5: value-separator
+				if depth == 1 && check {
 					c.values = append(c.values, [2]int32{int32(value), int32(i)})
 				}
-				return nil // keep the top-level names; json.Valid allows only space after
+				i++
+				name = obj
+				continue values
+			case '}', ']':
+				if (b[i] == '}') != obj {
+					return errInvalidJSON
+				}
+				depth = d
+				if check && obj {
+					// With sorting, look for a duplicate among the object's names. At the top
+					// level, record the last member's value and keep the names. In a nested
+					// object, forget its names (the enclosing objects' names stay; its hash-set
+					// slots stay too, but belong to another object id, see addName).
+					f := c.stack[depth]
+					switch {
+					case c.sorting && c.sortedDuplicate(f.recs):
+						fail, check = ErrDuplicateMember, false
+					case depth > 0:
+						c.recs, c.names = c.recs[:f.recs], c.names[:f.names]
+					case len(c.recs) > 0: // the last top-level member
+						c.values = append(c.values, [2]int32{int32(value), int32(i)})
+					}
+				}
+				i++
+			default:
+				return errInvalidJSON
 			}
-			// Forget this object's names; the enclosing objects' names stay. Its hash-set
-			// slots stay too, but belong to another object id (see addName).
-			c.recs, c.names = c.recs[:f.recs], c.names[:f.names]
 		}
 	}
-	return errInvalidJSON // unreachable: b is a valid object
 }
 
-// stringEnd returns the index of the quote that closes the string whose contents start at
-// b[i], and whether the contents hold an escape. Each byte is read a bounded number of times
-// however the escapes fall: the next quote is searched for again only after an escape
-// consumed it.
-func stringEnd(b []byte, i int) (end int, escaped bool) {
-	// Most strings are short names and values: a plain loop first, IndexByte past 16 bytes.
-	for n := min(i+16, len(b)); i < n; i++ {
+// skipSpace returns the index of the first byte at or after i that is not whitespace: space,
+// horizontal tab, line feed or carriage return (RFC 8259 §2), or len(b).
+func skipSpace(b []byte, i int) int {
+	for ; i < len(b); i++ {
+		if c := b[i]; c > ' ' || !isSpace(c) {
+			break
+		}
+	}
+	return i
+}
+
+// numberEnd returns the index just past the number that starts at b[i] (RFC 8259 §6:
+// [ minus ] int [ frac ] [ exp ], int = zero / ( digit1-9 *DIGIT ), frac = "." 1*DIGIT,
+// exp = ( "e" / "E" ) [ minus / plus ] 1*DIGIT), and false when no number starts there. What
+// follows the number is walk's to judge: "01" is the number 0 followed by a stray "1".
+func numberEnd(b []byte, i int) (int, bool) {
+	if b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i]-'1' < 9:
+		i = digitsEnd(b, i+1)
+	default:
+		return 0, false
+	}
+	if i < len(b) && b[i] == '.' {
+		if i+1 >= len(b) || b[i+1]-'0' >= 10 {
+			return 0, false
+		}
+		i = digitsEnd(b, i+2)
+	}
+	if i < len(b) && b[i]|0x20 == 'e' { // 'E' and 'e' only
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if i >= len(b) || b[i]-'0' >= 10 {
+			return 0, false
+		}
+		i = digitsEnd(b, i+1)
+	}
+	return i, true
+}
+
+// digitsEnd returns the index of the first byte at or after i that is not a decimal digit.
+func digitsEnd(b []byte, i int) int {
+	for i < len(b) && b[i]-'0' < 10 {
+		i++
+	}
+	return i
+}
+
+// isHex reports whether c is a hexadecimal digit (RFC 8259 §7: HEXDIG, either case).
+func isHex(c byte) bool { return c-'0' < 10 || (c|0x20)-'a' < 6 }
+
+const (
+	lsbs = 0x0101010101010101
+	msbs = 0x8080808080808080
+)
+
+// special8 returns, for the 8 bytes of w (the first in the lowest bits), a mask with the top
+// bit of each byte set that is a quotation mark, a reverse solidus or a control character
+// below 0x20, the bytes a string cannot hold as they are (RFC 8259 §7) — at least of the
+// lowest such byte, so that bits.TrailingZeros64(m)/8 is its index, and none when there is
+// none. x - n·lsbs & ^x & msbs flags the bytes of x below n (n ≤ 0x80, here 0x20, and 1 after
+// xoring with '"' or '\\' for equality): a byte from 0x80 up is never flagged, and a borrow
+// that flags a byte above a flagged one (falsely) comes from that lower, truly flagged, byte.
+func special8(w uint64) uint64 {
+	q := w ^ '"'*lsbs
+	s := w ^ '\\'*lsbs
+	return ((w-0x20*lsbs)&^w | (q-lsbs)&^q | (s-lsbs)&^s) & msbs
+}
+
+// stringEnd returns the index of the quotation mark that closes the string whose contents
+// start at b[i], and whether the contents hold an escape; ok is false unless the contents are
+// valid (RFC 8259 §7): no control character below 0x20 as it is, and only the escapes \",
+// \\, \/, \b, \f, \n, \r, \t and \u with four hexadecimal digits. Like encoding/json.Valid
+// it accepts any \uXXXX, lone surrogates included (the grammar of §7 allows them and §8.2
+// leaves their meaning unpredictable; addName unescapes them as jsonparser does, to U+FFFD),
+// and any byte from 0x20 up (checkObject checks UTF-8 before). Plain bytes are skipped 8 at a
+// time (special8), the last few of the text one at a time; each byte is read at most twice.
+func stringEnd(b []byte, i int) (end int, escaped, ok bool) {
+	for {
+		for {
+			if len(b)-i < 8 {
+				for i < len(b) && !strSpecial[b[i]] {
+					i++
+				}
+				break
+			}
+			if m := special8(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
+		if i >= len(b) {
+			return 0, false, false
+		}
 		switch b[i] {
 		case '"':
-			return i, escaped
+			return i, escaped, true
 		case '\\':
 			escaped = true
-			i++ // the escaped byte (of a \uXXXX the hex digits follow: no quote among them)
+			if i+1 >= len(b) {
+				return 0, false, false
+			}
+			switch b[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if len(b)-i < 6 || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) || !isHex(b[i+5]) {
+					return 0, false, false
+				}
+				i += 6
+			default:
+				return 0, false, false
+			}
+		default: // a control character
+			return 0, false, false
 		}
 	}
-	q := -1 // index of the first '"' at or after i, once searched
-	for {
-		if q < i {
-			q = i + bytes.IndexByte(b[i:], '"')
+}
+
+// shortString returns the index of the quotation mark that closes the string whose contents
+// start at b[i] when the string is short and plain: its closing quotation mark within the 8
+// bytes from b[i], no escape before it. Otherwise it returns -1, and stringEnd is to read it.
+// Most names and many values are such strings; walk reads them without a call (a call costs
+// more than the bytes in the WebAssembly module).
+func shortString(b []byte, i int) int {
+	if len(b)-i >= 8 {
+		if m := special8(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			if j := i + bits.TrailingZeros64(m)>>3; b[j] == '"' {
+				return j
+			}
 		}
-		bs := bytes.IndexByte(b[i:q], '\\')
-		if bs < 0 {
-			return q, escaped
-		}
-		escaped = true
-		i += bs + 2
 	}
+	return -1
+}
+
+// strSpecial marks the bytes a string cannot hold as they are (RFC 8259 §7): the quotation
+// mark, the reverse solidus and the control characters below 0x20.
+var strSpecial = [256]bool{
+	0x00: true, 0x01: true, 0x02: true, 0x03: true, 0x04: true, 0x05: true, 0x06: true, 0x07: true,
+	0x08: true, 0x09: true, 0x0a: true, 0x0b: true, 0x0c: true, 0x0d: true, 0x0e: true, 0x0f: true,
+	0x10: true, 0x11: true, 0x12: true, 0x13: true, 0x14: true, 0x15: true, 0x16: true, 0x17: true,
+	0x18: true, 0x19: true, 0x1a: true, 0x1b: true, 0x1c: true, 0x1d: true, 0x1e: true, 0x1f: true,
+	'"': true, '\\': true,
 }
 
 // addName records the member name s of object obj (still escaped when escaped), unescaped as
