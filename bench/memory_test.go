@@ -39,30 +39,32 @@ func mib(pages uint32) float64 { return float64(pages) * wasmPageSize / (1 << 20
 // its plugin started with cfg.
 func pagesAfterStart(tb testing.TB, p plugin, cfg []byte) uint32 {
 	tb.Helper()
-	requireWazero(tb)
-	vm, err := newWasmVM(p)
-	if err != nil {
-		tb.Fatalf("%s module: %v", p, err)
-	}
+	vm, w := freshStart(tb, p, cfg)
 	defer vm.vm.Close()
-	w := start(tb, vm, cfg)
 	defer w.reset()
 	return vm.g.pages()
 }
 
-func measureMemory(tb testing.TB, p plugin, n int) memoryResult {
+// freshStart compiles a new instance of p (not the shared one, whose memory
+// earlier benchmarks have grown) and starts its plugin with cfg.
+func freshStart(tb testing.TB, p plugin, cfg []byte) (*wasmVM, *wasmHost) {
 	tb.Helper()
 	requireWazero(tb)
 	vm, err := newWasmVM(p)
 	if err != nil {
 		tb.Fatalf("%s module: %v", p, err)
 	}
-	defer vm.vm.Close()
+	return vm, start(tb, vm, cfg)
+}
+
+func measureMemory(tb testing.TB, p plugin, n int) memoryResult {
+	tb.Helper()
 	var cfg []byte
 	if p == pluginAudguard {
 		cfg = pluginConfig(defaultConfig)
 	}
-	w := start(tb, vm, cfg)
+	vm, w := freshStart(tb, p, cfg)
+	defer vm.vm.Close()
 	defer w.reset()
 	reqs := coldReqsN("HS256", memoryTokens)
 	res := memoryResult{startPages: vm.g.pages(), requests: n}

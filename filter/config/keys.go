@@ -115,27 +115,9 @@ func writeValue(b []byte, v any) []byte {
 	case int64:
 		return jsonw.Int(b, v)
 	case map[string]string:
-		b = append(b, '{')
-		for i, k := range slices.Sorted(maps.Keys(v)) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = jsonw.String(b, k)
-			b = append(b, ':')
-			b = jsonw.String(b, v[k])
-		}
-		return append(b, '}')
+		return writeObject(b, v, jsonw.String)
 	case map[string][]string:
-		b = append(b, '{')
-		for i, k := range slices.Sorted(maps.Keys(v)) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = jsonw.String(b, k)
-			b = append(b, ':')
-			b = jsonw.Strings(b, v[k])
-		}
-		return append(b, '}')
+		return writeObject(b, v, jsonw.Strings)
 	}
 	// Unreachable: the tables return only the types above. Fail closed: a
 	// document Load refuses.
@@ -937,4 +919,19 @@ func readRejectIssuedBefore(_ *loader, n, v *node, is *Issuer) error {
 	}
 	is.Revocation = rev
 	return nil
+}
+
+// writeObject appends m as a JSON object with its members in sorted order,
+// each value written by val.
+func writeObject[V any](b []byte, m map[string]V, val func([]byte, V) []byte) []byte {
+	b = append(b, '{')
+	for i, k := range slices.Sorted(maps.Keys(m)) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = jsonw.String(b, k)
+		b = append(b, ':')
+		b = val(b, m[k])
+	}
+	return append(b, '}')
 }
