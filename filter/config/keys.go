@@ -531,11 +531,16 @@ func readAuthorities(l *loader, _, v *node, r *Resource) error {
 	if err != nil {
 		return err
 	}
-	own, _ := canonical.NormalizeAuthority(r.Parsed.Authority())
+	own := r.own // "" when the resource URI's authority cannot be normalised
 	// Normalised in place: raw is ours, and NormalizeAuthority returns an
-	// authority that is already normal as it is.
+	// authority that is already normal as it is. The resource URI's own
+	// normalised authority, the usual entry, is normal already:
+	// NormalizeAuthority is idempotent (canonical's FuzzNormalizeAuthority).
 	for i, a := range raw {
-		norm, ok := canonical.NormalizeAuthority(a)
+		norm, ok := a, true
+		if !r.ownOK || a != own {
+			norm, ok = canonical.NormalizeAuthority(a)
+		}
 		if !ok {
 			return refuse(elems[i].path(), fmt.Sprintf("%q is not a valid host[:port] authority", a), `write a host name, optionally with ":port"`)
 		}

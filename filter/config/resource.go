@@ -62,6 +62,7 @@ func readResourceURI(l *loader, n, v *node, r *Resource) error {
 	}
 	r.URI = s
 	r.Parsed = u
+	r.own, r.ownOK = canonical.NormalizeAuthority(auth)
 	// u.MetadataURL(), with u.MetadataPath() its tail: one string, not three.
 	r.MetadataURL = u.Scheme + "://" + auth + metadataPrefix + u.Path
 	r.MetadataPath = r.MetadataURL[len(u.Scheme)+len("://")+len(auth):]
