@@ -527,7 +527,7 @@ func readAuthorities(l *loader, _, v *node, r *Resource) error {
 	if v == nil {
 		return nil
 	}
-	raw, elems, err := readStrings(v)
+	raw, elems, err := readStringsIn(l, v)
 	if err != nil {
 		return err
 	}

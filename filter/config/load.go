@@ -1,6 +1,10 @@
 package config
 
-import "crypto/sha256"
+import (
+	"crypto/sha256"
+
+	"github.com/audguard/audguard/canonical"
+)
 
 // Defaults and limits of contract §2.
 const (
@@ -42,6 +46,11 @@ type loader struct {
 	// Lists shared by the resources that accept one issuer alone.
 	single  map[*Issuer][]*Issuer
 	servers map[*Issuer][]string
+
+	// Blocks the resources' audience matchers and authorities lists are
+	// carved from (see resources and readAuthorities).
+	audiences []canonical.AudienceMatcher
+	strs      []string
 }
 
 func (l *loader) warn(path, msg string) {

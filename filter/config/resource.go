@@ -19,6 +19,7 @@ func (l *loader) resources(n *node) error {
 	// One block for all resources, one slice of their pointers: a start
 	// with 10,000 resources makes two allocations here, not 10,000.
 	block := make([]Resource, len(n.elems))
+	l.audiences = make([]canonical.AudienceMatcher, len(n.elems))
 	l.p.Resources = make([]*Resource, 0, len(n.elems))
 	for i, e := range n.elems {
 		r := &block[i]
@@ -242,7 +243,15 @@ func readAudienceMatch(l *loader, _, v *node, r *Resource) error {
 			l.warn(v.path(), `"canonical" also accepts aud values with the default port or an empty path; "exact" is stricter`)
 		}
 	}
-	r.Audience = canonical.NewAudienceMatcher(r.Parsed, r.AudienceMatch)
+	// The matchers of all resources in one block (one allocation at start,
+	// not one per resource); l.audiences is nil when r is not read by
+	// l.resources.
+	if r.Index < len(l.audiences) {
+		l.audiences[r.Index] = canonical.MakeAudienceMatcher(r.Parsed, r.AudienceMatch)
+		r.Audience = &l.audiences[r.Index]
+	} else {
+		r.Audience = canonical.NewAudienceMatcher(r.Parsed, r.AudienceMatch)
+	}
 	return nil
 }
 
