@@ -44,8 +44,8 @@ type loader struct {
 	byName map[string]*Issuer
 
 	// Lists shared by the resources that accept one issuer alone.
-	single  map[*Issuer][]*Issuer
-	servers map[*Issuer][]string
+	single  [][]*Issuer // by Issuer.Index
+	servers [][]string  // by Issuer.Index
 
 	// Blocks the resources' audience matchers and authorities lists are
 	// carved from (see resources and readAuthorities).

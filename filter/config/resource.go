@@ -94,7 +94,7 @@ func readAcceptedIssuers(l *loader, n, v *node, r *Resource) error {
 		return nil
 	}
 	if v.kind == kindArray && len(v.elems) == 1 && v.elems[0].kind == kindString {
-		if is, ok := l.byName[v.elems[0].str]; ok {
+		if is, ok := l.issuerNamed(v.elems[0].str); ok {
 			r.Issuers = l.oneIssuer(is)
 			return nil
 		}
@@ -107,7 +107,7 @@ func readAcceptedIssuers(l *loader, n, v *node, r *Resource) error {
 		return refuse(v.path(), "must name at least one issuer", "list the accepted issuer names")
 	}
 	for i, name := range names {
-		is, ok := l.byName[name]
+		is, ok := l.issuerNamed(name)
 		if !ok {
 			return refuse(elems[i].path(), fmt.Sprintf("no issuer is named %q", name), "use the name of an entry of issuers[]")
 		}
@@ -196,17 +196,34 @@ func readAuthorizationServers(l *loader, _, v *node, r *Resource) error {
 	return nil
 }
 
+// issuerNamed is l.byName[name]: with a few issuers, a search of the list
+// (names are unique, issuers refuses a repeated one) instead of hashing the
+// name, once per resource.
+func (l *loader) issuerNamed(name string) (*Issuer, bool) {
+	if len(l.p.Issuers) > 8 {
+		is, ok := l.byName[name]
+		return is, ok
+	}
+	for _, is := range l.p.Issuers {
+		if is.Name == name {
+			return is, true
+		}
+	}
+	return nil, false
+}
+
 // oneIssuer is the accepted-issuer list holding is alone, made once per
 // issuer and shared by the resources that accept only it (a Plugin is never
 // modified after Load; the capacity is the length, so an append copies).
+// The lists are indexed by Issuer.Index.
 func (l *loader) oneIssuer(is *Issuer) []*Issuer {
 	if l.single == nil {
-		l.single = make(map[*Issuer][]*Issuer, len(l.p.Issuers))
+		l.single = make([][]*Issuer, len(l.p.Issuers))
 	}
-	list, ok := l.single[is]
-	if !ok {
+	list := l.single[is.Index]
+	if list == nil {
 		list = []*Issuer{is}
-		l.single[is] = list
+		l.single[is.Index] = list
 	}
 	return list[:1:1]
 }
@@ -215,12 +232,12 @@ func (l *loader) oneIssuer(is *Issuer) []*Issuer {
 // that accept is alone, shared the same way.
 func (l *loader) oneIssuerServer(is *Issuer) []string {
 	if l.servers == nil {
-		l.servers = make(map[*Issuer][]string, len(l.p.Issuers))
+		l.servers = make([][]string, len(l.p.Issuers))
 	}
-	list, ok := l.servers[is]
-	if !ok {
+	list := l.servers[is.Index]
+	if list == nil {
 		list = []string{is.Issuer}
-		l.servers[is] = list
+		l.servers[is.Index] = list
 	}
 	return list[:1:1]
 }
