@@ -63,7 +63,14 @@ func readResourceURI(l *loader, n, v *node, r *Resource) error {
 	}
 	r.URI = s
 	r.Parsed = u
-	r.own, r.ownOK = canonical.NormalizeAuthority(auth)
+	// A parsed URI's authority is already normal unless its port is the
+	// other scheme's default (http://h:443): canonical's FuzzParse checks
+	// NormalizeAuthority(u.Authority()) == u.Authority() for every other port.
+	if u.Port == "443" || u.Port == "80" {
+		r.own, r.ownOK = canonical.NormalizeAuthority(auth)
+	} else {
+		r.own, r.ownOK = auth, true
+	}
 	// u.MetadataURL(), with u.MetadataPath() its tail: one string, not three.
 	r.MetadataURL = u.Scheme + "://" + auth + metadataPrefix + u.Path
 	r.MetadataPath = r.MetadataURL[len(u.Scheme)+len("://")+len(auth):]
