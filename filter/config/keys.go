@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/audguard/audguard/canonical"
@@ -31,13 +32,34 @@ type field[T any] struct {
 }
 
 // readFields checks n's members against names (the names of fields), then
-// reads each field in order.
+// reads each field in order. It is object(n, names...) and then
+// f.read(l, n, n.member(f.name), dst) per field, with each member matched
+// to its field once (member names are unique: the parser refuses a
+// repeated one) instead of every field searching the members.
 func readFields[T any](l *loader, n *node, fields []field[T], names []string, dst *T) error {
-	if err := object(n, names...); err != nil {
-		return err
+	if n.kind != kindObject {
+		return wrongType(n, "an object")
 	}
-	for _, f := range fields {
-		if err := f.read(l, n, n.member(f.name), dst); err != nil {
+	var buf [32]*node
+	vals := buf[:]
+	if len(fields) > len(buf) {
+		vals = make([]*node, len(fields))
+	}
+	for i, k := range n.keys {
+		j := 0
+		for j < len(fields) && fields[j].name != k {
+			j++
+		}
+		if j == len(fields) {
+			return refuse(n.elems[i].path(), "unknown member",
+				"remove it or correct the spelling; known members: "+strings.Join(names, ", "))
+		}
+		if vals[j] == nil { // the first, as n.member finds it
+			vals[j] = n.elems[i]
+		}
+	}
+	for j, f := range fields {
+		if err := f.read(l, n, vals[j], dst); err != nil {
 			return err
 		}
 	}
