@@ -653,9 +653,10 @@ const maxResourceName = 48
 // logs and access-log properties; by default the resource URI's host and
 // path with every byte other than a-z and 0-9 as "_" (cut to 48 bytes).
 // Uniqueness is checked with the other tables.
-func readResourceName(_ *loader, _, v *node, r *Resource) error {
+func readResourceName(l *loader, _, v *node, r *Resource) error {
 	if v == nil {
-		r.Name, r.nameDerived = defaultResourceName(r.Parsed.Host, r.Parsed.Path), true
+		var buf [maxResourceName]byte
+		r.Name, r.nameDerived = l.textOf(appendResourceName(buf[:0], r.Parsed.Host, r.Parsed.Path)), true
 		return nil
 	}
 	s, err := readString(v)
@@ -684,9 +685,14 @@ func DefaultResourceName(hostPath string) string { return defaultResourceName(ho
 // buffer on the stack: one allocation, the name's.
 func defaultResourceName(host, path string) string {
 	var buf [maxResourceName]byte
-	b := lex.AppendFold(buf[:0], host[:min(len(host), maxResourceName)], '_')
-	b = lex.AppendFold(b, path[:min(len(path), maxResourceName-len(b))], '_')
-	return string(b)
+	return string(appendResourceName(buf[:0], host, path))
+}
+
+// appendResourceName appends the name defaultResourceName returns to b
+// (which has room for maxResourceName bytes).
+func appendResourceName(b []byte, host, path string) []byte {
+	b = lex.AppendFold(b, host[:min(len(host), maxResourceName)], '_')
+	return lex.AppendFold(b, path[:min(len(path), maxResourceName-len(b))], '_')
 }
 
 // uniqueName makes a derived name unique by appending "_<index>".
