@@ -785,7 +785,7 @@ func readOperations(_ *loader, _, v *node, r *Resource) error {
 
 // readLegacyProtocol reads legacy_protocol and compiles the resource's rules
 // (required_scopes, scope_implies, operations): one map lookup per request.
-func readLegacyProtocol(_ *loader, n, v *node, r *Resource) error {
+func readLegacyProtocol(l *loader, n, v *node, r *Resource) error {
 	mode := mcp.LegacyRequireAll
 	if v != nil {
 		w, err := readWord(v, "require_all", "reject")
@@ -794,7 +794,7 @@ func readLegacyProtocol(_ *loader, n, v *node, r *Resource) error {
 		}
 		mode, _ = mcp.ParseLegacyMode(w)
 	}
-	rules, err := mcp.Compile(r.RequiredScopes, r.Operations, mode, r.Implications)
+	rules, err := l.rules.Compile(r.RequiredScopes, r.Operations, mode, r.Implications)
 	if err != nil {
 		return mcpRefusal(n, err)
 	}

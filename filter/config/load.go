@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/audguard/audguard/canonical"
+	"github.com/audguard/audguard/filter/mcp"
 )
 
 // Defaults and limits of contract §2.
@@ -53,6 +54,7 @@ type loader struct {
 	audiences []canonical.AudienceMatcher
 	strs      []string
 	bytes     []byte // see text
+	rules     mcp.RulesBlock
 }
 
 func (l *loader) warn(path, msg string) {
