@@ -53,7 +53,15 @@ type AudienceMatcher struct {
 // NewAudienceMatcher returns a matcher for resource, which must come from
 // Parse; a matcher for the zero URI matches nothing.
 func NewAudienceMatcher(resource URI, mode Mode) *AudienceMatcher {
-	m := &AudienceMatcher{
+	m := MakeAudienceMatcher(resource, mode)
+	return &m
+}
+
+// MakeAudienceMatcher is NewAudienceMatcher as a value, for a caller that
+// keeps many matchers in one block. The zero AudienceMatcher matches
+// nothing.
+func MakeAudienceMatcher(resource URI, mode Mode) AudienceMatcher {
+	m := AudienceMatcher{
 		scheme:    resource.Scheme,
 		authority: resource.Authority(),
 		path:      resource.Path,

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/audguard/audguard/canonical"
@@ -31,13 +32,34 @@ type field[T any] struct {
 }
 
 // readFields checks n's members against names (the names of fields), then
-// reads each field in order.
+// reads each field in order. It is object(n, names...) and then
+// f.read(l, n, n.member(f.name), dst) per field, with each member matched
+// to its field once (member names are unique: the parser refuses a
+// repeated one) instead of every field searching the members.
 func readFields[T any](l *loader, n *node, fields []field[T], names []string, dst *T) error {
-	if err := object(n, names...); err != nil {
-		return err
+	if n.kind != kindObject {
+		return wrongType(n, "an object")
 	}
-	for _, f := range fields {
-		if err := f.read(l, n, n.member(f.name), dst); err != nil {
+	var buf [32]*node
+	vals := buf[:]
+	if len(fields) > len(buf) {
+		vals = make([]*node, len(fields))
+	}
+	for i, k := range n.keys {
+		j := 0
+		for j < len(fields) && fields[j].name != k {
+			j++
+		}
+		if j == len(fields) {
+			return refuse(n.elems[i].path(), "unknown member",
+				"remove it or correct the spelling; known members: "+strings.Join(names, ", "))
+		}
+		if vals[j] == nil { // the first, as n.member finds it
+			vals[j] = n.elems[i]
+		}
+	}
+	for j, f := range fields {
+		if err := f.read(l, n, vals[j], dst); err != nil {
 			return err
 		}
 	}
@@ -527,15 +549,20 @@ func readAuthorities(l *loader, _, v *node, r *Resource) error {
 	if v == nil {
 		return nil
 	}
-	raw, elems, err := readStrings(v)
+	raw, elems, err := readStringsIn(l, v)
 	if err != nil {
 		return err
 	}
-	own, _ := canonical.NormalizeAuthority(r.Parsed.Authority())
+	own := r.own // "" when the resource URI's authority cannot be normalised
 	// Normalised in place: raw is ours, and NormalizeAuthority returns an
-	// authority that is already normal as it is.
+	// authority that is already normal as it is. The resource URI's own
+	// normalised authority, the usual entry, is normal already:
+	// NormalizeAuthority is idempotent (canonical's FuzzNormalizeAuthority).
 	for i, a := range raw {
-		norm, ok := canonical.NormalizeAuthority(a)
+		norm, ok := a, true
+		if !r.ownOK || a != own {
+			norm, ok = canonical.NormalizeAuthority(a)
+		}
 		if !ok {
 			return refuse(elems[i].path(), fmt.Sprintf("%q is not a valid host[:port] authority", a), `write a host name, optionally with ":port"`)
 		}
@@ -626,9 +653,10 @@ const maxResourceName = 48
 // logs and access-log properties; by default the resource URI's host and
 // path with every byte other than a-z and 0-9 as "_" (cut to 48 bytes).
 // Uniqueness is checked with the other tables.
-func readResourceName(_ *loader, _, v *node, r *Resource) error {
+func readResourceName(l *loader, _, v *node, r *Resource) error {
 	if v == nil {
-		r.Name, r.nameDerived = defaultResourceName(r.Parsed.Host, r.Parsed.Path), true
+		var buf [maxResourceName]byte
+		r.Name, r.nameDerived = l.textOf(appendResourceName(buf[:0], r.Parsed.Host, r.Parsed.Path)), true
 		return nil
 	}
 	s, err := readString(v)
@@ -657,9 +685,14 @@ func DefaultResourceName(hostPath string) string { return defaultResourceName(ho
 // buffer on the stack: one allocation, the name's.
 func defaultResourceName(host, path string) string {
 	var buf [maxResourceName]byte
-	b := lex.AppendFold(buf[:0], host[:min(len(host), maxResourceName)], '_')
-	b = lex.AppendFold(b, path[:min(len(path), maxResourceName-len(b))], '_')
-	return string(b)
+	return string(appendResourceName(buf[:0], host, path))
+}
+
+// appendResourceName appends the name defaultResourceName returns to b
+// (which has room for maxResourceName bytes).
+func appendResourceName(b []byte, host, path string) []byte {
+	b = lex.AppendFold(b, host[:min(len(host), maxResourceName)], '_')
+	return lex.AppendFold(b, path[:min(len(path), maxResourceName-len(b))], '_')
 }
 
 // uniqueName makes a derived name unique by appending "_<index>".
@@ -752,7 +785,7 @@ func readOperations(_ *loader, _, v *node, r *Resource) error {
 
 // readLegacyProtocol reads legacy_protocol and compiles the resource's rules
 // (required_scopes, scope_implies, operations): one map lookup per request.
-func readLegacyProtocol(_ *loader, n, v *node, r *Resource) error {
+func readLegacyProtocol(l *loader, n, v *node, r *Resource) error {
 	mode := mcp.LegacyRequireAll
 	if v != nil {
 		w, err := readWord(v, "require_all", "reject")
@@ -761,7 +794,7 @@ func readLegacyProtocol(_ *loader, n, v *node, r *Resource) error {
 		}
 		mode, _ = mcp.ParseLegacyMode(w)
 	}
-	rules, err := mcp.Compile(r.RequiredScopes, r.Operations, mode, r.Implications)
+	rules, err := l.rules.Compile(r.RequiredScopes, r.Operations, mode, r.Implications)
 	if err != nil {
 		return mcpRefusal(n, err)
 	}

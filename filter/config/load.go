@@ -1,6 +1,12 @@
 package config
 
-import "crypto/sha256"
+import (
+	"crypto/sha256"
+	"unsafe"
+
+	"github.com/audguard/audguard/canonical"
+	"github.com/audguard/audguard/filter/mcp"
+)
 
 // Defaults and limits of contract §2.
 const (
@@ -40,8 +46,15 @@ type loader struct {
 	byName map[string]*Issuer
 
 	// Lists shared by the resources that accept one issuer alone.
-	single  map[*Issuer][]*Issuer
-	servers map[*Issuer][]string
+	single  [][]*Issuer // by Issuer.Index
+	servers [][]string  // by Issuer.Index
+
+	// Blocks the resources' audience matchers and authorities lists are
+	// carved from (see resources and readAuthorities).
+	audiences []canonical.AudienceMatcher
+	strs      []string
+	bytes     []byte // see text
+	rules     mcp.RulesBlock
 }
 
 func (l *loader) warn(path, msg string) {
@@ -55,4 +68,46 @@ func (l *loader) top(root *node) error {
 		return err
 	}
 	return l.tables()
+}
+
+// text returns parts joined as one string carved from l.bytes, an
+// append-only block of many resources' strings (the metadata URL, a derived
+// name): one allocation per 16 KiB instead of one per string. A byte of the
+// block is written once, before the string holding it is made, and never
+// again (appends only go past it; a full block is replaced, not reused), so
+// the strings never change.
+func (l *loader) text(parts ...string) string {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	start := l.reserve(n)
+	for _, p := range parts {
+		l.bytes = append(l.bytes, p...)
+	}
+	return l.carved(start)
+}
+
+// textOf is text for bytes b (which may be on the caller's stack).
+func (l *loader) textOf(b []byte) string {
+	start := l.reserve(len(b))
+	l.bytes = append(l.bytes, b...)
+	return l.carved(start)
+}
+
+// reserve makes room for n more bytes in l.bytes and returns where they
+// will start.
+func (l *loader) reserve(n int) int {
+	if cap(l.bytes)-len(l.bytes) < n {
+		l.bytes = make([]byte, 0, max(16<<10, n))
+	}
+	return len(l.bytes)
+}
+
+// carved is l.bytes[start:] as a string, the bytes appended since reserve.
+func (l *loader) carved(start int) string {
+	if start == len(l.bytes) {
+		return ""
+	}
+	return unsafe.String(&l.bytes[start], len(l.bytes)-start)
 }

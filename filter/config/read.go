@@ -99,11 +99,20 @@ func readWord(n *node, words ...string) (string, error) {
 // readStrings reads an array of non-empty, distinct strings and returns them
 // with their nodes. A repeated entry is refused (contract §2: "a name is
 // duplicated").
-func readStrings(n *node) ([]string, []*node, error) {
+func readStrings(n *node) ([]string, []*node, error) { return readStringsIn(nil, n) }
+
+// readStringsIn is readStrings with the list carved from l's block when l
+// is not nil (one allocation for many short lists).
+func readStringsIn(l *loader, n *node) ([]string, []*node, error) {
 	if n.kind != kindArray {
 		return nil, nil, wrongType(n, "an array of strings")
 	}
-	out := make([]string, 0, len(n.elems))
+	var out []string
+	if l != nil {
+		out = l.stringList(len(n.elems))
+	} else {
+		out = make([]string, 0, len(n.elems))
+	}
 	var at map[string]int // for long lists; short ones are searched
 	if len(n.elems) > 16 {
 		at = make(map[string]int, len(n.elems))
@@ -135,4 +144,18 @@ func quoteList(words []string) string {
 		q[i] = strconv.Quote(w)
 	}
 	return strings.Join(q, ", ")
+}
+
+// stringList is an empty list of capacity k carved from l.strs: its
+// capacity ends where the next list begins, so an append past k copies.
+func (l *loader) stringList(k int) []string {
+	if k == 0 {
+		return []string{}
+	}
+	if cap(l.strs)-len(l.strs) < k {
+		l.strs = make([]string, 0, max(1024, k))
+	}
+	start := len(l.strs)
+	l.strs = l.strs[:start+k]
+	return l.strs[start : start : start+k]
 }

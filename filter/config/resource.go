@@ -19,6 +19,7 @@ func (l *loader) resources(n *node) error {
 	// One block for all resources, one slice of their pointers: a start
 	// with 10,000 resources makes two allocations here, not 10,000.
 	block := make([]Resource, len(n.elems))
+	l.audiences = make([]canonical.AudienceMatcher, len(n.elems))
 	l.p.Resources = make([]*Resource, 0, len(n.elems))
 	for i, e := range n.elems {
 		r := &block[i]
@@ -62,8 +63,16 @@ func readResourceURI(l *loader, n, v *node, r *Resource) error {
 	}
 	r.URI = s
 	r.Parsed = u
+	// A parsed URI's authority is already normal unless its port is the
+	// other scheme's default (http://h:443): canonical's FuzzParse checks
+	// NormalizeAuthority(u.Authority()) == u.Authority() for every other port.
+	if u.Port == "443" || u.Port == "80" {
+		r.own, r.ownOK = canonical.NormalizeAuthority(auth)
+	} else {
+		r.own, r.ownOK = auth, true
+	}
 	// u.MetadataURL(), with u.MetadataPath() its tail: one string, not three.
-	r.MetadataURL = u.Scheme + "://" + auth + metadataPrefix + u.Path
+	r.MetadataURL = l.text(u.Scheme, "://", auth, metadataPrefix, u.Path)
 	r.MetadataPath = r.MetadataURL[len(u.Scheme)+len("://")+len(auth):]
 	return nil
 }
@@ -92,7 +101,7 @@ func readAcceptedIssuers(l *loader, n, v *node, r *Resource) error {
 		return nil
 	}
 	if v.kind == kindArray && len(v.elems) == 1 && v.elems[0].kind == kindString {
-		if is, ok := l.byName[v.elems[0].str]; ok {
+		if is, ok := l.issuerNamed(v.elems[0].str); ok {
 			r.Issuers = l.oneIssuer(is)
 			return nil
 		}
@@ -105,7 +114,7 @@ func readAcceptedIssuers(l *loader, n, v *node, r *Resource) error {
 		return refuse(v.path(), "must name at least one issuer", "list the accepted issuer names")
 	}
 	for i, name := range names {
-		is, ok := l.byName[name]
+		is, ok := l.issuerNamed(name)
 		if !ok {
 			return refuse(elems[i].path(), fmt.Sprintf("no issuer is named %q", name), "use the name of an entry of issuers[]")
 		}
@@ -194,17 +203,34 @@ func readAuthorizationServers(l *loader, _, v *node, r *Resource) error {
 	return nil
 }
 
+// issuerNamed is l.byName[name]: with a few issuers, a search of the list
+// (names are unique, issuers refuses a repeated one) instead of hashing the
+// name, once per resource.
+func (l *loader) issuerNamed(name string) (*Issuer, bool) {
+	if len(l.p.Issuers) > 8 {
+		is, ok := l.byName[name]
+		return is, ok
+	}
+	for _, is := range l.p.Issuers {
+		if is.Name == name {
+			return is, true
+		}
+	}
+	return nil, false
+}
+
 // oneIssuer is the accepted-issuer list holding is alone, made once per
 // issuer and shared by the resources that accept only it (a Plugin is never
 // modified after Load; the capacity is the length, so an append copies).
+// The lists are indexed by Issuer.Index.
 func (l *loader) oneIssuer(is *Issuer) []*Issuer {
 	if l.single == nil {
-		l.single = make(map[*Issuer][]*Issuer, len(l.p.Issuers))
+		l.single = make([][]*Issuer, len(l.p.Issuers))
 	}
-	list, ok := l.single[is]
-	if !ok {
+	list := l.single[is.Index]
+	if list == nil {
 		list = []*Issuer{is}
-		l.single[is] = list
+		l.single[is.Index] = list
 	}
 	return list[:1:1]
 }
@@ -213,12 +239,12 @@ func (l *loader) oneIssuer(is *Issuer) []*Issuer {
 // that accept is alone, shared the same way.
 func (l *loader) oneIssuerServer(is *Issuer) []string {
 	if l.servers == nil {
-		l.servers = make(map[*Issuer][]string, len(l.p.Issuers))
+		l.servers = make([][]string, len(l.p.Issuers))
 	}
-	list, ok := l.servers[is]
-	if !ok {
+	list := l.servers[is.Index]
+	if list == nil {
 		list = []string{is.Issuer}
-		l.servers[is] = list
+		l.servers[is.Index] = list
 	}
 	return list[:1:1]
 }
@@ -241,7 +267,15 @@ func readAudienceMatch(l *loader, _, v *node, r *Resource) error {
 			l.warn(v.path(), `"canonical" also accepts aud values with the default port or an empty path; "exact" is stricter`)
 		}
 	}
-	r.Audience = canonical.NewAudienceMatcher(r.Parsed, r.AudienceMatch)
+	// The matchers of all resources in one block (one allocation at start,
+	// not one per resource); l.audiences is nil when r is not read by
+	// l.resources.
+	if r.Index < len(l.audiences) {
+		l.audiences[r.Index] = canonical.MakeAudienceMatcher(r.Parsed, r.AudienceMatch)
+		r.Audience = &l.audiences[r.Index]
+	} else {
+		r.Audience = canonical.NewAudienceMatcher(r.Parsed, r.AudienceMatch)
+	}
 	return nil
 }
 

@@ -32,6 +32,7 @@ func (l *loader) tables() error {
 	uris := make(map[string]*Resource, n)
 	names := make(map[string]*Resource, n)
 	strip := make(map[string]bool)
+	var hosts []string
 
 	for _, r := range p.Resources {
 		if prev, ok := uris[r.URI]; ok {
@@ -66,14 +67,28 @@ func (l *loader) tables() error {
 		if err := claim(p.ByAuthority, r.Authorities, r, "authorities", "authority"); err != nil {
 			return err
 		}
-		if err := metadataEntries(p.Metadata, r, identity); err != nil {
+		if !r.ownOK {
+			return refuse(r.path("resource"), "the resource URI's authority cannot be normalised", "")
+		}
+		if err := metadataEntries(p.Metadata, r, r.own, r.Authorities); err != nil {
 			return err
 		}
 		if byHost {
-			if err := claimHosts(p.ByHost, r, p.AuthorityFrom); err != nil {
+			// Each authority's host form once, for both host-keyed tables;
+			// hosts is reused from resource to resource.
+			ownHost := hostOnly(r.own)
+			hosts = hosts[:0]
+			for _, a := range r.Authorities {
+				h := ownHost
+				if a != r.own {
+					h = hostOnly(a)
+				}
+				hosts = append(hosts, h)
+			}
+			if err := claimHosts(p.ByHost, r, hosts, p.AuthorityFrom); err != nil {
 				return err
 			}
-			if err := metadataEntries(p.MetadataByHost, r, hostOnly); err != nil {
+			if err := metadataEntries(p.MetadataByHost, r, ownHost, hosts); err != nil {
 				return hostConflict(err, p.AuthorityFrom)
 			}
 		}
@@ -120,19 +135,15 @@ func MetadataKey(metadataPath string) string {
 // metadataEntries enters r's metadata endpoint on the resource URI's own
 // authority and on each of its authorities, refusing two resources whose
 // metadata paths meet on one authority (equal, or differing only by a
-// trailing "/").
-func metadataEntries(md map[MetadataAt]*Resource, r *Resource, form func(string) string) error {
+// trailing "/"). first is the own authority and forms[i] authorities[i],
+// both in the table's form (normalised authority, or host alone).
+func metadataEntries(md map[MetadataAt]*Resource, r *Resource, first string, forms []string) error {
 	key := MetadataKey(r.MetadataPath)
-	own, ok := canonical.NormalizeAuthority(r.Parsed.Authority())
-	if !ok {
-		return refuse(r.path("resource"), "the resource URI's authority cannot be normalised", "")
-	}
 	// i = -1 is the resource URI's own authority, then authorities[i].
-	first := form(own)
-	for i := -1; i < len(r.Authorities); i++ {
+	for i := -1; i < len(forms); i++ {
 		a := first
 		if i >= 0 {
-			if a = form(r.Authorities[i]); a == first {
+			if a = forms[i]; a == first {
 				continue // the resource's own authority listed again: entered already
 			}
 		}
@@ -154,8 +165,6 @@ func metadataEntries(md map[MetadataAt]*Resource, r *Resource, form func(string)
 	return nil
 }
 
-func identity(a string) string { return a }
-
 // hostOnly is the authority_from "host" form of a normalised authority.
 func hostOnly(a string) string {
 	h, _ := canonical.HostOnly(a)
@@ -165,9 +174,9 @@ func hostOnly(a string) string {
 // claimHosts enters r's authorities into the host-keyed table used under
 // authority_from "host" (and "auto" on a host without xds.* properties),
 // where a port cannot tell two resources apart.
-func claimHosts(m map[string]*Resource, r *Resource, from AuthorityFrom) error {
-	for i, a := range r.Authorities {
-		h := hostOnly(a)
+// hosts[i] is hostOnly(r.Authorities[i]).
+func claimHosts(m map[string]*Resource, r *Resource, hosts []string, from AuthorityFrom) error {
+	for i, h := range hosts {
 		if prev, ok := m[h]; ok && prev != r {
 			return hostConflict(refuse(indexPath(r.path("authorities"), i),
 				fmt.Sprintf("host %q is claimed by %s and %s once the port is removed", h, prev.name(), r.name()), ""), from)

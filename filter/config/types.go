@@ -172,6 +172,11 @@ type Resource struct {
 	nameDerived bool // Name was not configured
 	Parsed      canonical.URI
 
+	// own is canonical.NormalizeAuthority(Parsed.Authority()), ownOK its
+	// ok: computed once by readResourceURI for the readers and the tables.
+	own   string
+	ownOK bool
+
 	Routes       []string
 	VirtualHosts []string
 	Authorities  []string // normalised with canonical.NormalizeAuthority

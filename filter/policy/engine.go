@@ -126,8 +126,9 @@ func NewEngine(cfg *config.Plugin, opts Options) (*Engine, error) {
 	if e.now == nil {
 		e.now = time.Now
 	}
+	var tb textBlock
 	for _, r := range cfg.Resources {
-		e.replies[r.Index] = newResourceReplies(r)
+		e.replies[r.Index] = newResourceReplies(r, &tb)
 	}
 	for _, h := range cfg.StripHeaders {
 		e.strip[h] = struct{}{}
