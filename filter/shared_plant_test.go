@@ -39,7 +39,11 @@ func TestPlantedSharedEntries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prefix := "audguard/" + hex.EncodeToString(loaded.Digest[:12]) + "/"
+	digest := sha256.Sum256(cfgJSON)
+	if loaded.Digest() != digest {
+		t.Fatal("Plugin.Digest is not the SHA-256 of the configuration's bytes")
+	}
+	prefix := "audguard/" + hex.EncodeToString(digest[:12]) + "/"
 
 	// plant writes the entry layout of filter/policy/shared.go for token.
 	rsKeys, _, err := jwtlite.ParseKeySet(mint.JWKS(k.rs), nil)

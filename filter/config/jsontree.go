@@ -89,10 +89,15 @@ func (n *node) path() string {
 // Strings are unescaped as encoding/json unescapes them: an escaped lone
 // UTF-16 surrogate becomes U+FFFD.
 func parseTree(data []byte, root string) (*node, error) {
-	if !utf8.Valid(data) {
+	return parseTreeString(string(data), root)
+}
+
+// parseTreeString is parseTree on a string, whose strings the tree shares.
+func parseTreeString(data string, root string) (*node, error) {
+	if !utf8.ValidString(data) {
 		return nil, refuse(root, "is not valid UTF-8", "encode the configuration as UTF-8")
 	}
-	p := treeParser{s: string(data), root: root}
+	p := treeParser{s: data, root: root}
 	top := &node{kind: kindRoot, str: root}
 	p.ws()
 	n, err := p.value(top, 0, 0)

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"crypto/sha256"
 	"unsafe"
 
 	"github.com/audguard/audguard/canonical"
@@ -29,11 +28,12 @@ const (
 // *Error (wrapping ErrInvalid) naming the JSON path and the fix; there is no
 // partial result.
 func Load(data []byte) (*Plugin, error) {
-	root, err := parseTree(data, "$")
+	doc := string(data) // the one copy the tree's strings point into
+	root, err := parseTreeString(doc, "$")
 	if err != nil {
 		return nil, err
 	}
-	l := &loader{p: &Plugin{Digest: sha256.Sum256(data)}}
+	l := &loader{p: &Plugin{doc: doc}}
 	if err := l.top(root); err != nil {
 		return nil, err
 	}

@@ -142,14 +142,18 @@ func NewEngine(cfg *config.Plugin, opts Options) (*Engine, error) {
 	e.knownToken = e.lookupToken // made once: a method value per request would allocate
 	e.shared = newShared(opts.Shared, cfg.SharedCacheSlots, cfg)
 	issuers := make([]keys.Issuer, len(cfg.Issuers))
+	prefix := "" // only fetched key sets are shared: no digest of the configuration without one
 	for i, is := range cfg.Issuers {
 		issuers[i] = keys.Issuer{Name: is.Name, Configured: is.JWKS, Algorithms: is.ExplicitAlgorithms, Remote: is.Remote}
+		if is.Remote != nil && prefix == "" {
+			prefix = configPrefix(cfg)
+		}
 	}
 	var store keys.SharedStore
 	if opts.KeysShared != nil {
 		store = opts.KeysShared
 	}
-	st, err := keys.New(issuers, keys.Options{Shared: store, Prefix: configPrefix(cfg), VMID: opts.VMID, Rand: opts.Rand})
+	st, err := keys.New(issuers, keys.Options{Shared: store, Prefix: prefix, VMID: opts.VMID, Rand: opts.Rand})
 	if err != nil {
 		return nil, err
 	}

@@ -55,7 +55,8 @@ func newShared(store SharedStore, slots int, cfg *config.Plugin) *shared {
 // "audguard/<digest of the configuration>/", so entries written under
 // another configuration are never read.
 func configPrefix(cfg *config.Plugin) string {
-	return "audguard/" + hex.EncodeToString(cfg.Digest[:12]) + "/"
+	d := cfg.Digest()
+	return "audguard/" + hex.EncodeToString(d[:12]) + "/"
 }
 
 func (s *shared) key(sum *[32]byte) string {
