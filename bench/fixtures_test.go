@@ -183,7 +183,7 @@ func hsKid(i int) string {
 	return fmt.Sprintf("hs-extra-%d", i)
 }
 
-// pluginConfig builds the plugin configuration (contract §2): issuer "corp" with
+// pluginConfig builds the plugin configuration (docs/configuration.md): issuer "corp" with
 // the RS256, PS256, ES256 and EdDSA keys; issuer "hs" with HS256 keys; the
 // main resource accepting both, one required scope and one claim header; and
 // resources-1 further resources matched by authority.

@@ -33,7 +33,7 @@ var verifiers = []verifier{
 }
 
 // BenchmarkVerify is token verification natively, per algorithm: jwtlite's
-// whole contract §5.5 pipeline; the bare standard-library signature check of
+// whole docs/request-flow.md#11-verification pipeline; the bare standard-library signature check of
 // the same signing input and signature (the floor: no parsing, no claims);
 // and golang-jwt/jwt v5 with the same claims checks.
 func BenchmarkVerify(b *testing.B) {

@@ -40,8 +40,8 @@ func (m Mode) String() string {
 	return "Mode(" + strconv.Itoa(int(m)) + ")"
 }
 
-// AudienceMatcher compares token "aud" values with one resource (contract
-// §4, RFC 8707 §2, RFC 9068 §4). Build it once at configuration load.
+// AudienceMatcher compares token "aud" values with one resource
+// (docs/configuration.md#canonical-resource-uri, RFC 8707 §2, RFC 9068 §4). Build it once at configuration load.
 type AudienceMatcher struct {
 	scheme      string // lower case
 	authority   string // canonical: lower-case host, no default port

@@ -7,7 +7,7 @@ import (
 )
 
 // NormalizeAuthority normalises an HTTP :authority / Host value for resource
-// lookups (contract §3): ASCII lower case (RFC 3986 §6.2.2.1), one trailing
+// lookups (docs/request-flow.md#6-resource): ASCII lower case (RFC 3986 §6.2.2.1), one trailing
 // dot of the host removed, ":443" and ":80" removed (RFC 3986 §6.2.3; the
 // request's scheme is not consulted), an empty port (":") removed, leading
 // zeros of the port removed, an IPv6 literal kept in brackets in RFC 5952
@@ -53,7 +53,7 @@ func NormalizeAuthority(a string) (norm string, ok bool) {
 }
 
 // ExactAuthority returns a request's :authority as a router matched it
-// (contract §3, authority_from "authority"): ASCII lower case (RFC 3986
+// (docs/request-flow.md#6-resource, authority_from "authority"): ASCII lower case (RFC 3986
 // §6.2.2.1) and nothing else. No port, trailing dot or leading zero is
 // removed, because Envoy's own strip_any_host_port / strip_trailing_host_dot
 // rewrite the header before any filter runs: what the filter sees is what the
@@ -82,7 +82,7 @@ func ExactAuthority(a string) (string, bool) {
 }
 
 // HostOnly returns the host a Host header names, as nginx's $host does
-// (contract §3, authority_from "host"): ASCII lower case, the port removed,
+// (docs/request-flow.md#6-resource, authority_from "host"): ASCII lower case, the port removed,
 // one trailing dot removed. On nginx and Kong (ngx_wasm_module) this is the
 // value the request was routed on; their :authority is built from the matched
 // server_name and the local port instead, and cannot tell servers apart. ok

@@ -1,5 +1,6 @@
 // Package canonical parses, normalises and compares canonical resource URIs
-// (audguard contract §3, §4 and §5.1).
+// (docs/request-flow.md#6-resource, docs/configuration.md#canonical-resource-uri,
+// docs/request-flow.md#4-metadata-endpoint).
 //
 // A protected MCP server is identified by its canonical resource URI: the
 // "canonical server URI" of the MCP authorization specification, used as the
@@ -8,8 +9,9 @@
 // of RFC 3986 §6.2.2 and §6.2.3 — lower-case scheme and host (§6.2.2.1),
 // percent-encodings upper-cased and unreserved characters decoded (§6.2.2.2),
 // dot segments removed (§6.2.2.3, algorithm of §5.2.4), default port removed
-// (§6.2.3) — plus the rules of RFC 8707 §2 (absolute, no fragment) and of the
-// contract (no query, no userinfo, root written without "/").
+// (§6.2.3) — plus the rules of RFC 8707 §2 (absolute, no fragment) and of
+// docs/configuration.md#canonical-resource-uri (no query, no userinfo, root
+// written without "/").
 //
 // [URI.MetadataPath] and [URI.MetadataURL] give the RFC 9728 §3 (§3.1) protected
 // resource metadata location, path-inserted after "/.well-known/oauth-protected-resource".

@@ -2,7 +2,7 @@ package canonical
 
 import "testing"
 
-// The two request-authority forms of contract §3 (authority_from).
+// The two request-authority forms of docs/request-flow.md#6-resource (authority_from).
 func TestExactAuthorityAndHostOnly(t *testing.T) {
 	tests := []struct {
 		in      string

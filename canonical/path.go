@@ -11,7 +11,7 @@ const upperHex = "0123456789ABCDEF"
 // canonicalPath validates the path of a resource URI and normalises it:
 // percent-encodings upper-cased and unreserved characters decoded
 // (RFC 3986 §6.2.2.2), then dot segments removed (§6.2.2.3 with the
-// algorithm of §5.2.4). The root ("" or "/") is returned as "" (contract §4).
+// algorithm of §5.2.4). The root ("" or "/") is returned as "" (docs/configuration.md#canonical-resource-uri).
 func canonicalPath(raw string) (string, string) {
 	if plainPath(raw) { // already canonical: no copy
 		if raw == "/" {

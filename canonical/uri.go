@@ -14,7 +14,7 @@ var ErrInvalid = errors.New("canonical: invalid resource URI")
 // metadataPrefix is the RFC 9728 §3 well-known path of protected resource metadata.
 const metadataPrefix = "/.well-known/oauth-protected-resource"
 
-// URI is a canonical resource URI (contract §4; RFC 3986 §6.2.2, RFC 8707 §2,
+// URI is a canonical resource URI (docs/configuration.md#canonical-resource-uri; RFC 3986 §6.2.2, RFC 8707 §2,
 // MCP "Canonical Server URI"). Values returned by Parse are canonical; the
 // zero value is not a valid URI.
 type URI struct {
@@ -63,7 +63,7 @@ func (e *parseError) Error() string {
 func (e *parseError) Unwrap() error { return ErrInvalid }
 
 // Parse parses s as an absolute resource URI and returns its canonical form
-// (contract §4). It applies RFC 3986 §6.2.2 syntax-based and §6.2.3
+// (docs/configuration.md#canonical-resource-uri). It applies RFC 3986 §6.2.2 syntax-based and §6.2.3
 // scheme-based normalisation and refuses, with an error wrapping ErrInvalid,
 // anything that is not an http(s) URI without userinfo, query or fragment
 // (RFC 8707 §2). A '@' is refused in the path too, because audiences
@@ -152,7 +152,7 @@ func Canonicalize(s string) (string, error) {
 }
 
 // Warnings returns the advisory findings for a canonical URI as full
-// sentences (contract §4): a non-root trailing slash, and plain http to a
+// sentences (docs/configuration.md#canonical-resource-uri): a non-root trailing slash, and plain http to a
 // host that is not loopback (localhost, 127.0.0.0/8, ::1).
 func Warnings(u URI) []string {
 	var w []string

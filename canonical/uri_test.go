@@ -24,7 +24,7 @@ func TestParse(t *testing.T) {
 		{"rfc 6.2.2", "HTTPS://a/./b/../b/%63/%7bfoo%7d", "https://a/b/c/%7Bfoo%7D", ""},
 		// RFC 3986 §6.2.2.1.
 		{"rfc 6.2.2.1", "HTTP://www.EXAMPLE.com/", "http://www.example.com", ""},
-		// RFC 3986 §6.2.3: all four are equivalent; the contract writes the root without "/".
+		// RFC 3986 §6.2.3: all four are equivalent; docs/configuration.md writes the root without "/".
 		{"rfc 6.2.3 a", "http://example.com", "http://example.com", ""},
 		{"rfc 6.2.3 b", "http://example.com/", "http://example.com", ""},
 		{"rfc 6.2.3 c", "http://example.com:/", "http://example.com", ""},

@@ -255,3 +255,54 @@ func TestMessagesCiteDocs(t *testing.T) {
 		t.Error("no Go string cites docs/; the walk is broken")
 	}
 }
+
+// TestCommentsCiteDocs: comments in every Go file, tests included, cite the
+// documents rather than the behaviour contract users do not have, and every
+// docs/… they cite (with its heading) exists.
+func TestCommentsCiteDocs(t *testing.T) {
+	fset := token.NewFileSet()
+	cited := 0
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			switch d.Name() {
+			case ".git", "build", "testdata", "node_modules", "vendor":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.ParseComments|parser.SkipObjectResolution)
+		if err != nil {
+			return nil // a file being edited elsewhere; the compiler reports it
+		}
+		for _, g := range f.Comments {
+			text := g.Text()
+			pos := fset.Position(g.Pos())
+			if strings.Contains(text, "contract §") {
+				t.Errorf("%s:%d: a comment cites the contract; cite docs/… instead", pos.Filename, pos.Line)
+			}
+			for _, m := range docCitation.FindAllStringSubmatch(text, -1) {
+				cited++
+				target := m[1]
+				if m[2] != "" {
+					target += "#" + m[2]
+				}
+				if why := checkTarget("x.md", target); why != "" {
+					t.Errorf("%s:%d: a comment cites docs/%s: %s", pos.Filename, pos.Line, target, why)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cited == 0 {
+		t.Error("no Go comment cites docs/; the walk is broken")
+	}
+}

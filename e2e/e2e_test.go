@@ -188,7 +188,7 @@ func TestMetadataFromChallenge(t *testing.T) {
 	}
 }
 
-// TestAudienceVariants: near-miss audiences are refused (contract §4, exact
+// TestAudienceVariants: near-miss audiences are refused (docs/configuration.md#canonical-resource-uri, exact
 // mode), the per-route resource has its own audience, and other token faults
 // get their status.
 func TestAudienceVariants(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// mirrorConfig mirrors the plugin configuration schema of contract §2. It is
+// mirrorConfig mirrors the plugin configuration schema of docs/configuration.md. It is
 // decoded strictly (unknown keys refused) as a second, loader-independent
 // check on shipped configs and gives the tests the names to cross-check.
 type mirrorConfig struct {
@@ -21,7 +21,7 @@ type mirrorConfig struct {
 		Algorithms     []string        `json:"algorithms"`
 		TokenType      string          `json:"token_type"`
 		RequiredClaims []string        `json:"required_claims"`
-		// Remote JWK Set (contract §2.2) and revocation levers (§2.3).
+		// Remote JWK Set (docs/configuration.md#remote-key-sets-jwks_uri) and revocation levers (§2.3).
 		JWKSURI            string   `json:"jwks_uri"`
 		JWKSCluster        string   `json:"jwks_cluster"`
 		JWKSRefresh        *int     `json:"jwks_refresh_seconds"`

@@ -28,7 +28,7 @@ const (
 	metaCanon = `resource_metadata="https://canon.example.com/.well-known/oauth-protected-resource"`
 )
 
-// The fixed error_description sentences (contract §6).
+// The fixed error_description sentences (docs/responses.md).
 const (
 	dMissing   = "A bearer access token is required."
 	dInvalid   = "The request must carry exactly one well-formed Bearer Authorization header."
@@ -63,7 +63,7 @@ func body(code, desc string) string {
 }
 
 // testConfig is the main configuration of the dual table: seven resources
-// mapped every way contract §3 allows, two issuers.
+// mapped every way docs/request-flow.md#6-resource allows, two issuers.
 func testConfig(k *testKeys, mode string, withDefault bool) []byte {
 	resources := []map[string]any{
 		{"resource": resA, "virtual_hosts": []string{"vh_a"}, "authorities": []string{"mcp-a.example.com"},

@@ -13,7 +13,7 @@ import (
 	"github.com/audguard/audguard/internal/mint"
 )
 
-// Remote key sets through the glue (contract §2.2, §2.3), in both runs: the
+// Remote key sets through the glue (docs/configuration.md#remote-key-sets-jwks_uri, docs/configuration.md#revocation), in both runs: the
 // call-outs are answered by the test through the emulator, as the host would
 // answer them from the authorization server's cluster.
 
@@ -135,7 +135,7 @@ func TestRemoteKeys(t *testing.T) {
 				if act, st := j.status(id); act != types.ActionContinue || st != 0 {
 					t.Fatalf("after the fetch: action %v status %d, want continue", act, st)
 				}
-				// The tick exports the issuer's metrics (contract §7).
+				// The tick exports the issuer's metrics (docs/metrics.md).
 				j.h.Tick()
 				if v, err := j.h.GetCounterMetric("audguard.jwks.remote.fetch_ok"); err != nil || v != 1 {
 					t.Errorf("fetch_ok = %d (%v), want 1", v, err)

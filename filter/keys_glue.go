@@ -11,7 +11,7 @@ import (
 	"github.com/audguard/audguard/filter/policy"
 )
 
-// Remote JWK Sets (contract §2.2): the glue carries out what the key state
+// Remote JWK Sets (docs/configuration.md#remote-key-sets-jwks_uri): the glue carries out what the key state
 // (filter/keys) asks for — HTTP call-outs, waking paused requests, warnings —
 // and drives its schedule with the plugin tick. Nothing here decides.
 
@@ -140,7 +140,7 @@ func (p *pluginContext) wake(id uint32) {
 }
 
 // issuerMetrics are the per-issuer metrics of an issuer with a jwks_uri
-// (contract §7): fetches ok and failed and unknown-kid refetches (counters),
+// (docs/metrics.md): fetches ok and failed and unknown-kid refetches (counters),
 // usable fetched keys and seconds since the last good fetch (gauges).
 type issuerMetrics struct {
 	defined                    bool

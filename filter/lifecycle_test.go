@@ -84,7 +84,7 @@ func TestCacheHitInBothRuns(t *testing.T) {
 }
 
 // TestRouteChangedIsCounted: a later filter changed the route after the
-// decision (contract §3).
+// decision (docs/request-flow.md#6-resource).
 func TestRouteChangedIsCounted(t *testing.T) {
 	k := getKeys(t)
 	cfg := testConfig(k, "enforce", true)

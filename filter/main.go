@@ -55,7 +55,7 @@ type resourceCounter struct {
 	name string
 }
 
-// publish sets the decision's access-log properties (contract §7). A host
+// publish sets the decision's access-log properties (docs/metrics.md). A host
 // that cannot store them (ngx_wasm_module without a matching variable) is
 // told once at info and then left alone: access logs are not worth a 500.
 func (p *pluginContext) publish(d *policy.Decision) {
@@ -74,7 +74,7 @@ func (p *pluginContext) publish(d *policy.Decision) {
 	}
 }
 
-// OnPluginStart parses and validates the configuration once (contract §2).
+// OnPluginStart parses and validates the configuration once (docs/configuration.md).
 // Any problem refuses the start: the host rejects the configuration, and
 // nothing ever runs in an allow-all state.
 func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
@@ -130,7 +130,7 @@ func (p *pluginContext) count(name string) {
 	}
 }
 
-// hostKind is what the plugin has learned about its host (contract §3).
+// hostKind is what the plugin has learned about its host (docs/request-flow.md#6-resource).
 type hostKind uint8
 
 const (
@@ -190,7 +190,7 @@ func (h *httpContext) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action
 }
 
 // decide runs the decision on the request headers; mayWait is false when the
-// request has already waited for a key fetch (contract §2.2).
+// request has already waited for a key fetch (docs/configuration.md#remote-key-sets-jwks_uri).
 func (h *httpContext) decide(mayWait bool) types.Action {
 	p := h.plugin
 	if p.engine == nil { // cannot happen after a successful start; fail closed
@@ -227,7 +227,7 @@ func (h *httpContext) apply(d *policy.Decision) types.Action {
 	p.count(d.Counter())
 	if key, ok := d.ResourceCounterKey(); ok {
 		c, defined := p.resourceCounters[key]
-		if !defined { // defined on first use (contract §7)
+		if !defined { // defined on first use (docs/metrics.md)
 			name := d.ResourceCounterName()
 			c = resourceCounter{proxywasm.DefineCounterMetric(name), name}
 			p.resourceCounters[key] = c
@@ -264,7 +264,7 @@ func (h *httpContext) apply(d *policy.Decision) types.Action {
 
 // OnHttpResponseHeaders counts route_changed when the host reports a route
 // other than the one the decision used (a later filter cleared the route
-// cache; contract §3).
+// cache; docs/request-flow.md#6-resource).
 func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
 	if h.hasRoute {
 		if route, has, ok := property("xds", "route_name"); ok && has && route != h.route {

@@ -12,7 +12,7 @@ const (
 	dMCP       = "The MCP request headers (MCP-Protocol-Version, Mcp-Method, Mcp-Name) are missing, repeated or malformed."
 )
 
-// mcpConfig has two resources with MCP operations (contract §5.4a, §5.4b,
+// mcpConfig has two resources with MCP operations (docs/request-flow.md#8-origin, docs/request-flow.md#9-mcp-operation,
 // §5.6): "ops" with a scope hierarchy (admin → write → read), three rules
 // and legacy requests under require_all; "strict" refusing legacy requests.
 func mcpConfig(k *testKeys, mode string) []byte {
@@ -107,7 +107,7 @@ func mcpCases() []dualCase {
 		{name: "mcp/metadata publishes every rule's scopes", cfg: "mcp", authority: ops, path: "/.well-known/oauth-protected-resource/mcp",
 			status: 200, body: `{"resource":"https://ops.example.com/mcp","authorization_servers":["https://auth.example.com"],"scopes_supported":["mcp:tools","mcp:admin","mcp:write","mcp:read"],"bearer_methods_supported":["header"]}`,
 			counter: policy.CounterMetadata},
-		// Origin (contract §5.4a).
+		// Origin (docs/request-flow.md#8-origin).
 		mcp("origin listed", "POST", "tools/list", "", "mcp:tools", 0, "", allowed, [2]string{"origin", "https://app.example.com"}),
 		mcp("origin upper-case host", "POST", "tools/list", "", "mcp:tools", 0, "", allowed, [2]string{"origin", "https://APP.Example.com"}),
 		mcp("origin default port", "POST", "tools/list", "", "mcp:tools", 0, "", allowed, [2]string{"origin", "https://app.example.com:443"}),

@@ -145,7 +145,7 @@ func TestMCPClientDiscovery(t *testing.T) {
 				if err != nil {
 					t.Fatalf("GetProtectedResourceMetadata(B): %v", err)
 				}
-				// B accepts both issuers (contract §2 default); the SDK takes the first.
+				// B accepts both issuers (docs/configuration.md default); the SDK takes the first.
 				wantPRM(t, prm, resB, []string{issCorp, issPart}, nil)
 
 				// The SDK recovers by authorizing again, now for B's resource.

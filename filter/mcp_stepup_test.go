@@ -1,6 +1,6 @@
 package main
 
-// Per-tool scopes (contract §5.4b, MCP 2026-07-28 "Request Metadata") with
+// Per-tool scopes (docs/request-flow.md#9-mcp-operation, MCP 2026-07-28 "Request Metadata") with
 // real MCP Go SDK code on both sides of the filter, in both runners: an SDK
 // client (github.com/modelcontextprotocol/go-sdk, its streamable HTTP client
 // transport and its OAuth authorization code handler) talks through the

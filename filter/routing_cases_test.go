@@ -3,7 +3,7 @@ package main
 import "github.com/audguard/audguard/filter/policy"
 
 // routingCases are the requests of the routing review: the filter must judge
-// the request by the authority the proxy routed on (contract §3,
+// the request by the authority the proxy routed on (docs/request-flow.md#6-resource,
 // authority_from), and the hardening of §5.2–§5.4 and §5.7. They run in
 // TestDual, natively and in the compiled module.
 //

@@ -64,7 +64,7 @@ func (a Algorithm) isRSA() bool {
 func (a Algorithm) isEdDSA() bool { return a == EdDSA || a == Ed25519 }
 
 // sameAlgorithm reports whether a token alg a is acceptable for a key bound to b:
-// equal, or both naming Ed25519 (contract §2.1).
+// equal, or both naming Ed25519 (docs/configuration.md#keys).
 func sameAlgorithm(a, b Algorithm) bool { return a == b || (a.isEdDSA() && b.isEdDSA()) }
 
 // hash returns the hash function of a (0 for EdDSA/Ed25519).

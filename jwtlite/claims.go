@@ -207,7 +207,7 @@ func eachField(v []byte, fn func([]byte) bool) {
 	}
 }
 
-// HeaderValue appends the value of claim name, as contract §5.7 renders it for a request
+// HeaderValue appends the value of claim name, as docs/request-flow.md#13-upstream-headers renders it for a request
 // header, to dst: a string unescaped; a non-empty array of strings joined by one space; a
 // number, true or false as its JSON text. Anything else (absent, null, object, empty or mixed
 // array) gives false and dst unchanged. Percent-encoding is the caller's job.

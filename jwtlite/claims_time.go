@@ -69,7 +69,7 @@ func (c *Claims) parseTimes() times {
 	return t
 }
 
-// CheckTime applies the time rules of contract §5.5 step 8 (RFC 7519 §4.1.4–4.1.6) in this
+// CheckTime applies the time rules of docs/request-flow.md#11-verification step 8 (RFC 7519 §4.1.4–4.1.6) in this
 // order: "exp" required, valid and now < exp+skew, else ErrExpired (also when missing or
 // invalid); "nbf", if present, valid and ≤ now+skew, else ErrNotYetValid; "iat", if present,
 // valid and ≤ now+skew, else ErrIssuedInFuture. Valid means a finite JSON number with

@@ -79,7 +79,7 @@ var diffLaxer = map[string]string{
 	"exp-fraction-boundary": "exp = now-skew+0.5 has not passed: RFC 7519 §2 NumericDate allows fractions; golang-jwt truncates exp to whole seconds",
 }
 
-// diffReason is the contract §5.5 reason jwtlite must give for refusal cases both implementations
+// diffReason is the docs/request-flow.md#11-verification reason jwtlite must give for refusal cases both implementations
 // refuse (kinds not listed may fail at more than one step, e.g. a tampered header).
 var diffReason = map[string]error{
 	"tamper-signature": jwtlite.ErrBadSignature, "resigned-other-key": jwtlite.ErrBadSignature,
@@ -685,7 +685,7 @@ func referenceVerify(p *diffProfile, token string) error {
 	)
 	claims := jwt.MapClaims{}
 	_, err := parser.ParseWithClaims(token, claims, func(tok *jwt.Token) (any, error) {
-		// A kid, when present, must name our key; absent is fine with one key (contract §2.1).
+		// A kid, when present, must name our key; absent is fine with one key (docs/configuration.md#keys).
 		if v, ok := tok.Header["kid"]; ok {
 			if s, ok := v.(string); !ok || s != diffKid {
 				return nil, errors.New("unknown kid")

@@ -2,7 +2,7 @@ package jwtlite
 
 import "errors"
 
-// Sentinel errors, one per contract §7 reason that belongs to token verification, plus the
+// Sentinel errors, one per denial reason (docs/responses.md#denials) that belongs to token verification, plus the
 // configuration errors of ParseKeySet. Returned errors wrap them; test with errors.Is.
 var (
 	ErrTokenTooLarge        = errors.New("jwtlite: token too large")
@@ -19,13 +19,13 @@ var (
 	ErrWrongAudience        = errors.New("jwtlite: wrong audience")
 	ErrExtraAudience        = errors.New("jwtlite: extra audience")
 
-	// ErrInvalidKey: a JWK Set or an "algorithms" list breaks a rule of contract §2.1.
+	// ErrInvalidKey: a JWK Set or an "algorithms" list breaks a rule of docs/configuration.md#keys.
 	ErrInvalidKey = errors.New("jwtlite: invalid key")
-	// ErrNoUsableKey: after skipping, no usable key is left (contract §2.1).
+	// ErrNoUsableKey: after skipping, no usable key is left (docs/configuration.md#keys).
 	ErrNoUsableKey = errors.New("jwtlite: no usable key")
 )
 
-// reasons maps each verification sentinel to its contract §7 reason string.
+// reasons maps each verification sentinel to its reason string (docs/responses.md#denials).
 var reasons = [...]struct {
 	err    error
 	reason string
@@ -45,7 +45,7 @@ var reasons = [...]struct {
 	{ErrExtraAudience, "extra_audience"},
 }
 
-// Reason returns the contract §7 reason string for an error wrapping a verification sentinel,
+// Reason returns the reason string (docs/responses.md#denials) for an error wrapping a verification sentinel,
 // or "" for nil, configuration errors and anything else.
 func Reason(err error) string {
 	if err == nil {

@@ -159,7 +159,7 @@ func listed(a Algorithm, algorithms []Algorithm) bool {
 	return false
 }
 
-// buildKey applies contract §2.1 to one decoded JWK. It returns the usable key, or an *errSkip
+// buildKey applies docs/configuration.md#keys to one decoded JWK. It returns the usable key, or an *errSkip
 // (a warning) or an error wrapping ErrInvalidKey.
 func buildKey(j *jwk, algorithms []Algorithm) (*Key, error) {
 	if j.kty == "" {
@@ -205,7 +205,7 @@ func buildKey(j *jwk, algorithms []Algorithm) (*Key, error) {
 		return nil, j.skip("unsupported key type %q", j.kty)
 	}
 
-	// Binding (contract §2.1, RFC 8725 §3.1).
+	// Binding (docs/configuration.md#keys, RFC 8725 §3.1).
 	var alg Algorithm
 	if j.hasAlg {
 		a, ok := ParseAlgorithm(j.alg)
@@ -399,7 +399,7 @@ func checkAlgorithms(algorithms []Algorithm) error {
 	return nil
 }
 
-// ParseKeySet parses a JWK Set JSON object (RFC 7517 §5) under the rules of contract §2.1.
+// ParseKeySet parses a JWK Set JSON object (RFC 7517 §5) under the rules of docs/configuration.md#keys.
 // algorithms is the issuer's explicit allowlist, or nil for the default (every asymmetric
 // algorithm the usable keys are bound to).
 //
@@ -428,7 +428,7 @@ func ParseKeySet(jwks []byte, algorithms []Algorithm) (ks *KeySet, warnings []st
 	ks = &KeySet{byKid: map[string]*Key{}}
 	idx := 0
 	var firstErr error
-	// Every "kid" in the set, usable or skipped: a duplicate refuses the set (contract §2.1), so
+	// Every "kid" in the set, usable or skipped: a duplicate refuses the set (docs/configuration.md#keys), so
 	// which key a kid names never depends on which keys happen to be usable.
 	allKids := map[string]int{}
 	_, _ = jsonparser.ArrayEach(keys, func(v []byte, et jsonparser.ValueType, _ int, _ error) {

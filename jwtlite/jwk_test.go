@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// TestParseKeySet covers every rule of contract §2.1.
+// TestParseKeySet covers every rule of docs/configuration.md#keys.
 func TestParseKeySet(t *testing.T) {
 	k := tk(t)
 	rs := func(extra map[string]any) string { return k.jwkJSON(t, RS256, extra) }

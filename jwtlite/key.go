@@ -7,7 +7,7 @@ import (
 	"hash"
 )
 
-// Key is a verification key bound to exactly one algorithm (RFC 8725 §3.1; contract §2.1).
+// Key is a verification key bound to exactly one algorithm (RFC 8725 §3.1; docs/configuration.md#keys).
 type Key struct {
 	ID  string    // JWK "kid" ("" if absent)
 	Alg Algorithm // the bound algorithm

@@ -9,7 +9,7 @@ type KeySet struct {
 	byKid map[string]*Key // keys that have a "kid"
 }
 
-// Select picks the key for a token header (contract §2.1, §5.5 step 5; RFC 7515 §4.1.4): the
+// Select picks the key for a token header (docs/configuration.md#keys, docs/request-flow.md#11-verification step 5; RFC 7515 §4.1.4): the
 // key whose "kid" equals h.Kid; when the header has no "kid", the only key if the set has
 // exactly one usable key. The header's alg must then equal the key's bound algorithm (EdDSA and
 // Ed25519 are interchangeable). Anything else gives ErrUnknownKey. Zero allocations.

@@ -15,7 +15,7 @@ type VerifyOptions struct {
 	RequiredClaims    []string              // must be present and non-null
 }
 
-// Verify runs the single-issuer pipeline of contract §5.5 and returns the first failure:
+// Verify runs the single-issuer pipeline of docs/request-flow.md#11-verification and returns the first failure:
 // size (ErrTokenTooLarge) → Parse (ErrMalformed, ErrUnsupportedAlgorithm) → "iss" present
 // (ErrMissingClaim) and equal to opts.Issuer (ErrUnknownIssuer) → key selection
 // (ErrUnknownKey) → signature (ErrBadSignature) → "typ" when RequireATJWT, missing counts as

@@ -156,7 +156,7 @@ func TestSelect(t *testing.T) {
 	}
 }
 
-// TestVerifyPipeline checks each step of contract §5.5 and that the first failure wins.
+// TestVerifyPipeline checks each step of docs/request-flow.md#11-verification and that the first failure wins.
 func TestVerifyPipeline(t *testing.T) {
 	k := tk(t)
 	now := time.Unix(1_700_000_000, 0)

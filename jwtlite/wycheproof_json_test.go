@@ -15,7 +15,7 @@ import (
 //   - json_web_signature_test.json: each group carries one JWK ("public", or "private" when the
 //     group has no public form, as for oct keys; private members are ignored by design). The JWK
 //     becomes a one-key JWK Set passed to ParseKeySet with algorithms = nil, or, for an oct key,
-//     algorithms = [its "alg"] (HS* must be explicitly allowed, contract §2.1). The case's "jws"
+//     algorithms = [its "alg"] (HS* must be explicitly allowed, docs/configuration.md#keys). The case's "jws"
 //     then goes through the JWS layer of Parse (the same code as Parse, but the payload is left
 //     opaque, because Wycheproof payloads such as "foo" are not JWT claims sets; the claims rules
 //     have their own tests), KeySet.Select and Key.Verify. "valid" means all of that succeeded.
@@ -23,7 +23,7 @@ import (
 //     algorithms = nil, or the distinct HS* "alg" values of its oct keys when it has any.
 //
 // Every case must give its expected verdict ("acceptable" counts as either) unless it is listed
-// in testdata/wycheproof/deviations.json: either with the contract rule that makes us stricter
+// in testdata/wycheproof/deviations.json: either with the documented rule that makes us stricter
 // (we refuse a case the vector calls valid), or as a defective vector whose jws is
 // byte-identical to another case with the opposite verdict (see wjDeviation). A listed case
 // that no longer deviates fails the test (stale list). Cases whose group key has a key type
@@ -50,7 +50,7 @@ type wjTest struct {
 }
 
 // wjDeviation is one entry of deviations.json. Kind "stricter": we refuse a case the vector
-// calls valid, because of the contract rule named in Rule. Kind "defective-vector": the case's
+// calls valid, because of the documented rule named in Rule. Kind "defective-vector": the case's
 // jws is byte-identical to case SameAs of the same file and group key but expects the opposite
 // verdict; we must give SameAs's verdict (checked mechanically, so a listing cannot hide a bug).
 type wjDeviation struct {

@@ -127,7 +127,7 @@ var acceptablePolicy = map[string]acceptableVerdict{
 	// sequences each, so other lengths are rejected.
 	"SigSize": mustReject,
 	// Key with e = 3: the signatures are mathematically valid; whether the key is usable is
-	// ParseKey's policy (RSA e odd and > 1 per contract §2.1). Refused → "refused by policy";
+	// ParseKey's policy (RSA e odd and > 1 per docs/configuration.md#keys). Refused → "refused by policy";
 	// accepted → the signature must verify, like any valid vector.
 	"SmallPublicKey": keyDependent,
 }
@@ -140,7 +140,7 @@ type wpSuite struct {
 	groupType string
 	check     func(g *wpGroup) error // the group's parameters are what alg means
 	jwk       func(g *wpGroup) ([]byte, error)
-	// outsidePolicy reports that ParseKey may refuse the key under contract §2.1
+	// outsidePolicy reports that ParseKey may refuse the key under docs/configuration.md#keys
 	// (RSA < 2048 bits or an exponent other than 65537).
 	outsidePolicy func(g *wpGroup) bool
 }

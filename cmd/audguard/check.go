@@ -307,7 +307,7 @@ func writeProblems(w io.Writer, f filterReport) {
 	}
 }
 
-// mappingText says how requests reach a resource, in contract §3 order.
+// mappingText says how requests reach a resource, in the order of docs/request-flow.md#6-resource.
 func mappingText(r resourceReport) string {
 	var parts []string
 	q := func(label string, items []string) {

@@ -9,7 +9,7 @@ import (
 )
 
 // TestCheckRefusals runs `audguard check` on one broken variant of the demo
-// configuration per refusal family of contract §2 and §2.1: each exits 2 and
+// configuration per refusal family of docs/configuration.md, docs/configuration.md#keys: each exits 2 and
 // names the JSON path and what is wrong, in text and in --json.
 func TestCheckRefusals(t *testing.T) {
 	base, err := os.ReadFile(filepath.Join("..", "..", "envoy", "demo-config.json"))

@@ -84,7 +84,7 @@ func with(c map[string]any, kv ...any) map[string]any {
 	return c
 }
 
-// TestExplainGolden drives every reason of contract §7 (and the passing
+// TestExplainGolden drives every reason of docs/responses.md#denials (and the passing
 // outcomes) through `audguard explain`, compares with the goldens, and
 // checks that the token's payload and signature never appear in the output.
 func TestExplainGolden(t *testing.T) {

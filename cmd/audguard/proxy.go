@@ -9,7 +9,7 @@ import (
 )
 
 // proxyProblems judges the proxy configuration around a filter: what the
-// filter's own loader cannot see (contract §2 only covers the plugin JSON).
+// filter's own loader cannot see (docs/configuration.md only covers the plugin JSON).
 func proxyProblems(s *source, doc *cfgDoc) []problem {
 	b := bindingsOf(doc)
 	out := authorityFromProblems(s, doc)

@@ -93,7 +93,7 @@ type operationReport struct {
 type keyReport struct {
 	Kid string `json:"kid,omitempty"`
 	Kty string `json:"kty"`
-	Alg string `json:"alg"` // the bound algorithm (contract §2.1)
+	Alg string `json:"alg"` // the bound algorithm (docs/configuration.md#keys)
 }
 
 type resourceReport struct {

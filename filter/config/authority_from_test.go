@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// authority_from (contract §3): the word, and the host-keyed tables that
+// authority_from (docs/request-flow.md#6-resource): the word, and the host-keyed tables that
 // "host" and "auto" need, where a port cannot tell two resources apart.
 func TestAuthorityFrom(t *testing.T) {
 	twoPorts := func(from string) obj {

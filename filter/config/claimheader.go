@@ -24,7 +24,7 @@ func readScopes(n *node) ([]string, error) {
 }
 
 // readClaimHeaders reads resources[].claim_headers, an object mapping a claim
-// name to the request header set from it (contract §5.7). Header names are
+// name to the request header set from it (docs/request-flow.md#13-upstream-headers). Header names are
 // RFC 9110 §5.6.2 tokens, stored lower-case, and never a header that routes,
 // frames or authenticates the request. The result is sorted by Header.
 func readClaimHeaders(n *node) ([]ClaimHeader, error) {
@@ -57,11 +57,11 @@ func readClaimHeaders(n *node) ([]ClaimHeader, error) {
 }
 
 // forbiddenHeaders may never be set from a claim: they authenticate, route or
-// frame the request (contract §2), or are hop-by-hop (RFC 9110 §7.6.1).
+// frame the request (docs/configuration.md), or are hop-by-hop (RFC 9110 §7.6.1).
 var forbiddenHeaders = map[string]bool{
 	"authorization": true, "host": true, "cookie": true, "te": true, "connection": true,
 	"transfer-encoding": true,
-	// Beyond the contract's list (safer reading): hop-by-hop and proxy headers.
+	// Beyond the headers that frame the request (safer reading): hop-by-hop and proxy headers.
 	"proxy-authorization": true, "proxy-connection": true, "keep-alive": true,
 	"upgrade": true, "trailer": true, "forwarded": true,
 }
@@ -88,7 +88,7 @@ func checkClaimHeaderName(path, h string) error {
 	return nil
 }
 
-// stripKey is the form header names are compared in (contract §5.7):
+// stripKey is the form header names are compared in (docs/request-flow.md#13-upstream-headers):
 // lower-case, with every byte other than a-z and 0-9 read as "-", as
 // CGI-style upstreams fold "_" and "." into the same variable.
 func stripKey(h string) string {

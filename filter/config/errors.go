@@ -6,16 +6,16 @@ import (
 )
 
 // ErrInvalid is wrapped by every error Load returns: the configuration is
-// refused and the plugin must not start (contract §2: "Nothing ever starts in
+// refused and the plugin must not start (docs/configuration.md: "Nothing ever starts in
 // an allow-all state").
 var ErrInvalid = errors.New("config: invalid configuration")
 
-// Error is one refusal of the configuration (contract §2): the JSON path of
+// Error is one refusal of the configuration (docs/configuration.md): the JSON path of
 // the offending value (`resources[1].public_paths[0]`, `issuers[0].jwks`, or
 // `$` for the document itself), what is wrong, and how to fix it.
 //
 // errors.Is(err, ErrInvalid) holds for every *Error; an error passed through
-// from package jwtlite (contract §2.1) is also reachable with errors.Is.
+// from package jwtlite (docs/configuration.md#keys) is also reachable with errors.Is.
 type Error struct {
 	Path string
 	Msg  string

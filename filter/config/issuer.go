@@ -10,7 +10,7 @@ import (
 )
 
 // privateJWKMembers are the private key members of RFC 7518 §6.2.2, §6.3.2 and
-// RFC 8037 §2. They are never used for verification (contract §2.1) and are
+// RFC 8037 §2. They are never used for verification (docs/configuration.md#keys) and are
 // dropped from the stored JWK Set so Plugin.JSON never echoes them.
 var privateJWKMembers = map[string]bool{"d": true, "p": true, "q": true, "dp": true, "dq": true, "qi": true, "oth": true}
 
@@ -44,7 +44,7 @@ func (l *loader) issuers(n *node) error {
 	return nil
 }
 
-// issuer reads one issuers[] entry through issuerFields (contract §2, §2.1).
+// issuer reads one issuers[] entry through issuerFields (docs/configuration.md, docs/configuration.md#keys).
 func (l *loader) issuer(n *node) (*Issuer, error) {
 	is := &Issuer{}
 	if err := readFields(l, n, issuerFields, issuerNames, is); err != nil {
@@ -53,8 +53,8 @@ func (l *loader) issuer(n *node) (*Issuer, error) {
 	return is, nil
 }
 
-// readIssuerJWKS reads the issuer's JWK Set and binds its keys (contract
-// §2.1) against the explicit "algorithms" read before it; without one, the
+// readIssuerJWKS reads the issuer's JWK Set and binds its keys
+// (docs/configuration.md#keys) against the explicit "algorithms" read before it; without one, the
 // allowlist is every algorithm the keys are bound to.
 func readIssuerJWKS(l *loader, n, v *node, is *Issuer) error {
 	explicit := is.Algorithms
@@ -103,7 +103,7 @@ func readIssuerJWKS(l *loader, n, v *node, is *Issuer) error {
 	return nil
 }
 
-// readAlgorithms reads an explicit JWA allowlist (contract §2.1): known,
+// readAlgorithms reads an explicit JWA allowlist (docs/configuration.md#keys): known,
 // implemented algorithms only, never "none", no repeats, not empty.
 func readAlgorithms(n *node) ([]jwtlite.Algorithm, error) {
 	names, elems, err := readStrings(n)

@@ -16,7 +16,7 @@ import (
 	"github.com/audguard/audguard/internal/lex"
 )
 
-// field is one member of a configuration object (contract §2): its JSON
+// field is one member of a configuration object (docs/configuration.md): its JSON
 // name, how it is read — including its default when absent and any warning
 // a risky value earns — and how Plugin.JSON writes it back. The tables below
 // are the only list of keys: the loader refuses members they do not name,
@@ -170,7 +170,7 @@ var topFields = []field[Plugin]{
 	}},
 }
 
-// issuerFields are the members of an issuers[] entry (contract §2, §2.1).
+// issuerFields are the members of an issuers[] entry (docs/configuration.md, docs/configuration.md#keys).
 // "algorithms" is read before "jwks": the keys are bound against it.
 var issuerFields = []field[Issuer]{
 	{"name", readIssuerName, func(is *Issuer) any { return is.Name }},
@@ -226,7 +226,7 @@ var issuerFields = []field[Issuer]{
 	}},
 }
 
-// resourceFields are the members of a resources[] entry (contract §2, §3, §4).
+// resourceFields are the members of a resources[] entry (docs/configuration.md, docs/request-flow.md#6-resource, docs/configuration.md#canonical-resource-uri).
 var resourceFields = []field[Resource]{
 	{"resource", readResourceURI, func(r *Resource) any { return r.URI }},
 	{"name", readResourceName, func(r *Resource) any { return r.Name }},
@@ -581,7 +581,7 @@ func readAuthorities(l *loader, _, v *node, r *Resource) error {
 }
 
 // readDefault reads "default", the last of the four ways a request maps to
-// a resource (contract §3), and refuses a resource no request can reach.
+// a resource (docs/request-flow.md#6-resource), and refuses a resource no request can reach.
 func readDefault(_ *loader, n, v *node, r *Resource) error {
 	if v != nil {
 		var err error
@@ -645,7 +645,7 @@ func readResourceClaimHeaders(_ *loader, _, v *node, r *Resource) error {
 	return err
 }
 
-// maxResourceName bounds resources[].name (contract §2): it becomes part of
+// maxResourceName bounds resources[].name (docs/configuration.md): it becomes part of
 // counter names and log lines.
 const maxResourceName = 48
 
@@ -704,7 +704,7 @@ func uniqueName(name string, index int) string {
 	return name + suffix
 }
 
-// ---- MCP operations (contract §5.4a, §5.4b, §5.6; package filter/mcp)
+// ---- MCP operations (docs/request-flow.md#8-origin, docs/request-flow.md#9-mcp-operation, docs/request-flow.md#12-scopes; package filter/mcp)
 
 // mcpRefusal turns a filter/mcp configuration error into a refusal at the
 // resource's JSON path.
@@ -742,7 +742,7 @@ func readScopeImplies(_ *loader, n, v *node, r *Resource) error {
 	return nil
 }
 
-// readOperations reads operations: [{method, name?, scopes}] (contract §2);
+// readOperations reads operations: [{method, name?, scopes}] (docs/configuration.md);
 // they are checked and compiled with legacy_protocol, read next.
 func readOperations(_ *loader, _, v *node, r *Resource) error {
 	if v == nil {
@@ -802,7 +802,7 @@ func readLegacyProtocol(l *loader, n, v *node, r *Resource) error {
 	return nil
 }
 
-// readAllowedOrigins reads allowed_origins (contract §5.4a; MCP Streamable
+// readAllowedOrigins reads allowed_origins (docs/request-flow.md#8-origin; MCP Streamable
 // HTTP: servers MUST validate Origin).
 func readAllowedOrigins(_ *loader, n, v *node, r *Resource) error {
 	if v == nil {
@@ -823,7 +823,7 @@ func readAllowedOrigins(_ *loader, n, v *node, r *Resource) error {
 	return nil
 }
 
-// ---- remote key sets and revocation (contract §2.2, §2.3; package filter/keys)
+// ---- remote key sets and revocation (docs/configuration.md#remote-key-sets-jwks_uri, docs/configuration.md#revocation; package filter/keys)
 
 // keysRefusal turns a filter/keys configuration error into a refusal at the
 // issuer's JSON path.
@@ -937,7 +937,7 @@ func readRevokedTokenIDs(_ *loader, n, v *node, is *Issuer) error {
 }
 
 // readRejectIssuedBefore reads reject_issued_before and compiles the
-// issuer's revocation levers (contract §2.3).
+// issuer's revocation levers (docs/configuration.md#revocation).
 func readRejectIssuedBefore(_ *loader, n, v *node, is *Issuer) error {
 	if v != nil {
 		s, err := readInt(v, 1, 1<<53)

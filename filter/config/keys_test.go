@@ -80,7 +80,7 @@ func rsaKey(t testing.TB) map[string]any { return testKey(t, keyFiles[0]) }
 func ecKey(t testing.TB) map[string]any  { return testKey(t, keyFiles[1]) }
 func edKey(t testing.TB) map[string]any  { return testKey(t, keyFiles[2]) }
 
-// octKey is a test HMAC key of n bytes (contract §2.1: at least the hash length).
+// octKey is a test HMAC key of n bytes (docs/configuration.md#keys: at least the hash length).
 func octKey(kid string, n int) map[string]any {
 	secret := make([]byte, n)
 	for i := range secret {

@@ -7,7 +7,7 @@ import (
 	"github.com/audguard/audguard/filter/mcp"
 )
 
-// Defaults and limits of contract §2.
+// Defaults and limits of docs/configuration.md.
 const (
 	DefaultClockSkewSeconds = 60
 	MaxClockSkewSeconds     = 300
@@ -22,8 +22,8 @@ const (
 	warnClockSkewSeconds = 120
 )
 
-// Load parses, validates and compiles the plugin configuration JSON (contract
-// §2). Everything a request needs is precomputed: lookup maps, metadata
+// Load parses, validates and compiles the plugin configuration JSON
+// (docs/configuration.md). Everything a request needs is precomputed: lookup maps, metadata
 // table, strip-header list, audience matchers, key sets. Any refusal is an
 // *Error (wrapping ErrInvalid) naming the JSON path and the fix; there is no
 // partial result.

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// resources[].name (contract §2): explicit names are checked and unique;
+// resources[].name (docs/configuration.md): explicit names are checked and unique;
 // derived names come from host and path and are made unique.
 func TestResourceNames(t *testing.T) {
 	t.Run("derived", func(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// readPublicPaths reads resources[].public_paths (contract §5.3). Entries are
+// readPublicPaths reads resources[].public_paths (docs/request-flow.md#7-public-paths). Entries are
 // exact paths or "/seg/*" prefixes, in the normal form the request path must
 // have to match (no "%", "?", dot segments, "//", "\", ";", NUL), and never
 // one that covers the resource's own path (resourcePath is the canonical
@@ -75,7 +75,7 @@ func publicPath(path, e, resourcePath string) (PublicPath, error) {
 }
 
 // covers reports whether the public path entry matches the resource's own
-// path (contract §2). The comparison ignores one trailing "/" on both sides:
+// path (docs/configuration.md). The comparison ignores one trailing "/" on both sides:
 // "/mcp" and "/mcp/" both cover the resource "https://h/mcp" and the resource
 // "https://h/mcp/"; "/" covers the root resource.
 func covers(pp PublicPath, resourcePath string) bool {

@@ -8,7 +8,7 @@ import (
 )
 
 // Typed readers over the JSON tree. Each refusal names the value's JSON path
-// (contract §2: "a wrong type or a missing required member").
+// (docs/configuration.md: "a wrong type or a missing required member").
 
 func wrongType(n *node, want string) error {
 	return refuse(n.path(), fmt.Sprintf("must be %s, not %s", want, n.kind), "write "+want+" there")
@@ -97,7 +97,7 @@ func readWord(n *node, words ...string) (string, error) {
 }
 
 // readStrings reads an array of non-empty, distinct strings and returns them
-// with their nodes. A repeated entry is refused (contract §2: "a name is
+// with their nodes. A repeated entry is refused (docs/configuration.md: "a name is
 // duplicated").
 func readStrings(n *node) ([]string, []*node, error) { return readStringsIn(nil, n) }
 

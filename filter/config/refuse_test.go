@@ -63,7 +63,7 @@ func with2(mk func() obj, f func(c obj)) func(testing.TB, obj) {
 
 func refusals() []refusal {
 	return []refusal{
-		// Strict JSON (contract §2: duplicate members, unknown keys, wrong types, missing members).
+		// Strict JSON (docs/configuration.md: duplicate members, unknown keys, wrong types, missing members).
 		{name: "empty document", raw: func(testing.TB, []byte) []byte { return nil }, path: "$", msg: "unexpected end of input"},
 		{name: "truncated", raw: func(_ testing.TB, b []byte) []byte { return b[:len(b)/2] }, msg: "invalid JSON"},
 		{name: "syntax error", raw: patchText(`"name":"corp"`, `"name" "corp"`), path: "issuers[0].name", msg: "invalid JSON"},
@@ -186,7 +186,7 @@ func refusals() []refusal {
 			iss0(c)["jwks"] = jwks(k)
 		}, path: "issuers[0].jwks", msg: "base64url", wrapped: jwtlite.ErrInvalidKey},
 
-		// Resource URI (contract §4).
+		// Resource URI (docs/configuration.md#canonical-resource-uri).
 		{name: "resource missing", mutate: del(res0, "resource"), path: "resources[0]", msg: `missing required member "resource"`},
 		{name: "resource empty", mutate: set(res0, "resource", ""), path: "resources[0].resource", msg: "must not be empty"},
 		{name: "resource not canonical (case)", mutate: set(res0, "resource", "https://MCP.example.com/mcp"), path: "resources[0].resource", msg: "not in canonical form", fix: `use "https://mcp.example.com/mcp"`},
@@ -201,7 +201,7 @@ func refusals() []refusal {
 		{name: "resource relative", mutate: set(res0, "resource", "/mcp"), path: "resources[0].resource", msg: "is not a valid resource URI"},
 		{name: "resource scheme", mutate: set(res0, "resource", "ftp://mcp.example.com/mcp"), path: "resources[0].resource", msg: "is not a valid resource URI"},
 
-		// Mapping (contract §3).
+		// Mapping (docs/request-flow.md#6-resource).
 		{name: "resource without mapping", mutate: func(_ testing.TB, c obj) {
 			for _, k := range []string{"routes", "virtual_hosts", "authorities"} {
 				delete(res0(c), k)
@@ -235,7 +235,7 @@ func refusals() []refusal {
 		{name: "same resource twice", mutate: with2(secondResource, func(c obj) { res1(c)["resource"] = "https://mcp.example.com/mcp" }),
 			path: "resources[1].resource", msg: `resource "https://mcp.example.com/mcp" is already configured by resources[0]`},
 
-		// Metadata paths meeting on one authority (contract §2, §5.1).
+		// Metadata paths meeting on one authority (docs/configuration.md, docs/request-flow.md#4-metadata-endpoint).
 		{name: "metadata trailing-slash variant", mutate: with2(secondResource, func(c obj) { res1(c)["resource"] = "https://mcp.example.com/mcp/" }),
 			path: "resources[1].resource", msg: `the metadata path "/.well-known/oauth-protected-resource/mcp/" on authority "mcp.example.com" is already served for resources[0]`},
 		{name: "metadata on an extra authority", mutate: with2(secondResource, func(c obj) {
@@ -267,7 +267,7 @@ func refusals() []refusal {
 		{name: "authorization_servers empty", mutate: set(res0, "authorization_servers", arr{}), path: "resources[0].authorization_servers", msg: "must not be empty"},
 		{name: "authorization_servers entry empty", mutate: set(res0, "authorization_servers", arr{""}), path: "resources[0].authorization_servers[0]", msg: "must not be empty"},
 
-		// Public paths (contract §5.3).
+		// Public paths (docs/request-flow.md#7-public-paths).
 		{name: "public path relative", mutate: set(res0, "public_paths", arr{"healthz"}), path: "resources[0].public_paths[0]", msg: `must start with "/"`},
 		{name: "public path empty", mutate: set(res0, "public_paths", arr{""}), path: "resources[0].public_paths[0]", msg: "must not be empty"},
 		{name: "public path all", mutate: set(res0, "public_paths", arr{"/healthz", "/*"}), path: "resources[0].public_paths[1]", msg: `"/*" would make every path`},
@@ -301,7 +301,7 @@ func refusals() []refusal {
 			res0(c)["public_paths"] = arr{"/"}
 		}, path: "resources[0].public_paths[0]", msg: "covers the resource's own path"},
 
-		// Claim headers (contract §5.7).
+		// Claim headers (docs/request-flow.md#13-upstream-headers).
 		{name: "claim header not a token", mutate: set(res0, "claim_headers", obj{"sub": "x mcp"}), path: "resources[0].claim_headers.sub", msg: "not an RFC 9110 §5.6.2 token"},
 		{name: "claim header with colon", mutate: set(res0, "claim_headers", obj{"sub": "x:y"}), path: "resources[0].claim_headers.sub", msg: "not an RFC 9110 §5.6.2 token"},
 		{name: "claim header pseudo", mutate: set(res0, "claim_headers", obj{"sub": ":path"}), path: "resources[0].claim_headers.sub", msg: "pseudo-header"},
@@ -314,14 +314,14 @@ func refusals() []refusal {
 	}
 }
 
-// forbiddenClaimHeaders lists, for each refused header family of contract
-// §2, a spelling that must be refused (case and "_" variants included).
+// forbiddenClaimHeaders lists, for each refused header family of
+// docs/configuration.md, a spelling that must be refused (case and "_" variants included).
 var forbiddenClaimHeaders = []string{
 	"authorization", "Authorization", "host", "HOST", "cookie", "te", "TE", "connection",
 	"transfer-encoding", "Transfer_Encoding", "content-type", "Content-Length", "content_md5",
 	"x-envoy-original-path", "X-Envoy-Internal", "x_envoy_decorator", "x-forwarded-for", "X_Forwarded_Proto",
 	"mcp-session-id", "Mcp-Protocol-Version", "MCP_Session_Id",
-	// Beyond the contract's list (safer reading).
+	// Beyond the headers that frame the request (safer reading).
 	"proxy-authorization", "upgrade", "keep-alive", "proxy-connection", "trailer", "forwarded",
 }
 

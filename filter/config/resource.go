@@ -33,7 +33,7 @@ func (l *loader) resources(n *node) error {
 }
 
 // resourceURI reads resources[].resource: it must already be the canonical
-// resource URI (contract §4; RFC 8707 §2), without a query or any "%".
+// resource URI (docs/configuration.md#canonical-resource-uri; RFC 8707 §2), without a query or any "%".
 func readResourceURI(l *loader, n, v *node, r *Resource) error {
 	if v == nil {
 		_, err := required(n, "resource")
@@ -90,7 +90,7 @@ func isCanonical(s, scheme, authority, path string) bool {
 }
 
 // acceptedIssuers reads resources[].issuers; it defaults to the only issuer
-// and is required when more than one issuer is configured (contract §2).
+// and is required when more than one issuer is configured (docs/configuration.md).
 func readAcceptedIssuers(l *loader, n, v *node, r *Resource) error {
 	if v == nil {
 		if len(l.p.Issuers) != 1 {
@@ -125,7 +125,7 @@ func readAcceptedIssuers(l *loader, n, v *node, r *Resource) error {
 
 // readRequiredScopes reads required_scopes. offline_access is refused: it
 // asks for a refresh token and is never an access requirement (MCP
-// 2026-07-28 authorization; contract §2).
+// 2026-07-28 authorization; docs/configuration.md).
 func readRequiredScopes(_ *loader, _, v *node, r *Resource) error {
 	r.RequiredScopes = []string{}
 	if v == nil {
@@ -250,7 +250,7 @@ func (l *loader) oneIssuerServer(is *Issuer) []string {
 }
 
 // readAudienceMatch reads audience_match and builds the audience matcher
-// (contract §4, §5.5 step 9).
+// (docs/configuration.md#canonical-resource-uri, docs/request-flow.md#11-verification step 9).
 func readAudienceMatch(l *loader, _, v *node, r *Resource) error {
 	r.AudienceMatch = canonical.ModeExact
 	if v != nil {

@@ -15,7 +15,7 @@ func (r *Resource) name() string {
 	return fmt.Sprintf("resources[%d] (%q)", r.Index, r.URI)
 }
 
-// tables builds the per-request lookup tables (contract §3, §5.1, §5.7) and
+// tables builds the per-request lookup tables (docs/request-flow.md#6-resource, docs/request-flow.md#4-metadata-endpoint, docs/request-flow.md#13-upstream-headers) and
 // refuses every name claimed by two resources.
 func (l *loader) tables() error {
 	p := l.p
@@ -111,7 +111,7 @@ func (r *Resource) path(key string) string {
 }
 
 // claim enters every name of r into m, refusing a name another resource
-// already claimed (contract §2: "claimed by two resources"). key is the
+// already claimed (docs/configuration.md: "claimed by two resources"). key is the
 // member the names come from.
 func claim(m map[string]*Resource, names []string, r *Resource, key, what string) error {
 	for i, n := range names {
@@ -125,7 +125,7 @@ func claim(m map[string]*Resource, names []string, r *Resource, key, what string
 }
 
 // MetadataKey is the key a resource's metadata document is served under in
-// Plugin.Metadata[authority] (RFC 9728 §3.1, contract §5.1): its metadata
+// Plugin.Metadata[authority] (RFC 9728 §3.1, docs/request-flow.md#4-metadata-endpoint): its metadata
 // path with one trailing "/" removed. A request path, with one terminating
 // "/" removed, is looked up with the same key.
 func MetadataKey(metadataPath string) string {

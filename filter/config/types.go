@@ -1,5 +1,5 @@
 // Package config parses and validates the audguard plugin configuration
-// (contract §2) and compiles it into the lookup tables the request path uses.
+// (docs/configuration.md) and compiles it into the lookup tables the request path uses.
 // It imports no proxy-wasm SDK, so the CLI and benchmarks use it natively.
 package config
 
@@ -14,7 +14,7 @@ import (
 	"github.com/audguard/audguard/jwtlite"
 )
 
-// Mode is the plugin's enforcement mode (contract §2, §5.8).
+// Mode is the plugin's enforcement mode (docs/configuration.md, docs/request-flow.md#report-mode).
 type Mode uint8
 
 const (
@@ -49,7 +49,7 @@ func (t TokenType) String() string {
 }
 
 // AuthorityFrom says where the request authority used for resource
-// resolution and metadata recognition comes from (contract §3).
+// resolution and metadata recognition comes from (docs/request-flow.md#6-resource).
 type AuthorityFrom uint8
 
 const (
@@ -92,7 +92,7 @@ type Plugin struct {
 	Issuers   []*Issuer   // in configuration order
 	Resources []*Resource // in configuration order
 
-	// Lookup tables (contract §3), built once at start: O(1) per request.
+	// Lookup tables (docs/request-flow.md#6-resource), built once at start: O(1) per request.
 	ByRoute       map[string]*Resource // xds.route_name → resource
 	ByVirtualHost map[string]*Resource // xds.virtual_host_name → resource
 	ByAuthority   map[string]*Resource // canonical.NormalizeAuthority(a) → resource (authority_from "authority")
@@ -101,7 +101,7 @@ type Plugin struct {
 
 	// Metadata maps a metadata endpoint, a normalised authority and a
 	// metadata path (without a trailing "/"), to the resource whose document
-	// is served there (contract §5.1). One map for all authorities: no map
+	// is served there (docs/request-flow.md#4-metadata-endpoint). One map for all authorities: no map
 	// per authority to build at start.
 	Metadata map[MetadataAt]*Resource
 	// MetadataByHost is Metadata keyed by host only (authority_from "host");
@@ -110,7 +110,7 @@ type Plugin struct {
 
 	// StripHeaders is the union of every resource's claim header names, in
 	// their folded form (lower case, every byte other than a-z0-9 as "-"),
-	// lower-case, removed from every request (contract §5.7).
+	// lower-case, removed from every request (docs/request-flow.md#13-upstream-headers).
 	StripHeaders []string
 
 	// Warnings are non-fatal findings, in a stable order, each naming its JSON path.
@@ -139,7 +139,7 @@ type MetadataAt struct {
 	Path      string
 }
 
-// Issuer is one trusted token issuer (contract §2, §2.1).
+// Issuer is one trusted token issuer (docs/configuration.md, docs/configuration.md#keys).
 type Issuer struct {
 	Index          int // position in Plugin.Issuers
 	Name           string
@@ -153,29 +153,29 @@ type Issuer struct {
 	// ExplicitAlgorithms is the configured "algorithms", nil when absent:
 	// fetched keys are bound against it, never against the configured keys'.
 	ExplicitAlgorithms []jwtlite.Algorithm
-	// Remote is the issuer's remote JWK Set (jwks_uri and friends, contract
-	// §2.2); nil for configured keys only.
+	// Remote is the issuer's remote JWK Set (jwks_uri and friends,
+	// docs/configuration.md#remote-key-sets-jwks_uri); nil for configured keys only.
 	Remote *keys.Remote
-	// Revocation levers (contract §2.3), as configured and compiled.
+	// Revocation levers (docs/configuration.md#revocation), as configured and compiled.
 	RevokedKeyIDs      []string
 	RevokedTokenIDs    []string
 	RejectIssuedBefore int64
 	Revocation         *keys.Revocation // nil: nothing revoked
 }
 
-// PublicPath is one entry of resources[].public_paths (contract §5.3).
+// PublicPath is one entry of resources[].public_paths (docs/request-flow.md#7-public-paths).
 type PublicPath struct {
 	Path   string // exact path, or for a prefix entry "/seg/" (the "*" removed)
 	Prefix bool   // entry was "/seg/*": matches Path and everything below it
 }
 
-// ClaimHeader maps a claim to a request header set for the upstream (contract §5.7).
+// ClaimHeader maps a claim to a request header set for the upstream (docs/request-flow.md#13-upstream-headers).
 type ClaimHeader struct {
 	Claim  string
 	Header string // lower-case
 }
 
-// Resource is one protected MCP server (contract §2, §4).
+// Resource is one protected MCP server (docs/configuration.md, docs/configuration.md#canonical-resource-uri).
 type Resource struct {
 	Index int    // position in Plugin.Resources
 	URI   string // canonical resource URI (canonical.URI.String())
@@ -197,7 +197,7 @@ type Resource struct {
 	Issuers        []*Issuer // accepted issuers
 	RequiredScopes []string
 
-	// MCP operations (contract §5.4a, §5.4b, §5.6).
+	// MCP operations (docs/request-flow.md#8-origin, docs/request-flow.md#9-mcp-operation, docs/request-flow.md#12-scopes).
 	ScopeImplies   map[string][]string // as configured, for JSON
 	Implications   *mcp.Implications   // scope_implies, closed; nil without
 	Operations     []mcp.Operation     // as configured

@@ -50,7 +50,7 @@ type Set struct {
 var verificationMembers = [...]string{"kty", "kid", "alg", "use", "crv", "n", "e", "x", "y", "key_ops"}
 
 // ParseSet judges a JWK Set response body (RFC 7517 §5) under the rules for configured keys
-// (contract §2.1, through jwtlite.ParseKey with the issuer's explicit algorithms, nil for the
+// (docs/configuration.md#keys, through jwtlite.ParseKey with the issuer's explicit algorithms, nil for the
 // default): each key bound to exactly one algorithm (RFC 8725 §3.1), RSA of at least 2048 bits,
 // EC points on their curve, "use" and "key_ops" honoured. A key that breaks a rule — and every
 // "oct" key, whatever algorithms allows: a shared secret has no place in a published set — is

@@ -346,7 +346,7 @@ func (s *State) Tick(now time.Time) []Action {
 }
 
 // OnMiss is called on the request path when Select found no key for a token of issuer i
-// (contract: an unknown kid). waiter identifies the request (its context id); mayWait is false
+// (an unknown kid, docs/request-flow.md#remote-keys-waiting-and-503). waiter identifies the request (its context id); mayWait is false
 // when the request has already waited once, or must not wait.
 //
 // The answer is MissUnknownKey or MissUnavailable (see there) at once, unless the request may

@@ -1,6 +1,6 @@
 package policy
 
-// Counter names (contract §7). In Envoy they appear as stats under the
+// Counter names (docs/metrics.md). In Envoy they appear as stats under the
 // "wasmcustom." prefix.
 const (
 	CounterAllowed      = "audguard.allowed"
@@ -77,8 +77,8 @@ func init() {
 	}
 }
 
-// LogLine is the decision's log line for a denial or would-deny (contract
-// §7; see Decision.Log for its level).
+// LogLine is the decision's log line for a denial or would-deny
+// (docs/metrics.md; see Decision.Log for its level).
 func (d *Decision) LogLine() string {
 	if d.engine == nil {
 		return ""

@@ -14,7 +14,7 @@ const (
 	// OutcomeDenied: a local 4xx reply (enforce mode).
 	OutcomeDenied
 	// OutcomeWouldDeny: report mode; the request would have been denied and is
-	// passed on unchanged (contract §5.8).
+	// passed on unchanged (docs/request-flow.md#report-mode).
 	OutcomeWouldDeny
 	// OutcomeMetadata: the RFC 9728 metadata endpoint answered locally (§5.1).
 	OutcomeMetadata
@@ -24,10 +24,10 @@ const (
 	OutcomePreflight
 	// OutcomePublic: a public path passed on without a token (§5.3).
 	OutcomePublic
-	// OutcomeHostError: a host call failed (contract §5.9): 500, or in report
+	// OutcomeHostError: a host call failed (docs/request-flow.md#host-failures): 500, or in report
 	// mode passed on once the client-sent claim headers are removed.
 	OutcomeHostError
-	// OutcomeWait: the request waits for a key fetch (contract §2.2): pause
+	// OutcomeWait: the request waits for a key fetch (docs/configuration.md#remote-key-sets-jwks_uri): pause
 	// it, apply nothing; the key state wakes it (keys.ActWake), and it is
 	// decided again with MayWait false.
 	OutcomeWait
@@ -112,7 +112,7 @@ type LogLevel uint8
 
 const (
 	LogNone  LogLevel = iota // nothing to log
-	LogDebug                 // a denial or would-deny: one per request (contract §7)
+	LogDebug                 // a denial or would-deny: one per request (docs/metrics.md)
 	LogInfo                  // the first denial per (resource, reason) in 10 s, with the count held back
 	LogError                 // a host call failed
 )
@@ -128,10 +128,10 @@ func (d *Decision) Log() (LogLevel, string) {
 	return LogNone, ""
 }
 
-// serverErrorBody is the body of the 500 for a failed host call (contract §6).
+// serverErrorBody is the body of the 500 for a failed host call (docs/responses.md).
 var serverErrorBody = []byte(`{"error":"server_error","error_description":"The authorization filter could not evaluate the request."}`)
 
-// HostFailure is the decision for a failed host call (contract §5.9): what
+// HostFailure is the decision for a failed host call (docs/request-flow.md#host-failures): what
 // names the call, headers are the request headers if they could be read.
 // In enforce mode, 500. In report mode the request is passed on, as report
 // mode never answers locally (§5.8), but only once every client-sent claim

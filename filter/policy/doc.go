@@ -1,4 +1,4 @@
-// Package policy is audguard's request decision logic (contract §3, §5, §6, §7):
+// Package policy is audguard's request decision logic (docs/request-flow.md#6-resource, docs/request-flow.md, docs/responses.md, docs/metrics.md):
 // metadata (RFC 9728), CORS preflight, resource resolution, public paths,
 // bearer-token extraction (RFC 6750 §2.1), verification (RFC 7515, RFC 7519,
 // RFC 9068) through package jwtlite, audience binding (RFC 8707) through

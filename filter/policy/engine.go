@@ -15,7 +15,7 @@ import (
 
 // Options tune an Engine.
 type Options struct {
-	// Now is the clock (contract §5.5 step 8). Default time.Now.
+	// Now is the clock (docs/request-flow.md#11-verification step 8). Default time.Now.
 	Now func() time.Time
 	// CacheSize bounds the verified-token cache: 0 means the configuration's
 	// cache_size, a negative value disables the cache.
@@ -27,7 +27,7 @@ type Options struct {
 	// `audguard explain`). The filter never sets it.
 	Trace func(Step)
 	// KeysShared is where the VMs of a proxy share fetched JWK Sets and the
-	// fetch lease (contract §2.2): the plugin's shared data. nil keeps them
+	// fetch lease (docs/configuration.md#remote-key-sets-jwks_uri): the plugin's shared data. nil keeps them
 	// inside this engine (one VM, the CLI, tests).
 	KeysShared SharedStore
 	// VMID names this VM in the fetch lease; 0 draws one.
@@ -75,7 +75,7 @@ type scratch struct {
 	key         *jwtlite.Key // the key that verified the current token (cold path)
 	hit         *cacheEntry  // the cache entry serving the current request, if any
 
-	// MCP (contract §5.4b, §5.6).
+	// MCP (docs/request-flow.md#9-mcp-operation, docs/request-flow.md#12-scopes).
 	mcpParser  mcp.Parser
 	mcpHeaders mcp.Headers // of the current request; zero when not read
 	need       *mcp.Need   // the scopes the current request needs
@@ -112,8 +112,8 @@ func New(cfg *config.Plugin, opts Options) *Engine {
 }
 
 // NewEngine precomputes everything the request path needs for cfg and sets
-// up the issuers' key state (configured keys; remote key sets, contract
-// §2.2). The plugin refuses to start on an error.
+// up the issuers' key state (configured keys; remote key sets,
+// docs/configuration.md#remote-key-sets-jwks_uri). The plugin refuses to start on an error.
 func NewEngine(cfg *config.Plugin, opts Options) (*Engine, error) {
 	e := &Engine{
 		cfg:     cfg,
@@ -171,7 +171,7 @@ func (e *Engine) Config() *config.Plugin { return e.cfg }
 // CacheLen returns the number of verified tokens currently cached.
 func (e *Engine) CacheLen() int { return e.cache.len() }
 
-// Decide runs contract §5 for one request: 5.1 metadata, 5.2 preflight,
+// Decide runs docs/request-flow.md for one request: 5.1 metadata, 5.2 preflight,
 // resource resolution (§3), 5.3 public paths, 5.4 extraction, 5.5
 // verification, 5.6 scopes, 5.7 headers; 5.8 in report mode.
 func (e *Engine) Decide(req *Request) *Decision {
@@ -229,7 +229,7 @@ func (e *Engine) Decide(req *Request) *Decision {
 		e.traceResolve(req, from, authority, authOK, badHost, r)
 	}
 	if badHost {
-		// authority_from "host" needs one Host header (contract §3).
+		// authority_from "host" needs one Host header (docs/request-flow.md#6-resource).
 		e.desc = descOneHost
 		e.deny(d, v, nil, ReasonInvalidRequest, report)
 		return d
@@ -247,7 +247,7 @@ func (e *Engine) Decide(req *Request) *Decision {
 		}
 		d.Outcome = OutcomePublic
 		// An unverified token is never forwarded, whatever forward_token
-		// says (contract §5.3); report mode leaves headers alone (§5.8).
+		// says (docs/request-flow.md#7-public-paths); report mode leaves headers alone (§5.8).
 		if !report {
 			e.removeAuthorization(d)
 		}
@@ -276,7 +276,7 @@ func (e *Engine) Decide(req *Request) *Decision {
 	// §5.5 verification and §5.6 scopes.
 	claims, reason := e.verify(r, token, d)
 	if reason == reasonWait {
-		// Paused until the issuer's key set is fetched (contract §2.2): the
+		// Paused until the issuer's key set is fetched (docs/configuration.md#remote-key-sets-jwks_uri): the
 		// glue applies nothing now and decides the request again on ActWake.
 		d.Outcome, d.Resource = OutcomeWait, r
 		return d
@@ -298,7 +298,7 @@ func (e *Engine) Decide(req *Request) *Decision {
 	return d
 }
 
-// extract is contract §5.4: the one Bearer token of the request, or the
+// extract is docs/request-flow.md#10-token-extraction: the one Bearer token of the request, or the
 // reason there is none (RFC 6750 §2.1, §2.3). Each refusal is traced.
 func (e *Engine) extract(v *requestView) (string, Reason) {
 	fail := func(reason Reason, detail string) (string, Reason) {
@@ -338,8 +338,8 @@ func (e *Engine) removeAuthorization(d *Decision) {
 	}
 }
 
-// authorityFrom resolves authority_from "auto" for one request (contract
-// §3): the exact :authority on a host that serves Envoy's xds.* properties,
+// authorityFrom resolves authority_from "auto" for one request
+// (docs/request-flow.md#6-resource): the exact :authority on a host that serves Envoy's xds.* properties,
 // else the Host header as nginx's $host.
 func (e *Engine) authorityFrom(req *Request) config.AuthorityFrom {
 	if from := e.cfg.AuthorityFrom; from != config.AuthorityAuto {
@@ -352,7 +352,7 @@ func (e *Engine) authorityFrom(req *Request) config.AuthorityFrom {
 }
 
 // requestAuthority returns the request authority in the form from compares
-// (contract §3). Under "host" it is nginx's $host when the host reports it,
+// (docs/request-flow.md#6-resource). Under "host" it is nginx's $host when the host reports it,
 // else the one Host header, else (no Host header at all, as in HTTP/1.0)
 // the :authority read the same way, which is what nginx's $host falls back
 // to: the matched server's name. ok is false when there is no valid value.
@@ -383,7 +383,7 @@ func authoritySource(req *Request, from config.AuthorityFrom, hostCount int) str
 	return "Host header with the port removed"
 }
 
-// resolve maps a request to its resource (contract §3): route name, then
+// resolve maps a request to its resource (docs/request-flow.md#6-resource): route name, then
 // virtual host name, then authority, then the default resource. badHost is
 // true when the authority step is reached under authority_from "host" and
 // the request has more than one Host header (and no nginx $host): 400,
@@ -430,7 +430,7 @@ func (e *Engine) metadataResource(from config.AuthorityFrom, authority, path str
 	return md[config.MetadataAt{Authority: authority, Path: path}]
 }
 
-// serveMetadata answers the metadata endpoint (contract §5.1, RFC 9728 §3).
+// serveMetadata answers the metadata endpoint (docs/request-flow.md#4-metadata-endpoint, RFC 9728 §3).
 func (e *Engine) serveMetadata(r *config.Resource, v *requestView, d *Decision) {
 	rr := &e.replies[r.Index]
 	d.Outcome = OutcomeMetadata
@@ -468,7 +468,7 @@ func (e *Engine) serveMetadata(r *config.Resource, v *requestView, d *Decision) 
 }
 
 // deny records a denial: a local reply in enforce mode, a would-deny in
-// report mode (contract §5.8, §6).
+// report mode (docs/request-flow.md#report-mode, docs/responses.md).
 func (e *Engine) deny(d *Decision, v *requestView, r *config.Resource, reason Reason, report bool) {
 	d.Reason = reason
 	d.Resource = r
@@ -493,7 +493,7 @@ func (e *Engine) deny(d *Decision, v *requestView, r *config.Resource, reason Re
 	d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrContentType, mimeJSON})
 	if reason == ReasonKeysUnavailable {
 		// The client's token is not at fault: no challenge, come back soon
-		// (contract §2.2, §6).
+		// (docs/configuration.md#remote-key-sets-jwks_uri, docs/responses.md).
 		d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrRetryAfter, "5"})
 	}
 	if v.hasOrigin {
@@ -506,7 +506,7 @@ func (e *Engine) deny(d *Decision, v *requestView, r *config.Resource, reason Re
 	d.ReplyBody = errorBody(info.code, desc)
 }
 
-// traceResolve explains which resource was chosen and why (contract §3).
+// traceResolve explains which resource was chosen and why (docs/request-flow.md#6-resource).
 func (e *Engine) traceResolve(req *Request, from config.AuthorityFrom, authority string, authOK, badHost bool, r *config.Resource) {
 	var why string
 	switch {

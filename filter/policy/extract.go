@@ -6,7 +6,7 @@ import (
 )
 
 // tokenInQuery reports whether the :path has an access_token query parameter
-// in any position (RFC 6750 §2.3 is refused, contract §5.4). Parameters are
+// in any position (RFC 6750 §2.3 is refused, docs/request-flow.md#10-token-extraction). Parameters are
 // split on "&" and ";" (both separate parameters for some server stacks);
 // a name is compared after percent-decoding and "+" read as a space, with
 // surrounding spaces and one trailing "[]" ignored, so "access%5Ftoken",

@@ -90,7 +90,7 @@ func TestNormalPath(t *testing.T) {
 		{"/healthz", true},
 		{"/public/a/b.txt", true},
 		{"/public/", true},
-		{"/a%20b", false}, // any "%" makes a path non-public (contract §5.3)
+		{"/a%20b", false}, // any "%" makes a path non-public (docs/request-flow.md#7-public-paths)
 		{"/public/%252e%252e/mcp", false},
 		{"/public/%41", false},
 		{"/caf\xc3\xa9", false},

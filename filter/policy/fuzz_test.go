@@ -6,7 +6,7 @@ import (
 )
 
 // FuzzDecide feeds arbitrary request lines to the engine: it never panics,
-// and every decision is one of the contract's shapes.
+// and every decision is one of the shapes docs/responses.md lists.
 func FuzzDecide(f *testing.F) {
 	now := time.Unix(1_800_000_000, 0)
 	e := New(loadConfig(f, func(m map[string]any) {

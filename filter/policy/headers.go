@@ -12,7 +12,7 @@ import (
 )
 
 // stripClaimHeaders lists every request header whose name, lower-cased with
-// "_" read as "-", is any resource's claim header (contract §5.7), so no
+// "_" read as "-", is any resource's claim header (docs/request-flow.md#13-upstream-headers), so no
 // client can spoof a header the upstream trusts to come from a verified token.
 func (e *Engine) stripClaimHeaders(headers [][2]string, d *Decision) {
 	if len(e.strip) == 0 {
@@ -59,7 +59,7 @@ func (e *Engine) foldHeaderName(name string) string {
 	return unsafe.String(unsafe.SliceData(e.buf), len(e.buf))
 }
 
-// setClaimHeaders sets r's claim headers from verified claims (contract §5.7):
+// setClaimHeaders sets r's claim headers from verified claims (docs/request-flow.md#13-upstream-headers):
 // strings as they are, non-empty arrays of strings joined by one space,
 // numbers and booleans as their JSON text, anything else not set. Inside each value,
 // bytes outside %x21-7E, and "%" itself, are percent-encoded, so a claim
@@ -183,7 +183,7 @@ func sanitizeRequestID(id string) string {
 }
 
 // SpoofedHeaders returns the names of the request headers that clash with
-// any resource's claim header (contract §5.7), for a request the engine
+// any resource's claim header (docs/request-flow.md#13-upstream-headers), for a request the engine
 // could not decide (a failing host call): they go even then.
 func (e *Engine) SpoofedHeaders(headers [][2]string) []string {
 	var d Decision

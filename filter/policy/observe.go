@@ -9,7 +9,7 @@ import (
 	"github.com/audguard/audguard/filter/mcp"
 )
 
-// Per-resource counters (contract §7): the allowed, denied and would-deny
+// Per-resource counters (docs/metrics.md): the allowed, denied and would-deny
 // counters again, per resources[].name, named so that Envoy's
 // stats_config.stats_tags turn them into "resource" and "reason" labels:
 //
@@ -57,7 +57,7 @@ func (d *Decision) ResourceCounterName() string {
 	return p + "would_deny." + d.Reason.String()
 }
 
-// Access-log properties (contract §7): every decided request publishes its
+// Access-log properties (docs/metrics.md): every decided request publishes its
 // outcome, reason and resource name with proxy_set_property. Envoy stores
 // each as filter state "wasm.<name>", printed by %FILTER_STATE(wasm.<name>:PLAIN)%.
 const (
@@ -83,7 +83,7 @@ func (d *Decision) Properties() [3][2]string {
 	return [3][2]string{{PropertyOutcome, outcome}, {PropertyReason, reason}, {PropertyResource, resource}}
 }
 
-// logEvery is how often a (resource, reason) pair may log at info (contract §7).
+// logEvery is how often a (resource, reason) pair may log at info (docs/metrics.md).
 const logEvery = 10 * time.Second
 
 // logLimiter lets one info line through per (resource, reason) per logEvery
@@ -119,7 +119,7 @@ func (l *logLimiter) due(r *config.Resource, reason Reason, now time.Time) (bool
 	return true, st.suppressed
 }
 
-// logLine is the line for a denial or would-deny (contract §7): reason,
+// logLine is the line for a denial or would-deny (docs/metrics.md): reason,
 // resource name, request id and the token's fingerprint (the first 12 hex
 // digits of its SHA-256), never token bytes, claim values or key ids; at
 // info, the number of lines held back since the last one for the pair.

@@ -31,7 +31,7 @@ func applyTags(t *testing.T, stat string) (string, map[string]string) {
 }
 
 // The documented stats_tags turn the real counter names into a few stat
-// names with "resource" and "reason" labels (contract §7).
+// names with "resource" and "reason" labels (docs/metrics.md).
 func TestStatsTagsOnRealCounterNames(t *testing.T) {
 	e := New(loadConfig(t, func(m map[string]any) {
 		m["resources"].([]any)[0].(map[string]any)["name"] = "weather"

@@ -13,7 +13,7 @@ import (
 // that checks Origin.
 const descOneOrigin = "The request must carry at most one Origin header."
 
-// checkOrigin is contract §5.4a (MCP 2026-07-28 Streamable HTTP: servers MUST
+// checkOrigin is docs/request-flow.md#8-origin (MCP 2026-07-28 Streamable HTTP: servers MUST
 // validate Origin, and answer 403 when it is present and invalid): only for
 // a resource with allowed_origins, and only when the request has an Origin.
 // desc is the 400's description, for several Origin headers.
@@ -41,7 +41,7 @@ func (e *Engine) checkOrigin(r *config.Resource, v *requestView) (Reason, string
 	return ReasonNone, ""
 }
 
-// operation is contract §5.4b: for a POST to a resource with operations,
+// operation is docs/request-flow.md#9-mcp-operation: for a POST to a resource with operations,
 // the MCP request metadata headers (MCP 2026-07-28 Streamable HTTP,
 // "Request Metadata") choose the rule whose scopes the request needs,
 // e.need; every other request needs required_scopes alone. Nothing here
@@ -98,7 +98,7 @@ func (e *Engine) describeOperation(r *config.Resource, h *mcp.Headers, need *mcp
 	return what + ": no rule; required_scopes " + quoteList(need.Scopes())
 }
 
-// checkScopes is contract §5.6: the token's granted scopes ("scope", else
+// checkScopes is docs/request-flow.md#12-scopes: the token's granted scopes ("scope", else
 // "scp"), closed under scope_implies, must cover e.need.
 func (e *Engine) checkScopes(r *config.Resource, claims *jwtlite.Claims) Reason {
 	// A cached entry remembers the last Need its scopes covered: a Need is

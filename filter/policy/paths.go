@@ -7,7 +7,7 @@ import (
 )
 
 // normalPath reports whether p (a path without query) is in the normal form
-// that public paths are matched against (contract §5.3): no empty segment
+// that public paths are matched against (docs/request-flow.md#7-public-paths): no empty segment
 // ("//"), no "." or ".." segment, no "%" at all (so no upstream that decodes
 // once more, "%252e" included, can read it as another path), no backslash,
 // ";", "#", space, NUL or other byte outside %x21-7E. Anything else must
@@ -41,7 +41,7 @@ func normalPath(p string) bool {
 }
 
 // publicMatch reports whether path (without query) is one of r's public
-// paths (contract §5.3): an exact entry, or under a "/seg/*" entry.
+// paths (docs/request-flow.md#7-public-paths): an exact entry, or under a "/seg/*" entry.
 func publicMatch(r *config.Resource, path string) bool {
 	if len(r.PublicPaths) == 0 || !normalPath(path) {
 		return false

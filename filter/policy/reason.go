@@ -6,11 +6,11 @@ import (
 	"github.com/audguard/audguard/jwtlite"
 )
 
-// Reason is the closed set of denial reasons of contract §7. The zero value
+// Reason is the closed set of denial reasons of docs/metrics.md. The zero value
 // means "no denial".
 type Reason uint8
 
-// The reasons, in contract §7 order.
+// The reasons, in docs/metrics.md order.
 const (
 	ReasonNone Reason = iota
 	ReasonMissingToken
@@ -38,7 +38,7 @@ const (
 	numReasons
 )
 
-// challengeKind says which WWW-Authenticate a denial carries (contract §6).
+// challengeKind says which WWW-Authenticate a denial carries (docs/responses.md).
 type challengeKind uint8
 
 const (
@@ -50,14 +50,14 @@ const (
 )
 
 // reasonInfo is everything the filter says about one reason: its name in
-// counters and logs (contract §7), the HTTP status and body `error` of the
+// counters and logs (docs/metrics.md), the HTTP status and body `error` of the
 // local reply and its challenge (§6), the fixed error_description, and the
 // jwtlite sentinel it comes from, if any. Adding a reason means adding a
 // constant above and a row here.
 type reasonInfo struct {
 	name        string
 	status      uint32
-	code        string // the body's "error" (RFC 6750 §3.1 code, or a contract §6 word)
+	code        string // the body's "error" (RFC 6750 §3.1 code, or a docs/responses.md word)
 	challenge   challengeKind
 	description string // fixed; never a token, claim value, key id or signature (RFC 6750 §3 charset)
 	sentinel    error  // the jwtlite error that maps to this reason, or nil
@@ -115,7 +115,7 @@ var reasonTable = [numReasons]reasonInfo{
 // (OutcomeWait). It never leaves the engine as a Decision's Reason.
 const reasonWait Reason = 255
 
-// String returns the contract §7 reason name ("" for ReasonNone).
+// String returns the docs/metrics.md reason name ("" for ReasonNone).
 func (r Reason) String() string {
 	if r >= numReasons {
 		return "unknown"
@@ -131,7 +131,7 @@ func (r Reason) Description() string {
 	return reasonTable[r].description
 }
 
-// Reasons returns every reason of the closed set, in contract §7 order.
+// Reasons returns every reason of the closed set, in docs/metrics.md order.
 func Reasons() []Reason {
 	out := make([]Reason, 0, numReasons-1)
 	for r := ReasonNone + 1; r < numReasons; r++ {

@@ -13,7 +13,7 @@ type Request struct {
 	// Headers are all request headers as the host lists them (HTTP/2 style:
 	// lower-case names, pseudo-headers such as ":path" included), in order.
 	// Repeated headers appear once per value; that is how a second
-	// Authorization header is noticed (contract §5.4).
+	// Authorization header is noticed (docs/request-flow.md#10-token-extraction).
 	Headers [][2]string
 	// EndOfStream is true when the headers end the request (no body).
 	EndOfStream bool
@@ -28,7 +28,7 @@ type Request struct {
 
 	// XDS is true when the host is known to serve Envoy's xds.* properties
 	// (the glue learns it once Envoy has answered one). Under authority_from
-	// "auto" it selects the exact :authority (contract §3); so does
+	// "auto" it selects the exact :authority (docs/request-flow.md#6-resource); so does
 	// HasVirtualHost.
 	XDS bool
 	// HostVar is nginx's $host (property ngx.host) when the host has it
@@ -40,7 +40,7 @@ type Request struct {
 	HasHostVar bool
 
 	// ID names the request to the key state (the glue's HTTP context id): a
-	// request whose key is not known yet may wait for a fetch (contract §2.2).
+	// request whose key is not known yet may wait for a fetch (docs/configuration.md#remote-key-sets-jwks_uri).
 	ID uint32
 	// MayWait: the request may be paused for a key fetch. False when it has
 	// waited once already, and in report mode.
@@ -48,7 +48,7 @@ type Request struct {
 }
 
 // requestView is the part of the headers the decision reads, gathered in one
-// pass (contract §5).
+// pass (docs/request-flow.md).
 type requestView struct {
 	method, path, authority, origin string
 	acrMethod, acrHeaders           string
@@ -126,8 +126,8 @@ func (v *requestView) read(headers [][2]string) {
 	}
 }
 
-// noBody reports whether the headers announce no request body (contract
-// §5.2): end of stream on the headers, or, on a host that never reports end
+// noBody reports whether the headers announce no request body
+// (docs/request-flow.md#5-cors-preflight): end of stream on the headers, or, on a host that never reports end
 // of stream with the headers (ngx_wasm_module), neither a content-length
 // other than "0" nor a transfer-encoding (RFC 9112 §6.3: such a request has
 // no body).

@@ -11,7 +11,7 @@ import (
 )
 
 // resourceReplies holds what the responses for one resource need, computed
-// once at start (contract §6, RFC 9728 §3.2, §5.1).
+// once at start (docs/responses.md, RFC 9728 §3.2, §5.1).
 type resourceReplies struct {
 	// metadataParam is `resource_metadata="<metadata URL>"` (RFC 9728 §5.1).
 	metadataParam string
@@ -72,7 +72,7 @@ func (tb *textBlock) text(parts ...string) string {
 
 // metadataDocument renders the RFC 9728 §3.2 document for r. Its `resource`
 // comes from the configured canonical URI alone, never from the request
-// (contract §4).
+// (docs/configuration.md#canonical-resource-uri).
 func metadataDocument(r *config.Resource) []byte {
 	b := make([]byte, 0, 128+len(r.URI))
 	b = append(b, `{"resource":`...)
@@ -87,7 +87,7 @@ func metadataDocument(r *config.Resource) []byte {
 }
 
 // published is scopes_supported without offline_access, which a resource
-// never advertises (MCP 2026-07-28 authorization; contract §2).
+// never advertises (MCP 2026-07-28 authorization; docs/configuration.md).
 func published(scopes []string) []string {
 	out := make([]string, 0, len(scopes))
 	for _, s := range scopes {
@@ -98,7 +98,7 @@ func published(scopes []string) []string {
 	return out
 }
 
-// errorBody renders the small JSON body of a local reply (contract §6).
+// errorBody renders the small JSON body of a local reply (docs/responses.md).
 // descOneHost describes the 400 for a request with several Host headers
 // (RFC 9112 §3.2), which has no resource and so no challenge.
 const descOneHost = "The request must carry exactly one Host header."
@@ -113,7 +113,7 @@ func errorBody(code, description string) []byte {
 	return b
 }
 
-// challenge renders the WWW-Authenticate value for a denial (contract §6),
+// challenge renders the WWW-Authenticate value for a denial (docs/responses.md),
 // as reasonTable says. need is the set of scopes the request needs (§5.6):
 // the 401 without a token and the 403 insufficient_scope both name all of it,
 // so a client that reads either gets a sufficient token on its first try

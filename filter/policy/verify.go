@@ -9,7 +9,7 @@ import (
 	"github.com/audguard/audguard/jwtlite"
 )
 
-// verify runs contract §5.5 for token against resource r: one pipeline with
+// verify runs docs/request-flow.md#11-verification for token against resource r: one pipeline with
 // one exit. First the token is obtained as (issuer, claims) — from this VM's
 // cache, from the VMs' shared data, or by a cold verification of steps 2–7 —
 // then the resource checks (issuer accepted here, time, audience and
@@ -58,7 +58,7 @@ func (e *Engine) obtain(r *config.Resource, token string, now time.Time, d *Deci
 	}
 	// (An entry whose issuer's key set changed since — a rotation, a key
 	// dropped as stale — is verified again: a cached token never outlives
-	// its key, contract §2.2.)
+	// its key, docs/configuration.md#remote-key-sets-jwks_uri.)
 	if is, expiresAt, ok := e.sharedHit(r, token, nowSec); ok {
 		d.Cache = CacheShared
 		if e.tracing() {
@@ -83,7 +83,7 @@ func (e *Engine) obtain(r *config.Resource, token string, now time.Time, d *Deci
 	return issuer, claims, ReasonNone
 }
 
-// resourceChecks runs the checks of contract §5.5 that depend on the
+// resourceChecks runs the checks of docs/request-flow.md#11-verification that depend on the
 // resource or on the time: 4 (issuer accepted here; a cold verification has
 // made and traced it already), 8 (time), 9 (audience, RFC 8707), 10
 // (required claims).
@@ -163,7 +163,7 @@ func missingClaim(issuer *config.Issuer, claims *jwtlite.Claims) int {
 	return -1
 }
 
-// verifyCold runs steps 2–7 of contract §5.5: syntax, header, issuer, key
+// verifyCold runs steps 2–7 of docs/request-flow.md#11-verification: syntax, header, issuer, key
 // (from the issuer's key state: configured and fetched keys, §2.2),
 // signature, revocation (6a, §2.3) and type. Only a token that passes them
 // is cached.
@@ -238,7 +238,7 @@ func (e *Engine) verifyCold(r *config.Resource, token string, now time.Time, d *
 	return issuer, ReasonNone
 }
 
-// keyMiss is step 5 of contract §5.5 when no key of the issuer fits the
+// keyMiss is step 5 of docs/request-flow.md#11-verification when no key of the issuer fits the
 // token header: with a jwks_uri the request may wait for a refetch (§2.2),
 // else it is unknown_key, or keys_unavailable when the issuer has no usable
 // key at all. The key state's actions (a fetch to start) go to the glue.
@@ -282,7 +282,7 @@ func (e *Engine) keyMiss(idx int, issuer *config.Issuer, t *jwtlite.Token, now t
 	return ReasonUnknownKey
 }
 
-// tokenIssuer is step 4 of contract §5.5 on a parsed token: iss present
+// tokenIssuer is step 4 of docs/request-flow.md#11-verification on a parsed token: iss present
 // (missing_claim) and naming an issuer accepted by r (unknown_issuer).
 func (e *Engine) tokenIssuer(r *config.Resource, t *jwtlite.Token) (*config.Issuer, Reason) {
 	if !t.Claims.IssuerPresent() {
@@ -310,7 +310,7 @@ func (e *Engine) tokenIssuer(r *config.Resource, t *jwtlite.Token) (*config.Issu
 }
 
 // sharedHit looks the current token (by its SHA-256) up in shared data. Another VM's
-// entry says only "this token's signature verified" (contract §5.5); it is
+// entry says only "this token's signature verified" (docs/request-flow.md#11-verification); it is
 // trusted no further than that (defence in depth against anything else that
 // can write the plugin's shared data): the token itself is parsed again and
 // must be a well-formed JWS whose iss is the entry's issuer, accepted here,
@@ -350,7 +350,7 @@ func (e *Engine) sharedHit(r *config.Resource, token string, now float64) (*conf
 	return is, expiresAt, true
 }
 
-// typeAccepted is step 7 of contract §5.5: the header typ per token_type
+// typeAccepted is step 7 of docs/request-flow.md#11-verification: the header typ per token_type
 // (RFC 9068 §4).
 func typeAccepted(is *config.Issuer, h *jwtlite.Header) bool {
 	return is.TokenType != config.TokenTypeATJWT || (h.HasTyp && jwtlite.IsATJWT(h.Typ))
