@@ -114,9 +114,6 @@ func (c *tokenCache) get(token string, now float64) *cacheEntry {
 	return c.use(c.lookup(token), now)
 }
 
-// holds reports whether the cache holds exactly token (live or expired).
-func (c *tokenCache) holds(token string) bool { return c.lookup(token) != nil }
-
 // put caches a verified token until expiresAt.
 func (c *tokenCache) put(token string, issuer *config.Issuer, keySet *jwtlite.KeySet, claims *jwtlite.Claims, expiresAt, now float64) {
 	if c == nil || now >= expiresAt || len(token) > maxCachedToken {

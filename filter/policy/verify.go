@@ -134,7 +134,7 @@ func (e *Engine) resourceChecks(r *config.Resource, issuer *config.Issuer, claim
 	// 10. required claims.
 	// (A cached entry found its first missing claim when it was cached: the
 	// claims and the issuer's list are both fixed.)
-	missing := -1
+	var missing int
 	if e.hit != nil {
 		missing = e.hit.missingClaim
 	} else {
