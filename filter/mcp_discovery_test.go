@@ -230,11 +230,18 @@ func newMCPWorld(t *testing.T, r runner, k *testKeys, cfg []byte) *mcpWorld {
 // public client bound to our issuer, and no browser.
 func (w *mcpWorld) newHandler(t *testing.T) *auth.AuthorizationCodeHandler {
 	t.Helper()
+	return w.newHandlerVia(t, w.client)
+}
+
+// newHandlerVia is newHandler whose HTTP client (metadata and token
+// requests) is client.
+func (w *mcpWorld) newHandlerVia(t *testing.T, client *http.Client) *auth.AuthorizationCodeHandler {
+	t.Helper()
 	h, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
 		PreregisteredClient:      &oauthex.ClientCredentials{ClientID: mcpClientID, Issuer: issCorp},
 		RedirectURL:              mcpRedirectURL,
 		AuthorizationCodeFetcher: w.fetchCode,
-		Client:                   w.client,
+		Client:                   client,
 	})
 	if err != nil {
 		t.Fatalf("NewAuthorizationCodeHandler: %v", err)

@@ -449,16 +449,7 @@ func (w *stepUpWorld) calls(tool string) int {
 // this world's transport (it fetches our metadata through the filter).
 func (w *stepUpWorld) newHandler(t *testing.T) *auth.AuthorizationCodeHandler {
 	t.Helper()
-	h, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{
-		PreregisteredClient:      &oauthex.ClientCredentials{ClientID: mcpClientID, Issuer: issCorp},
-		RedirectURL:              mcpRedirectURL,
-		AuthorizationCodeFetcher: w.fetchCode,
-		Client:                   w.http,
-	})
-	if err != nil {
-		t.Fatalf("NewAuthorizationCodeHandler: %v", err)
-	}
-	return h
+	return w.newHandlerVia(t, w.http)
 }
 
 func (w *stepUpWorld) mark() int {
