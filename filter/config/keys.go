@@ -656,7 +656,7 @@ const maxResourceName = 48
 func readResourceName(l *loader, _, v *node, r *Resource) error {
 	if v == nil {
 		var buf [maxResourceName]byte
-		r.Name, r.nameDerived = l.textOf(appendResourceName(buf[:0], r.Parsed.Host, r.Parsed.Path)), true
+		r.Name, r.nameDerived = l.text.Bytes(appendResourceName(buf[:0], r.Parsed.Host, r.Parsed.Path)), true
 		return nil
 	}
 	s, err := readString(v)

@@ -1,10 +1,9 @@
 package config
 
 import (
-	"unsafe"
-
 	"github.com/audguard/audguard/canonical"
 	"github.com/audguard/audguard/filter/mcp"
+	"github.com/audguard/audguard/internal/textblock"
 )
 
 // Defaults and limits of docs/configuration.md.
@@ -49,11 +48,12 @@ type loader struct {
 	single  [][]*Issuer // by Issuer.Index
 	servers [][]string  // by Issuer.Index
 
-	// Blocks the resources' audience matchers and authorities lists are
-	// carved from (see resources and readAuthorities).
+	// Blocks the resources' audience matchers, authorities lists, texts
+	// (metadata URL, derived name) and rules are carved from (see resources
+	// and readAuthorities).
 	audiences []canonical.AudienceMatcher
 	strs      []string
-	bytes     []byte // see text
+	text      textblock.Block
 	rules     mcp.RulesBlock
 }
 
@@ -68,46 +68,4 @@ func (l *loader) top(root *node) error {
 		return err
 	}
 	return l.tables()
-}
-
-// text returns parts joined as one string carved from l.bytes, an
-// append-only block of many resources' strings (the metadata URL, a derived
-// name): one allocation per 16 KiB instead of one per string. A byte of the
-// block is written once, before the string holding it is made, and never
-// again (appends only go past it; a full block is replaced, not reused), so
-// the strings never change.
-func (l *loader) text(parts ...string) string {
-	n := 0
-	for _, p := range parts {
-		n += len(p)
-	}
-	start := l.reserve(n)
-	for _, p := range parts {
-		l.bytes = append(l.bytes, p...)
-	}
-	return l.carved(start)
-}
-
-// textOf is text for bytes b (which may be on the caller's stack).
-func (l *loader) textOf(b []byte) string {
-	start := l.reserve(len(b))
-	l.bytes = append(l.bytes, b...)
-	return l.carved(start)
-}
-
-// reserve makes room for n more bytes in l.bytes and returns where they
-// will start.
-func (l *loader) reserve(n int) int {
-	if cap(l.bytes)-len(l.bytes) < n {
-		l.bytes = make([]byte, 0, max(16<<10, n))
-	}
-	return len(l.bytes)
-}
-
-// carved is l.bytes[start:] as a string, the bytes appended since reserve.
-func (l *loader) carved(start int) string {
-	if start == len(l.bytes) {
-		return ""
-	}
-	return unsafe.String(&l.bytes[start], len(l.bytes)-start)
 }

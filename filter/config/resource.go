@@ -72,7 +72,7 @@ func readResourceURI(l *loader, n, v *node, r *Resource) error {
 		r.own, r.ownOK = auth, true
 	}
 	// u.MetadataURL(), with u.MetadataPath() its tail: one string, not three.
-	r.MetadataURL = l.text(u.Scheme, "://", auth, metadataPrefix, u.Path)
+	r.MetadataURL = l.text.Join(u.Scheme, "://", auth, metadataPrefix, u.Path)
 	r.MetadataPath = r.MetadataURL[len(u.Scheme)+len("://")+len(auth):]
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/audguard/audguard/filter/config"
 	"github.com/audguard/audguard/filter/keys"
 	"github.com/audguard/audguard/filter/mcp"
+	"github.com/audguard/audguard/internal/textblock"
 	"github.com/audguard/audguard/jwtlite"
 )
 
@@ -48,7 +49,7 @@ type Engine struct {
 	shared  *shared
 	keys    *keys.State
 	// knownToken reports a token the cache holds, which extraction need
-	// not scan again (e.cache.holds).
+	// not scan again (e.lookupToken).
 	knownToken func(string) bool
 	strip      map[string]struct{}
 	stripLens  lengthSet // the lengths of the names in strip
@@ -126,7 +127,7 @@ func NewEngine(cfg *config.Plugin, opts Options) (*Engine, error) {
 	if e.now == nil {
 		e.now = time.Now
 	}
-	var tb textBlock
+	var tb textblock.Block // the resources' challenges, carved from shared blocks
 	for _, r := range cfg.Resources {
 		e.replies[r.Index] = newResourceReplies(r, &tb)
 	}

@@ -2,12 +2,12 @@ package policy
 
 import (
 	"strings"
-	"unsafe"
 
 	"github.com/audguard/audguard/filter/config"
 	"github.com/audguard/audguard/filter/mcp"
 	"github.com/audguard/audguard/internal/jsonw"
 	"github.com/audguard/audguard/internal/lex"
+	"github.com/audguard/audguard/internal/textblock"
 )
 
 // resourceReplies holds what the responses for one resource need, computed
@@ -26,7 +26,7 @@ type resourceReplies struct {
 	metadataDoc []byte
 }
 
-func newResourceReplies(r *config.Resource, tb *textBlock) resourceReplies {
+func newResourceReplies(r *config.Resource, tb *textblock.Block) resourceReplies {
 	var rr resourceReplies
 	if sc := r.Rules.Base().Scopes(); len(sc) > 0 {
 		rr.scopeParam = `scope="` + strings.Join(sc, " ") + `"`
@@ -36,38 +36,12 @@ func newResourceReplies(r *config.Resource, tb *textBlock) resourceReplies {
 	// at start).
 	const bearer, param = "Bearer ", `resource_metadata="`
 	if rr.scopeParam != "" {
-		rr.missingChallenge = tb.text(bearer, param, r.MetadataURL, `", `, rr.scopeParam)
+		rr.missingChallenge = tb.Join(bearer, param, r.MetadataURL, `", `, rr.scopeParam)
 	} else {
-		rr.missingChallenge = tb.text(bearer, param, r.MetadataURL, `"`)
+		rr.missingChallenge = tb.Join(bearer, param, r.MetadataURL, `"`)
 	}
 	rr.metadataParam = rr.missingChallenge[len(bearer) : len(bearer)+len(param)+len(r.MetadataURL)+1]
 	return rr
-}
-
-// textBlock is an append-only byte block that strings made once at start
-// are carved from: one allocation per 16 KiB instead of one per string. A
-// byte of the block is written once, before the string holding it is made,
-// and never again (appends only go past it; a full block is replaced, not
-// reused), so the strings never change.
-type textBlock struct{ buf []byte }
-
-// text returns parts joined, as a string carved from the block.
-func (tb *textBlock) text(parts ...string) string {
-	n := 0
-	for _, p := range parts {
-		n += len(p)
-	}
-	if n == 0 {
-		return ""
-	}
-	if cap(tb.buf)-len(tb.buf) < n {
-		tb.buf = make([]byte, 0, max(16<<10, n))
-	}
-	start := len(tb.buf)
-	for _, p := range parts {
-		tb.buf = append(tb.buf, p...)
-	}
-	return unsafe.String(&tb.buf[start], n)
 }
 
 // metadataDocument renders the RFC 9728 §3.2 document for r. Its `resource`
