@@ -163,29 +163,20 @@ func (p *treeParser) newNode(k kind, parent *node, index int) *node {
 	return n
 }
 
-// ptrSlice copies src into a block; nil when empty.
-func (p *treeParser) ptrSlice(src []*node) []*node {
+// carve copies src into *block and returns the copy, with its capacity
+// ending at its length (an append copies instead of overwriting the next
+// slice carved); nil when src is empty. A full block is replaced by a new
+// one of at least least elements.
+func carve[T any](block *[]T, src []T, least int) []T {
 	if len(src) == 0 {
 		return nil
 	}
-	if cap(p.ptrs)-len(p.ptrs) < len(src) {
-		p.ptrs = make([]*node, 0, max(1024, len(src)))
+	if cap(*block)-len(*block) < len(src) {
+		*block = make([]T, 0, max(least, len(src)))
 	}
-	start := len(p.ptrs)
-	p.ptrs = append(p.ptrs, src...)
-	return p.ptrs[start:len(p.ptrs):len(p.ptrs)]
-}
-
-func (p *treeParser) strSlice(src []string) []string {
-	if len(src) == 0 {
-		return nil
-	}
-	if cap(p.strs)-len(p.strs) < len(src) {
-		p.strs = make([]string, 0, max(512, len(src)))
-	}
-	start := len(p.strs)
-	p.strs = append(p.strs, src...)
-	return p.strs[start:len(p.strs):len(p.strs)]
+	start := len(*block)
+	*block = append(*block, src...)
+	return (*block)[start:len(*block):len(*block)]
 }
 
 func (p *treeParser) ws() {
@@ -356,8 +347,8 @@ func (p *treeParser) object(n *node, depth int) error {
 		}
 		p.i++
 	}
-	n.keys = p.strSlice(p.names[namesStart:])
-	n.elems = p.ptrSlice(p.kids[kidsStart:])
+	n.keys = carve(&p.strs, p.names[namesStart:], 512)
+	n.elems = carve(&p.ptrs, p.kids[kidsStart:], 1024)
 	p.kids, p.names = p.kids[:kidsStart], p.names[:namesStart]
 	return nil
 }
@@ -403,7 +394,7 @@ func (p *treeParser) array(n *node, depth int) error {
 		p.i++
 		p.ws()
 	}
-	n.elems = p.ptrSlice(p.kids[kidsStart:])
+	n.elems = carve(&p.ptrs, p.kids[kidsStart:], 1024)
 	p.kids = p.kids[:kidsStart]
 	return nil
 }
