@@ -233,61 +233,55 @@ type Raw struct {
 }
 
 // Add records the header name: value if name is one of the three (compared
-// as Parse compares), and reports whether it was.
-func (r *Raw) Add(name, value string) bool {
+// as Parse compares); any other header is ignored.
+func (r *Raw) Add(name, value string) {
 	switch len(name) { // the three names have different lengths: one comparison at most
 	case len("mcp-protocol-version"):
 		if equalFold(name, "mcp-protocol-version") {
 			r.nVersion++
 			r.version = value
-			return true
 		}
 	case len("mcp-method"):
 		if equalFold(name, "mcp-method") {
 			r.nMethod++
 			r.method = value
-			return true
 		}
 	case len("mcp-name"):
 		if equalFold(name, "mcp-name") {
 			r.nName++
 			r.name = value
-			return true
 		}
 	}
-	return false
 }
 
 // ParseRaw is Parse on headers already gathered by Raw.Add.
 func (p *Parser) ParseRaw(r *Raw) (Headers, error) {
-	version, method, name := r.version, r.method, r.name
-	nVersion, nMethod, nName := r.nVersion, r.nMethod, r.nName
 	switch {
-	case nVersion > 1:
+	case r.nVersion > 1:
 		return Headers{}, headerError(idxVersion, ProblemDuplicate)
-	case nMethod > 1:
+	case r.nMethod > 1:
 		return Headers{}, headerError(idxMethod, ProblemDuplicate)
-	case nName > 1:
+	case r.nName > 1:
 		return Headers{}, headerError(idxName, ProblemDuplicate)
 	}
-	h := Headers{Era: EraOf(version), Version: version}
+	h := Headers{Era: EraOf(r.version), Version: r.version}
 	if h.Era == EraLegacy {
 		return h, nil
 	}
-	if nMethod == 0 {
+	if r.nMethod == 0 {
 		return Headers{}, headerError(idxMethod, ProblemMissing)
 	}
 	var prob Problem
-	if h.Method, prob = decodeValue(method, &p.method); prob != ProblemNone {
+	if h.Method, prob = decodeValue(r.method, &p.method); prob != ProblemNone {
 		return Headers{}, headerError(idxMethod, prob)
 	}
-	if nName == 0 {
+	if r.nName == 0 {
 		if NameRequired(h.Method) {
 			return Headers{}, headerError(idxName, ProblemMissing)
 		}
 		return h, nil
 	}
-	if h.Name, prob = decodeValue(name, &p.name); prob != ProblemNone {
+	if h.Name, prob = decodeValue(r.name, &p.name); prob != ProblemNone {
 		return Headers{}, headerError(idxName, prob)
 	}
 	return h, nil
