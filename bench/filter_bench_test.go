@@ -177,7 +177,7 @@ func runWasm(b *testing.B, c filterCase) {
 	}
 	hits, misses, shared := w.counter(policy.CounterCacheHit), w.counter(policy.CounterCacheMiss), w.counter(policy.CounterCacheShared)
 	w.loop(b, reqs, c.status)
-	checkCacheShared(b, c.cache, w.counter(policy.CounterCacheHit)-hits, w.counter(policy.CounterCacheMiss)-misses,
+	checkCache(b, c.cache, w.counter(policy.CounterCacheHit)-hits, w.counter(policy.CounterCacheMiss)-misses,
 		w.counter(policy.CounterCacheShared)-shared)
 }
 
@@ -190,7 +190,7 @@ func runNative(b *testing.B, c filterCase) {
 	}
 	var opts policy.Options
 	if c.cache == cacheShared {
-		opts.Shared = newMemShared()
+		opts.Shared = jwks.NewLocalStore()
 	}
 	e := policy.New(cfg, opts)
 	if c.remote {
@@ -229,21 +229,11 @@ func runNative(b *testing.B, c filterCase) {
 		}
 	}
 	b.StopTimer()
-	checkCacheShared(b, c.cache, hits, misses, shared)
+	checkCache(b, c.cache, hits, misses, shared)
 }
 
-func checkCacheShared(b *testing.B, want cacheWant, hits, misses, shared uint64) {
-	b.Helper()
-	if want == cacheShared {
-		if hits != 0 || shared*10 < uint64(b.N)*9 {
-			b.Fatalf("cache: %d hits, %d shared, %d misses in %d requests; want ≥ 90 %% shared, no local hit", hits, shared, misses, b.N)
-		}
-		return
-	}
-	checkCache(b, want, hits, misses)
-}
-
-func checkCache(b *testing.B, want cacheWant, hits, misses uint64) {
+// checkCache fails b unless the counted cache uses are what want says.
+func checkCache(b *testing.B, want cacheWant, hits, misses, shared uint64) {
 	b.Helper()
 	n := uint64(b.N)
 	switch {
@@ -251,6 +241,8 @@ func checkCache(b *testing.B, want cacheWant, hits, misses uint64) {
 		b.Fatalf("cache: %d hits, %d misses in %d requests; want all hits", hits, misses, n)
 	case want == cacheAllMiss && (misses != n || hits != 0):
 		b.Fatalf("cache: %d hits, %d misses in %d requests; want all misses", hits, misses, n)
+	case want == cacheShared && (hits != 0 || shared*10 < n*9):
+		b.Fatalf("cache: %d hits, %d shared, %d misses in %d requests; want ≥ 90 %% shared, no local hit", hits, shared, misses, n)
 	}
 }
 
@@ -275,33 +267,6 @@ func BenchmarkFeatures(b *testing.B) {
 		b.Run("wasm/"+c.name, func(b *testing.B) { runWasm(b, c) })
 		b.Run("native/"+c.name, func(b *testing.B) { runNative(b, c) })
 	}
-}
-
-// memShared is proxy-wasm shared data in process: one store, CAS per key.
-type memShared struct {
-	m map[string]memValue
-	n uint32
-}
-
-type memValue struct {
-	v   []byte
-	cas uint32
-}
-
-func newMemShared() *memShared { return &memShared{m: map[string]memValue{}} }
-
-func (s *memShared) Get(key string) ([]byte, uint32, bool) {
-	v, ok := s.m[key]
-	return v.v, v.cas, ok
-}
-
-func (s *memShared) Set(key string, value []byte, cas uint32) bool {
-	if cur, ok := s.m[key]; ok && cur.cas != cas || !ok && cas != 0 {
-		return false // as SharedStore says: cas must match; 0 only while absent
-	}
-	s.n++
-	s.m[key] = memValue{append([]byte(nil), value...), s.n}
-	return true
 }
 
 // answerFirstFetchNative runs the key state's first tick on e and answers

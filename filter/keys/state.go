@@ -187,7 +187,7 @@ type remote struct {
 func New(issuers []Issuer, opts Options) (*State, error) {
 	s := &State{store: opts.Shared, vmID: opts.VMID, rand: opts.Rand, max: opts.MaxWaiters}
 	if s.store == nil {
-		s.store = newLocalStore()
+		s.store = NewLocalStore()
 	}
 	if s.vmID == 0 {
 		s.vmID = rand.Uint64() | 1
@@ -745,7 +745,10 @@ type localStore struct {
 	cas map[string]uint32
 }
 
-func newLocalStore() *localStore {
+// NewLocalStore returns an in-memory SharedStore with the proxy-wasm
+// compare-and-swap rules (cas 0 writes only an absent key): the store of a
+// VM without shared data, and of benchmarks that stand in for a host's.
+func NewLocalStore() SharedStore {
 	return &localStore{m: map[string][]byte{}, cas: map[string]uint32{}}
 }
 
