@@ -201,26 +201,8 @@ var docCitation = regexp.MustCompile(`docs/([a-z0-9-]+\.md)(?:#([A-Za-z0-9_-]+))
 // behaviour contract users do not have, and every cited document and
 // heading exists.
 func TestMessagesCiteDocs(t *testing.T) {
-	fset := token.NewFileSet()
 	cited := 0
-	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			switch d.Name() {
-			case ".git", "build", "testdata", "node_modules", "vendor":
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
-		if err != nil {
-			return nil // a file being edited elsewhere; the compiler reports it
-		}
+	walkGoFiles(t, false, func(fset *token.FileSet, f *ast.File) {
 		ast.Inspect(f, func(n ast.Node) bool {
 			lit, ok := n.(*ast.BasicLit)
 			if !ok || lit.Kind != token.STRING {
@@ -230,27 +212,10 @@ func TestMessagesCiteDocs(t *testing.T) {
 			if err != nil {
 				return true
 			}
-			pos := fset.Position(lit.Pos())
-			if strings.Contains(s, "contract §") {
-				t.Errorf("%s:%d: a string cites the contract: %q; cite docs/… instead", pos.Filename, pos.Line, s)
-			}
-			for _, m := range docCitation.FindAllStringSubmatch(s, -1) {
-				cited++
-				target := m[1]
-				if m[2] != "" {
-					target += "#" + m[2]
-				}
-				if why := checkTarget("x.md", target); why != "" {
-					t.Errorf("%s:%d: %q cites docs/%s: %s", pos.Filename, pos.Line, s, target, why)
-				}
-			}
+			cited += checkCitations(t, fset.Position(lit.Pos()), "a string", s)
 			return true
 		})
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if cited == 0 {
 		t.Error("no Go string cites docs/; the walk is broken")
 	}
@@ -260,8 +225,22 @@ func TestMessagesCiteDocs(t *testing.T) {
 // documents rather than the behaviour contract users do not have, and every
 // docs/… they cite (with its heading) exists.
 func TestCommentsCiteDocs(t *testing.T) {
-	fset := token.NewFileSet()
 	cited := 0
+	walkGoFiles(t, true, func(fset *token.FileSet, f *ast.File) {
+		for _, g := range f.Comments {
+			cited += checkCitations(t, fset.Position(g.Pos()), "a comment", g.Text())
+		}
+	})
+	if cited == 0 {
+		t.Error("no Go comment cites docs/; the walk is broken")
+	}
+}
+
+// walkGoFiles parses every Go file of the repository (test files too when
+// tests is true), with its comments, and hands each to fn.
+func walkGoFiles(t *testing.T, tests bool, fn func(*token.FileSet, *ast.File)) {
+	t.Helper()
+	fset := token.NewFileSet()
 	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -273,36 +252,38 @@ func TestCommentsCiteDocs(t *testing.T) {
 			}
 			return nil
 		}
-		if !strings.HasSuffix(path, ".go") {
+		if !strings.HasSuffix(path, ".go") || !tests && strings.HasSuffix(path, "_test.go") {
 			return nil
 		}
 		f, err := parser.ParseFile(fset, path, nil, parser.ParseComments|parser.SkipObjectResolution)
 		if err != nil {
 			return nil // a file being edited elsewhere; the compiler reports it
 		}
-		for _, g := range f.Comments {
-			text := g.Text()
-			pos := fset.Position(g.Pos())
-			if strings.Contains(text, "contract §") {
-				t.Errorf("%s:%d: a comment cites the contract; cite docs/… instead", pos.Filename, pos.Line)
-			}
-			for _, m := range docCitation.FindAllStringSubmatch(text, -1) {
-				cited++
-				target := m[1]
-				if m[2] != "" {
-					target += "#" + m[2]
-				}
-				if why := checkTarget("x.md", target); why != "" {
-					t.Errorf("%s:%d: a comment cites docs/%s: %s", pos.Filename, pos.Line, target, why)
-				}
-			}
-		}
+		fn(fset, f)
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cited == 0 {
-		t.Error("no Go comment cites docs/; the walk is broken")
+}
+
+// checkCitations fails t if text (what, at pos) cites the contract or a
+// docs/… document or heading that does not exist, and returns how many
+// docs/ citations it holds.
+func checkCitations(t *testing.T, pos token.Position, what, text string) int {
+	t.Helper()
+	if strings.Contains(text, "contract §") {
+		t.Errorf("%s:%d: %s cites the contract: %q; cite docs/… instead", pos.Filename, pos.Line, what, text)
 	}
+	ms := docCitation.FindAllStringSubmatch(text, -1)
+	for _, m := range ms {
+		target := m[1]
+		if m[2] != "" {
+			target += "#" + m[2]
+		}
+		if why := checkTarget("x.md", target); why != "" {
+			t.Errorf("%s:%d: %s cites docs/%s: %s", pos.Filename, pos.Line, what, target, why)
+		}
+	}
+	return len(ms)
 }
