@@ -2,8 +2,12 @@ package config
 
 import (
 	"errors"
+	"maps"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/audguard/audguard/canonical"
 )
 
 // authority_from (docs/request-flow.md#6-resource): the word, and the host-keyed tables that
@@ -85,4 +89,60 @@ func TestAuthorityTables(t *testing.T) {
 	if p.MetadataByHost[MetadataAt{"alias.example.com", "/.well-known/oauth-protected-resource/mcp"}] != r {
 		t.Errorf("MetadataByHost lacks the alias")
 	}
+}
+
+// The host-keyed tables hold, for every resource, the host form of each of
+// its authorities (and, for metadata, of its own authority): built from
+// the resources here, independently of tables, with and without ports
+// (without any, Load shares the authority-keyed maps).
+func TestHostTablesMatchResources(t *testing.T) {
+	portless := baseConfig(t)
+	res(portless, 0)["authorities"] = arr{"MCP.example.com", "alias.example.com"}
+	addResource(portless, obj{"resource": "https://b.example.com/mcp", "authorities": arr{"b.example.com", "[::1]"}})
+	ported := baseConfig(t)
+	res(ported, 0)["authorities"] = arr{"mcp.example.com", "alias.example.com:8443", "alias.example.com:9443"}
+	addResource(ported, obj{"resource": "https://b.example.com:8443/mcp", "authorities": arr{"b.example.com:8443", "[::1]:8443"}})
+	for name, c := range map[string]obj{"portless": portless, "ported": ported} {
+		t.Run(name, func(t *testing.T) {
+			p := mustLoad(t, c)
+			byHost := map[string]*Resource{}
+			md := map[MetadataAt]*Resource{}
+			for _, r := range p.Resources {
+				key := MetadataKey(r.MetadataPath)
+				own, _ := canonical.NormalizeAuthority(r.Parsed.Authority())
+				md[MetadataAt{hostOnly(own), key}] = r
+				for _, a := range r.Authorities {
+					byHost[hostOnly(a)] = r
+					md[MetadataAt{hostOnly(a), key}] = r
+				}
+			}
+			if !maps.Equal(p.ByHost, byHost) {
+				t.Errorf("ByHost = %v\nwant %v", p.ByHost, byHost)
+			}
+			if !maps.Equal(p.MetadataByHost, md) {
+				t.Errorf("MetadataByHost = %v\nwant %v", p.MetadataByHost, md)
+			}
+			shared := reflect.ValueOf(p.ByHost).UnsafePointer() == reflect.ValueOf(p.ByAuthority).UnsafePointer()
+			if shared != (name == "portless") {
+				t.Errorf("ByHost shares ByAuthority's map: %v", shared)
+			}
+		})
+	}
+}
+
+// FuzzPortless: a normalised authority portless calls port-free is its own
+// host form, which is what lets Load share the authority-keyed tables.
+func FuzzPortless(f *testing.F) {
+	for _, s := range []string{"h", "h:8443", "H.example.COM.", "[::1]", "[::1]:443", "[FE80::1]", "h:", "1.2.3.4:80", "xn--bcher-kva.example"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, ok := canonical.NormalizeAuthority(s)
+		if !ok || !portless(a) {
+			return
+		}
+		if h := hostOnly(a); h != a {
+			t.Fatalf("NormalizeAuthority(%q) = %q has no port, but its host form is %q", s, a, h)
+		}
+	})
 }
