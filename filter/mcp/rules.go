@@ -100,7 +100,13 @@ type rulesNeed struct {
 // without operations (most of them) carved from blocks: a start with
 // 10,000 resources makes a few allocations for them, not 10,000. The zero
 // RulesBlock is ready to use.
-type RulesBlock struct{ free []rulesNeed }
+type RulesBlock struct {
+	free []rulesNeed
+	// none is the Rules, per LegacyMode, of every resource that needs no
+	// scope at all (no required_scopes but offline_access, no operations):
+	// equal, read-only, so shared.
+	none [2]*rulesNeed
+}
 
 // Compile is Compile, for one more resource.
 func (b *RulesBlock) Compile(required []string, ops []Operation, mode LegacyMode, im *Implications) (*Rules, error) {
@@ -114,6 +120,10 @@ func compile(required []string, ops []Operation, mode LegacyMode, im *Implicatio
 	if len(ops) == 0 { // most resources: required_scopes alone, nothing per method
 		// Rules and its Need in one allocation, or carved from b.
 		var rn *rulesNeed
+		nothing := !slices.ContainsFunc(required, func(s string) bool { return s != OfflineAccess })
+		if b != nil && nothing && b.none[mode] != nil {
+			return &b.none[mode].r, nil
+		}
 		if b != nil {
 			if len(b.free) == 0 {
 				b.free = make([]rulesNeed, 256)
@@ -124,6 +134,9 @@ func compile(required []string, ops []Operation, mode LegacyMode, im *Implicatio
 		}
 		rn.n.init(-1, im, required)
 		rn.r = Rules{base: &rn.n, legacy: &rn.n, mode: mode}
+		if b != nil && nothing {
+			b.none[mode] = rn
+		}
 		return &rn.r, nil
 	}
 	r := &Rules{byMethod: map[string]*methodRules{}, mode: mode, ops: slices.Clone(ops)}

@@ -288,3 +288,40 @@ func TestConfigErrorPath(t *testing.T) {
 		t.Errorf("Error() = %q", got)
 	}
 }
+
+// TestRulesBlockSharesNothingNeeded: a block hands every resource that
+// needs no scope (none required but offline_access, no operations) the same
+// Rules per legacy mode, and that Rules needs nothing in either era; a
+// resource that needs a scope gets its own.
+func TestRulesBlockSharesNothingNeeded(t *testing.T) {
+	var b RulesBlock
+	compile := func(required []string, mode LegacyMode) *Rules {
+		t.Helper()
+		r, err := b.Compile(required, nil, mode, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	a, again := compile(nil, LegacyRequireAll), compile([]string{OfflineAccess}, LegacyRequireAll)
+	reject := compile(nil, LegacyReject)
+	scoped := compile([]string{"mcp"}, LegacyRequireAll)
+	if a != again {
+		t.Error("two resources needing nothing, same mode: not shared")
+	}
+	if reject == a || scoped == a {
+		t.Error("shared across modes, or with a resource that needs a scope")
+	}
+	if got := scoped.Base().Scopes(); !reflect.DeepEqual(got, []string{"mcp"}) {
+		t.Errorf("scoped needs %q", got)
+	}
+	for _, r := range []*Rules{a, reject} {
+		if n := r.Base(); len(n.Scopes()) != 0 || n.Rule() != -1 {
+			t.Errorf("mode %v: base needs %q", r.mode, n.Scopes())
+		}
+		n, ok := r.Select(&Headers{Era: EraLegacy})
+		if ok != (r.mode == LegacyRequireAll) || ok && len(n.Scopes()) != 0 {
+			t.Errorf("mode %v: legacy select = %v, %v", r.mode, n, ok)
+		}
+	}
+}
