@@ -11,8 +11,9 @@ import (
 // ErrInvalid is wrapped by every error Parse and Canonicalize return.
 var ErrInvalid = errors.New("canonical: invalid resource URI")
 
-// metadataPrefix is the RFC 9728 §3 well-known path of protected resource metadata.
-const metadataPrefix = "/.well-known/oauth-protected-resource"
+// MetadataPrefix is the RFC 9728 §3 well-known path of protected resource
+// metadata: every metadata path begins with it.
+const MetadataPrefix = "/.well-known/oauth-protected-resource"
 
 // URI is a canonical resource URI (docs/configuration.md#canonical-resource-uri; RFC 3986 §6.2.2, RFC 8707 §2,
 // MCP "Canonical Server URI"). Values returned by Parse are canonical; the
@@ -38,7 +39,7 @@ func (u URI) Authority() string {
 
 // MetadataPath returns the RFC 9728 §3.1 path-inserted metadata path:
 // "/.well-known/oauth-protected-resource" followed by Path.
-func (u URI) MetadataPath() string { return metadataPrefix + u.Path }
+func (u URI) MetadataPath() string { return MetadataPrefix + u.Path }
 
 // MetadataURL returns scheme "://" Authority() MetadataPath() (RFC 9728 §3.1).
 func (u URI) MetadataURL() string { return u.Scheme + "://" + u.Authority() + u.MetadataPath() }

@@ -146,3 +146,23 @@ func FuzzPortless(f *testing.F) {
 		}
 	})
 }
+
+// Every metadata table key begins with the RFC 9728 well-known prefix: the
+// engine looks up no other request path (policy's metadataResource).
+func TestMetadataKeysHaveThePrefix(t *testing.T) {
+	root := baseConfig(t)
+	res(root, 0)["resource"] = "https://mcp.example.com"
+	for name, c := range map[string]obj{"tables": tablesConfig(t), "root": root} {
+		p := mustLoad(t, c)
+		for _, md := range []map[MetadataAt]*Resource{p.Metadata, p.MetadataByHost} {
+			if len(md) == 0 {
+				t.Fatalf("%s: an empty metadata table", name)
+			}
+			for k := range md {
+				if !strings.HasPrefix(k.Path, canonical.MetadataPrefix) {
+					t.Errorf("%s: metadata key %q lacks %q", name, k.Path, canonical.MetadataPrefix)
+				}
+			}
+		}
+	}
+}

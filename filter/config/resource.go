@@ -72,14 +72,10 @@ func readResourceURI(l *loader, n, v *node, r *Resource) error {
 		r.own, r.ownOK = auth, true
 	}
 	// u.MetadataURL(), with u.MetadataPath() its tail: one string, not three.
-	r.MetadataURL = l.text.Join(u.Scheme, "://", auth, metadataPrefix, u.Path)
+	r.MetadataURL = l.text.Join(u.Scheme, "://", auth, canonical.MetadataPrefix, u.Path)
 	r.MetadataPath = r.MetadataURL[len(u.Scheme)+len("://")+len(auth):]
 	return nil
 }
-
-// metadataPrefix is what canonical.URI.MetadataPath puts before the path
-// (RFC 9728 §3.1).
-const metadataPrefix = "/.well-known/oauth-protected-resource"
 
 // isCanonical reports whether s is scheme "://" authority path, that is
 // u.String() for the URI s parsed to, without building that string.

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"hash"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/audguard/audguard/canonical"
@@ -419,8 +420,12 @@ func (e *Engine) byAuthority(from config.AuthorityFrom) map[string]*config.Resou
 }
 
 // metadataResource finds the resource whose RFC 9728 metadata endpoint is at
-// authority+path (one terminating "/" tolerated).
+// authority+path (one terminating "/" tolerated). Every metadata path begins
+// with the well-known prefix, so any other request costs no table lookup.
 func (e *Engine) metadataResource(from config.AuthorityFrom, authority, path string) *config.Resource {
+	if !strings.HasPrefix(path, canonical.MetadataPrefix) {
+		return nil
+	}
 	md := e.cfg.Metadata
 	if from == config.AuthorityHost {
 		md = e.cfg.MetadataByHost
