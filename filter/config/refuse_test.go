@@ -234,6 +234,23 @@ func refusals() []refusal {
 		{name: "issuers empty", mutate: set(res0, "issuers", arr{}), path: "resources[0].issuers", msg: "must name at least one issuer"},
 		{name: "same resource twice", mutate: with2(secondResource, func(c obj) { res1(c)["resource"] = "https://mcp.example.com/mcp" }),
 			path: "resources[1].resource", msg: `resource "https://mcp.example.com/mcp" is already configured by resources[0]`},
+		// A repeated URI is named as such whatever else it also repeats, and
+		// found without its own table: its metadata endpoint always meets
+		// the earlier one's (tables.go, repeated).
+		{name: "same resource twice, own name and route", mutate: with2(secondResource, func(c obj) {
+			res1(c)["resource"] = "https://mcp.example.com/mcp"
+			res1(c)["name"] = "twin"
+		}), path: "resources[1].resource", msg: `resource "https://mcp.example.com/mcp" is already configured by resources[0]`},
+		{name: "same resource twice, same name too", mutate: with2(secondResource, func(c obj) {
+			res0(c)["name"] = "twin"
+			res1(c)["resource"] = "https://mcp.example.com/mcp"
+			res1(c)["name"] = "twin"
+		}), path: "resources[1].resource", msg: `resource "https://mcp.example.com/mcp" is already configured by resources[0]`},
+		{name: "same resource three times", mutate: with2(secondResource, func(c obj) {
+			res1(c)["resource"] = "https://mcp.example.com/mcp"
+			res1(c)["routes"] = arr{"other"}
+			addResource(c, obj{"resource": "https://mcp.example.com/mcp", "routes": arr{"third"}})
+		}), path: "resources[1].resource", msg: `resource "https://mcp.example.com/mcp" is already configured by resources[0]`},
 
 		// Metadata paths meeting on one authority (docs/configuration.md, docs/request-flow.md#4-metadata-endpoint).
 		{name: "metadata trailing-slash variant", mutate: with2(secondResource, func(c obj) { res1(c)["resource"] = "https://mcp.example.com/mcp/" }),

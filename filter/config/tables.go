@@ -25,56 +25,17 @@ func (l *loader) tables() error {
 	p.ByVirtualHost = make(map[string]*Resource)
 	p.ByAuthority = make(map[string]*Resource, n)
 	p.Metadata = make(map[MetadataAt]*Resource, n)
-	byHost := p.AuthorityFrom != AuthorityExact
-	uris := make(map[string]*Resource, n)
 	names := make(map[string]*Resource, n)
 	strip := make(map[string]bool)
+	byHost := p.AuthorityFrom != AuthorityExact
 	ported := false // some authority has a port: the host-keyed tables differ
 
 	for _, r := range p.Resources {
-		if !enter(uris, r.URI, r) {
-			prev := first(p.Resources, func(q *Resource) bool { return q.URI == r.URI })
-			return refuse(r.path("resource"), fmt.Sprintf("resource %q is already configured by %s", r.URI, prev.name()),
-				"configure each resource once; list all its routes, virtual hosts and authorities there")
-		}
-		prev, taken := names[r.Name]
-		if taken && r.nameDerived {
-			r.Name = uniqueName(r.Name, r.Index)
-			prev, taken = names[r.Name]
-		}
-		if taken {
-			return refuse(r.path("name"), fmt.Sprintf("name %q is already used by %s", r.Name, prev.name()),
-				`give each resource its own "name"`)
-		}
-		names[r.Name] = r
-
-		if r.Default {
-			if p.Default != nil {
-				return refuse(r.path("default"), "more than one resource is the default; "+p.Default.name()+" already is",
-					`set "default": true on one resource only`)
-			}
-			p.Default = r
-		}
-		if err := claim(p, p.ByRoute, r, "routes", "route", routesOf); err != nil {
-			return err
-		}
-		if err := claim(p, p.ByVirtualHost, r, "virtual_hosts", "virtual host", virtualHostsOf); err != nil {
-			return err
-		}
-		if err := claim(p, p.ByAuthority, r, "authorities", "authority", authoritiesOf); err != nil {
-			return err
-		}
-		if !r.ownOK {
-			return refuse(r.path("resource"), "the resource URI's authority cannot be normalised", "")
-		}
-		if err := metadataEntries(p, p.Metadata, r, r.own, r.Authorities, sameForm); err != nil {
-			return err
+		if err := enterResource(p, r, names, strip); err != nil {
+			return repeated(p, r, err)
 		}
 		if byHost && !ported {
 			ported = !portless(r.own) || slices.ContainsFunc(r.Authorities, func(a string) bool { return !portless(a) })
-		}
-		for _, ch := range r.ClaimHeaders {
-			strip[stripKey(ch.Header)] = true
 		}
 	}
 	switch {
@@ -96,6 +57,62 @@ func (l *loader) tables() error {
 	}
 	sort.Strings(p.StripHeaders)
 	return nil
+}
+
+// enterResource enters r in the authority-keyed tables, names and strip,
+// refusing what another resource already claimed.
+func enterResource(p *Plugin, r *Resource, names map[string]*Resource, strip map[string]bool) error {
+	prev, taken := names[r.Name]
+	if taken && r.nameDerived {
+		r.Name = uniqueName(r.Name, r.Index)
+		prev, taken = names[r.Name]
+	}
+	if taken {
+		return refuse(r.path("name"), fmt.Sprintf("name %q is already used by %s", r.Name, prev.name()),
+			`give each resource its own "name"`)
+	}
+	names[r.Name] = r
+
+	if r.Default {
+		if p.Default != nil {
+			return refuse(r.path("default"), "more than one resource is the default; "+p.Default.name()+" already is",
+				`set "default": true on one resource only`)
+		}
+		p.Default = r
+	}
+	if err := claim(p, p.ByRoute, r, "routes", "route", routesOf); err != nil {
+		return err
+	}
+	if err := claim(p, p.ByVirtualHost, r, "virtual_hosts", "virtual host", virtualHostsOf); err != nil {
+		return err
+	}
+	if err := claim(p, p.ByAuthority, r, "authorities", "authority", authoritiesOf); err != nil {
+		return err
+	}
+	if !r.ownOK {
+		return refuse(r.path("resource"), "the resource URI's authority cannot be normalised", "")
+	}
+	if err := metadataEntries(p, p.Metadata, r, r.own, r.Authorities, sameForm); err != nil {
+		return err
+	}
+	for _, ch := range r.ClaimHeaders {
+		strip[stripKey(ch.Header)] = true
+	}
+	return nil
+}
+
+// repeated returns the refusal of r that enterResource found, unless r
+// repeats an earlier resource's URI: that refusal names the real mistake,
+// and a repeated URI always meets one, at the latest when r's metadata
+// endpoint (the same authority and path) meets the earlier resource's. So
+// no table of URIs is needed to find repeats.
+func repeated(p *Plugin, r *Resource, err error) error {
+	prev := first(p.Resources[:r.Index], func(q *Resource) bool { return q.URI == r.URI })
+	if prev == nil {
+		return err
+	}
+	return refuse(r.path("resource"), fmt.Sprintf("resource %q is already configured by %s", r.URI, prev.name()),
+		"configure each resource once; list all its routes, virtual hosts and authorities there")
 }
 
 // path is the JSON path of member key of r's entry, for a refusal.
