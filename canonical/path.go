@@ -114,9 +114,4 @@ func dropLastSegment(out []byte) []byte {
 
 // isPathChar reports the RFC 3986 §3.3 pchar characters other than
 // pct-encoded and "@" (handled by the caller), plus "/".
-func isPathChar(c byte) bool {
-	if lex.Is(c, lex.Unreserved) {
-		return true
-	}
-	return strings.IndexByte("!$&'()*+,;=:/", c) >= 0
-}
+func isPathChar(c byte) bool { return lex.Is(c, lex.PathChar) }

@@ -37,6 +37,9 @@ const (
 	VChar
 	// Base64URL is the RFC 4648 §5 base64url alphabet: ALPHA / DIGIT / "-" / "_".
 	Base64URL
+	// PathChar is RFC 3986 §3.3 pchar without pct-encoded and "@", plus "/":
+	// unreserved / sub-delims / ":" / "/".
+	PathChar
 )
 
 var table [256]Class
@@ -52,11 +55,11 @@ func init() {
 			table[b] |= c
 		}
 	}
-	for _, c := range []Class{Alpha, TChar, B64TokenChar, Unreserved, Base64URL} {
+	for _, c := range []Class{Alpha, TChar, B64TokenChar, Unreserved, Base64URL, PathChar} {
 		addRange(c, 'A', 'Z')
 		addRange(c, 'a', 'z')
 	}
-	for _, c := range []Class{Digit, HexDig, TChar, B64TokenChar, Unreserved, LowerAlnum, Base64URL} {
+	for _, c := range []Class{Digit, HexDig, TChar, B64TokenChar, Unreserved, LowerAlnum, Base64URL, PathChar} {
 		addRange(c, '0', '9')
 	}
 	addRange(HexDig, 'A', 'F')
@@ -70,6 +73,7 @@ func init() {
 	addRange(LowerAlnum, 'a', 'z')
 	addRange(VChar, 0x21, 0x7E)
 	add(Base64URL, "-_")
+	add(PathChar, "-._~!$&'()*+,;=:/")
 }
 
 // Is reports whether c is in class k.

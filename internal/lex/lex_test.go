@@ -26,6 +26,9 @@ var reference = map[Class]func(c byte) bool{
 	Base64URL: func(c byte) bool {
 		return strings.IndexByte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", c) >= 0
 	},
+	PathChar: func(c byte) bool { // unreserved / sub-delims / ":" / "/"
+		return strings.IndexByte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"+"!$&'()*+,;="+":/", c) >= 0
+	},
 }
 
 func TestClassesMatchTheirGrammar(t *testing.T) {
