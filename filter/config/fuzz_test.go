@@ -2,12 +2,15 @@ package config
 
 import (
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/audguard/audguard/canonical"
 )
 
 // fuzzSeeds are the committed seeds of FuzzLoad (testdata/fuzz/FuzzLoad/),
@@ -132,6 +135,59 @@ func checkPlugin(t *testing.T, p *Plugin) {
 		if !own[r] {
 			t.Fatalf("metadata %q %q points at a foreign resource", at.Authority, at.Path)
 		}
+	}
+	checkTables(t, p)
+}
+
+// checkTables rebuilds every lookup table from the resources alone and
+// requires the loaded ones to be equal: each name a resource claims leads to
+// it, and nothing else is in a table (a refused conflict never loads).
+func checkTables(t *testing.T, p *Plugin) {
+	t.Helper()
+	routes, vhosts, auths := map[string]*Resource{}, map[string]*Resource{}, map[string]*Resource{}
+	hosts := map[string]*Resource{}
+	md, mdHost := map[MetadataAt]*Resource{}, map[MetadataAt]*Resource{}
+	for _, r := range p.Resources {
+		for _, n := range r.Routes {
+			routes[n] = r
+		}
+		for _, n := range r.VirtualHosts {
+			vhosts[n] = r
+		}
+		key := MetadataKey(r.MetadataPath)
+		own, ok := canonical.NormalizeAuthority(r.Parsed.Authority())
+		if !ok {
+			t.Fatalf("%s: own authority %q does not normalise", r.name(), r.Parsed.Authority())
+		}
+		md[MetadataAt{own, key}] = r
+		mdHost[MetadataAt{hostOnly(own), key}] = r
+		for _, a := range r.Authorities {
+			auths[a] = r
+			hosts[hostOnly(a)] = r
+			md[MetadataAt{a, key}] = r
+			mdHost[MetadataAt{hostOnly(a), key}] = r
+		}
+	}
+	same := func(what string, got, want map[string]*Resource) {
+		if !maps.Equal(got, want) {
+			t.Fatalf("%s = %v, rebuilt from the resources: %v", what, got, want)
+		}
+	}
+	same("ByRoute", p.ByRoute, routes)
+	same("ByVirtualHost", p.ByVirtualHost, vhosts)
+	same("ByAuthority", p.ByAuthority, auths)
+	if !maps.Equal(p.Metadata, md) {
+		t.Fatalf("Metadata = %v, rebuilt: %v", p.Metadata, md)
+	}
+	if p.AuthorityFrom == AuthorityExact {
+		if p.ByHost != nil || p.MetadataByHost != nil {
+			t.Fatal("host-keyed tables under authority_from authority")
+		}
+		return
+	}
+	same("ByHost", p.ByHost, hosts)
+	if !maps.Equal(p.MetadataByHost, mdHost) {
+		t.Fatalf("MetadataByHost = %v, rebuilt: %v", p.MetadataByHost, mdHost)
 	}
 }
 
