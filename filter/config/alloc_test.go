@@ -15,11 +15,7 @@ import (
 // (one goroutine, the same bytes every run).
 func TestLoadAllocsPerResource(t *testing.T) {
 	allocs := func(n int) float64 {
-		c := baseConfig(t)
-		for i := 1; i < n; i++ {
-			addResource(c, obj{"resource": fmt.Sprintf("https://r%d.example.com/mcp", i), "authorities": arr{fmt.Sprintf("r%d.example.com", i)}})
-		}
-		data := marshal(t, c)
+		data := commonResources(t, n)
 		return testing.AllocsPerRun(3, func() {
 			if _, err := Load(data); err != nil {
 				t.Fatal(err)
@@ -45,11 +41,7 @@ func TestLoadAllocsPerResource(t *testing.T) {
 // may move it by its size classes, and the bound then moves with a note.
 func TestLoadBytesPerResource(t *testing.T) {
 	bytesFor := func(n int) uint64 {
-		c := baseConfig(t)
-		for i := 1; i < n; i++ {
-			addResource(c, obj{"resource": fmt.Sprintf("https://r%d.example.com/mcp", i), "authorities": arr{fmt.Sprintf("r%d.example.com", i)}})
-		}
-		data := marshal(t, c)
+		data := commonResources(t, n)
 		if _, err := Load(data); err != nil { // warm: once-only allocations
 			t.Fatal(err)
 		}
@@ -67,4 +59,14 @@ func TestLoadBytesPerResource(t *testing.T) {
 	if per > 1480 {
 		t.Errorf("Load allocates %.0f bytes per resource; want at most 1,480", per)
 	}
+}
+
+// commonResources is the base configuration with n resources in all, the
+// others of the common shape: a resource URI and its one authority.
+func commonResources(t *testing.T, n int) []byte {
+	c := baseConfig(t)
+	for i := 1; i < n; i++ {
+		addResource(c, obj{"resource": fmt.Sprintf("https://r%d.example.com/mcp", i), "authorities": arr{fmt.Sprintf("r%d.example.com", i)}})
+	}
+	return marshal(t, c)
 }
