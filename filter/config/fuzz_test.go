@@ -142,7 +142,7 @@ func checkPlugin(t *testing.T, p *Plugin) {
 // checkTables rebuilds every lookup table from the resources alone and
 // requires the loaded ones to be equal: each name a resource claims leads to
 // it, and nothing else is in a table (a refused conflict never loads).
-func checkTables(t *testing.T, p *Plugin) {
+func checkTables(t testing.TB, p *Plugin) {
 	t.Helper()
 	routes, vhosts, auths := map[string]*Resource{}, map[string]*Resource{}, map[string]*Resource{}
 	hosts := map[string]*Resource{}

@@ -61,5 +61,6 @@ func mustLoad(t testing.TB, c obj) *Plugin {
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
+	checkTables(t, p) // every configuration a test loads: its tables, rebuilt from the resources
 	return p
 }
