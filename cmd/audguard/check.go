@@ -5,8 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -231,15 +232,8 @@ func writeFilterText(w io.Writer, f filterReport) {
 			fmt.Fprintf(w, "        older MCP    %s\n", r.LegacyProtocol)
 		}
 		if len(r.ScopeImplies) > 0 {
-			keys := make([]string, 0, len(r.ScopeImplies))
-			for k := range r.ScopeImplies {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for j, k := range keys {
-				keys[j] = k + " → " + strings.Join(r.ScopeImplies[k], ", ")
-			}
-			fmt.Fprintf(w, "        implies      %s\n", strings.Join(keys, "; "))
+			implies := arrows(r.ScopeImplies, func(to []string) string { return strings.Join(to, ", ") })
+			fmt.Fprintf(w, "        implies      %s\n", strings.Join(implies, "; "))
 		}
 		if len(r.AllowedOrigins) > 0 {
 			fmt.Fprintf(w, "        origins      %s\n", strings.Join(r.AllowedOrigins, ", "))
@@ -253,19 +247,21 @@ func writeFilterText(w io.Writer, f filterReport) {
 		}
 		fmt.Fprintf(w, "        upstream     %s", fwd)
 		if len(r.ClaimHeaders) > 0 {
-			claims := make([]string, 0, len(r.ClaimHeaders))
-			for c := range r.ClaimHeaders {
-				claims = append(claims, c)
-			}
-			sort.Strings(claims)
-			for j, c := range claims {
-				claims[j] = c + " → " + r.ClaimHeaders[c]
-			}
+			claims := arrows(r.ClaimHeaders, func(header string) string { return header })
 			fmt.Fprintf(w, "; claim headers %s", strings.Join(claims, ", "))
 		}
 		fmt.Fprintln(w)
 	}
 	writeProblems(w, f)
+}
+
+// arrows renders m as "key → value" entries, sorted by key.
+func arrows[V any](m map[string]V, value func(V) string) []string {
+	out := make([]string, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, k+" → "+value(m[k]))
+	}
+	return out
 }
 
 // authorityFromText says what authority_from "auto" means where the filter runs.
