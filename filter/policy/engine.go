@@ -430,10 +430,7 @@ func (e *Engine) metadataResource(from config.AuthorityFrom, authority, path str
 	if from == config.AuthorityHost {
 		md = e.cfg.MetadataByHost
 	}
-	if len(path) > 1 && path[len(path)-1] == '/' {
-		path = path[:len(path)-1]
-	}
-	return md[config.MetadataAt{Authority: authority, Path: path}]
+	return md[config.MetadataAt{Authority: authority, Path: config.MetadataKey(path)}]
 }
 
 // serveMetadata answers the metadata endpoint (docs/request-flow.md#4-metadata-endpoint, RFC 9728 §3).
