@@ -4,8 +4,6 @@ package main
 
 import (
 	"unsafe"
-
-	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
 )
 
 // pollOneoffProbeTag is the probe subscription's userdata ("audguard" in
@@ -15,10 +13,6 @@ const pollOneoffProbeTag = 0x6175646775617264
 //go:wasmimport wasi_snapshot_preview1 poll_oneoff
 //go:noescape
 func wasiPollOneoff(in, out unsafe.Pointer, nsubscriptions uint32, nevents unsafe.Pointer) uint32
-
-//go:wasmimport env proxy_record_metric
-//go:noescape
-func proxyRecordMetric(metricID uint32, value uint64) uint32
 
 // pollOneoffProbe calls poll_oneoff with one subscription: the monotonic
 // clock, relative, timeout 0. It returns the WASI errno (0: success).
@@ -38,12 +32,4 @@ func pollOneoffProbe() uint32 {
 	sub[4] = 0 // precision
 	sub[5] = 0 // flags: relative
 	return wasiPollOneoff(unsafe.Pointer(&sub), unsafe.Pointer(&evt), 1, unsafe.Pointer(&nevents))
-}
-
-// setGauge defines the gauge and sets it (proxy_record_metric: one value
-// however many VMs — Envoy workers — set it). A host that refuses is
-// ignored: the gauge only repeats what the critical log line says.
-func setGauge(name string, v uint64) {
-	defer func() { _ = recover() }() // DefineGaugeMetric panics when the host refuses
-	proxyRecordMetric(uint32(proxywasm.DefineGaugeMetric(name)), v)
 }

@@ -141,11 +141,13 @@ func (p *pluginContext) wake(id uint32) {
 
 // issuerMetrics are the per-issuer metrics of an issuer with a jwks_uri
 // (docs/metrics.md): fetches ok and failed and unknown-kid refetches (counters),
-// usable fetched keys and seconds since the last good fetch (gauges).
+// usable fetched keys and seconds since the last good fetch (gauges, set with
+// proxy_record_metric: filter/hostprobe.go's setGauge).
 type issuerMetrics struct {
 	defined                    bool
 	ok, failed, refetch        proxywasm.MetricCounter
 	keys, since                proxywasm.MetricGauge
+	sinceDefined               bool // seconds_since_good_fetch exists from the first good fetch on
 	lastOK, lastFailed, lastRe uint64
 	lastKeys, lastSince        int64
 	// names keeps the metric names' bytes alive: the SDK's test host keys
@@ -155,13 +157,16 @@ type issuerMetrics struct {
 
 func newIssuerMetrics(name string) issuerMetrics {
 	p := "audguard.jwks." + policy.MetricName(name) + "."
-	m := issuerMetrics{defined: true, names: []string{p + "fetch_ok", p + "fetch_failed", p + "unknown_kid_refetch", p + "keys", p + "seconds_since_good_fetch"}}
+	m := issuerMetrics{defined: true, names: []string{p + "fetch_ok", p + "fetch_failed", p + "unknown_kid_refetch", p + "keys", p + "seconds_since_good_fetch"},
+		lastKeys: -1, lastSince: -1}
 	m.ok, m.failed, m.refetch = proxywasm.DefineCounterMetric(m.names[0]), proxywasm.DefineCounterMetric(m.names[1]), proxywasm.DefineCounterMetric(m.names[2])
-	m.keys, m.since = proxywasm.DefineGaugeMetric(m.names[3]), proxywasm.DefineGaugeMetric(m.names[4])
+	m.keys = proxywasm.DefineGaugeMetric(m.names[3])
 	return m
 }
 
-// export adds the counters' increase since the last export and sets the gauges.
+// export adds the counters' increase since the last export and sets the
+// gauges that changed. seconds_since_good_fetch is defined at the first good
+// fetch: absent means never (a gauge holds no negative value).
 func (m *issuerMetrics) export(s jwks.Stats) {
 	add := func(c proxywasm.MetricCounter, now uint64, last *uint64) {
 		if now > *last {
@@ -172,12 +177,15 @@ func (m *issuerMetrics) export(s jwks.Stats) {
 	add(m.ok, s.FetchesOK, &m.lastOK)
 	add(m.failed, s.FetchesFailed, &m.lastFailed)
 	add(m.refetch, s.UnknownKeyRefetches, &m.lastRe)
-	set := func(g proxywasm.MetricGauge, now int64, last *int64) { // the SDK's gauges only add
-		if now != *last {
-			g.Add(now - *last)
-			*last = now
-		}
+	if n := int64(s.FetchedKeys); n != m.lastKeys {
+		setGauge(m.keys, uint64(n))
+		m.lastKeys = n
 	}
-	set(m.keys, int64(s.FetchedKeys), &m.lastKeys)
-	set(m.since, s.SinceGoodFetch, &m.lastSince)
+	if s.SinceGoodFetch >= 0 && s.SinceGoodFetch != m.lastSince {
+		if !m.sinceDefined {
+			m.since, m.sinceDefined = proxywasm.DefineGaugeMetric(m.names[4]), true
+		}
+		setGauge(m.since, uint64(s.SinceGoodFetch))
+		m.lastSince = s.SinceGoodFetch
+	}
 }

@@ -45,6 +45,7 @@ type pluginContext struct {
 	inRoot           bool                    // in a plugin-context callback (tick, fetch answer)
 	keyStats         []issuerMetrics         // per issuer, exported on the tick
 	noProperties     bool                    // the host refused proxy_set_property once: stop asking
+	host             hostFacts               // what the start-time probes found (filter/hostprobe.go)
 }
 
 // resourceCounter is a per-resource counter and its name, kept alive: the
@@ -78,7 +79,7 @@ func (p *pluginContext) publish(d *policy.Decision) {
 // Any problem refuses the start: the host rejects the configuration, and
 // nothing ever runs in an allow-all state.
 func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
-	probeHost() // a host whose WASI poll_oneoff fails: one critical line and a gauge (filter/hostprobe.go)
+	p.host = probeHost(p.id) // context switching; a failing WASI poll_oneoff: one critical line and a gauge
 	// No collection while loading: a load allocates far more than it keeps
 	// and collectNow runs right after it; collections during a 10,000-
 	// resource load cost a quarter of its time in the module (BENCHMARKS.md),
@@ -109,6 +110,11 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 		return types.OnPluginStartStatusFailed
 	}
 	p.startKeys() // remote JWK Sets: first fetch and the tick (filter/keys_glue.go)
+	if p.engine.Keys().HasRemote() && !p.host.switchesContexts {
+		proxywasm.LogInfo("audguard: this host does not switch contexts (proxy_set_effective_context accepts " +
+			"any id): requests are decided on the keys at hand and never paused for a key fetch " +
+			"(docs/request-flow.md#remote-keys-on-hosts-that-cannot-wake-a-request)")
+	}
 	// Loading allocates far more than it keeps; collect now, outside any
 	// request, or an idle VM keeps every reload's garbage (filter/gc.go).
 	collectNow()
@@ -190,7 +196,9 @@ func (h *httpContext) OnHttpRequestHeaders(_ int, endOfStream bool) types.Action
 }
 
 // decide runs the decision on the request headers; mayWait is false when the
-// request has already waited for a key fetch (docs/configuration.md#remote-key-sets-jwks_uri).
+// request has already waited for a key fetch (docs/configuration.md#remote-key-sets-jwks_uri),
+// and always on a host that cannot make a paused request current again to
+// resume it (docs/request-flow.md#remote-keys-on-hosts-that-cannot-wake-a-request).
 func (h *httpContext) decide(mayWait bool) types.Action {
 	p := h.plugin
 	if p.engine == nil { // cannot happen after a successful start; fail closed
@@ -200,7 +208,7 @@ func (h *httpContext) decide(mayWait bool) types.Action {
 	if err != nil {
 		return h.apply(p.engine.HostFailure("reading request headers", nil))
 	}
-	req := policy.Request{Headers: headers, EndOfStream: h.eos, ID: h.id, MayWait: mayWait}
+	req := policy.Request{Headers: headers, EndOfStream: h.eos, ID: h.id, MayWait: mayWait && p.host.switchesContexts}
 	if what := p.readHostFacts(&req); what != "" {
 		return h.apply(p.engine.HostFailure(what, headers))
 	}
