@@ -120,6 +120,15 @@ func TestOriginsAllowed(t *testing.T) {
 		{"https://plain.example", false},
 		{"https://plain.example:80", false},
 		{"http://app.example.com:443", false},
+		// Only the scheme's own default port is dropped: https on port 80
+		// is not the listed https origin, nor http on 443 the listed http
+		// one (RFC 6454 §4: the port is part of the origin).
+		{"https://app.example.com:80", false},
+		{"HTTPS://APP.EXAMPLE.COM:80", false},
+		{"http://plain.example:443", false},
+		{"HTTP://Plain.Example:443", false},
+		{"https://alt.example:80", false},
+		{"https://alt.example:443", false},
 		{"https://alt.example:8443", true},
 		{"https://alt.example", false},
 		// Everything else is compared exactly.
