@@ -346,15 +346,18 @@ func (s *State) Tick(now time.Time) []Action {
 }
 
 // OnMiss is called on the request path when Select found no key for a token of issuer i
-// (an unknown kid, docs/request-flow.md#remote-keys-waiting-and-503). waiter identifies the request (its context id); mayWait is false
-// when the request has already waited once, or must not wait.
+// (an unknown kid, docs/request-flow.md#remote-keys-waiting-and-503). waiter identifies the
+// request (its context id); mayWait is false when the request has already waited once, in report
+// mode, and on a host that cannot resume a paused request (docs/request-flow.md#remote-keys-on-hosts-that-cannot-wake-a-request).
 //
 // The answer is MissUnknownKey or MissUnavailable (see there) at once, unless the request may
 // wait for a fetch: one of this issuer in flight (any VM), or a new one
 // it starts when no fetch of the issuer (any kind, any VM) started less than
-// jwks_refetch_min_seconds ago — then MissWait and, for a new fetch, an ActFetch. Beyond
-// MaxWaiters paused requests, or for an issuer without jwks_uri, the answer is at once. OpenID
-// Connect Core 1.0 §10.1.1: a verifier that meets an unknown kid re-fetches the issuer's keys.
+// jwks_refetch_min_seconds ago — then MissWait and, for a new fetch, an ActFetch. A request that
+// may not wait starts that fetch all the same (same bound) and is answered at once: the next
+// token naming the new key finds it. Beyond MaxWaiters paused requests, or for an issuer without
+// jwks_uri, the answer is at once. OpenID Connect Core 1.0 §10.1.1: a verifier that meets an
+// unknown kid re-fetches the issuer's keys.
 func (s *State) OnMiss(now time.Time, i int, waiter uint32, mayWait bool) (Miss, []Action) {
 	if i < 0 || i >= len(s.issuers) {
 		return MissUnavailable, nil
@@ -364,26 +367,37 @@ func (s *State) OnMiss(now time.Time, i int, waiter uint32, mayWait bool) (Miss,
 	if is.keys == nil || is.rem != nil && is.fetched == nil {
 		final = MissUnavailable
 	}
-	if is.rem == nil || !mayWait {
+	if is.rem == nil {
 		return final, nil
 	}
-	for _, w := range s.waiters {
-		if w.id == waiter {
-			return MissWait, nil
+	if mayWait {
+		for _, w := range s.waiters {
+			if w.id == waiter {
+				return MissWait, nil
+			}
+		}
+		if len(s.waiters) >= s.max {
+			mayWait = false // answered at once; a refetch may still start below
 		}
 	}
-	if len(s.waiters) >= s.max {
-		return final, nil
+	// wait pauses the request for the fetch in flight (this VM's, or another
+	// VM's under a live lease when ctl says so), if it may wait.
+	wait := func(ctl *control, acts []Action) (Miss, []Action) {
+		if !mayWait {
+			return final, acts
+		}
+		if ctl != nil {
+			s.watch(is, *ctl)
+		}
+		s.addWaiter(now, is, waiter)
+		return MissWait, acts
 	}
 	if is.inflight {
-		s.addWaiter(now, is, waiter)
-		return MissWait, nil
+		return wait(nil, nil)
 	}
 	ctl, _, ok := s.readControl(is)
 	if ok && is.leaseLive(ctl, now) {
-		s.watch(is, ctl)
-		s.addWaiter(now, is, waiter)
-		return MissWait, nil
+		return wait(&ctl, nil)
 	}
 	if ok && is.recent(ctl, now) {
 		return final, nil
@@ -391,15 +405,12 @@ func (s *State) OnMiss(now time.Time, i int, waiter uint32, mayWait bool) (Miss,
 	acts := s.startFetch(now, is, nil)
 	if !is.inflight {
 		if ctl, _, ok := s.readControl(is); ok && is.leaseLive(ctl, now) {
-			s.watch(is, ctl)
-			s.addWaiter(now, is, waiter)
-			return MissWait, acts
+			return wait(&ctl, acts)
 		}
 		return final, acts
 	}
 	is.stats.UnknownKeyRefetches++
-	s.addWaiter(now, is, waiter)
-	return MissWait, acts
+	return wait(nil, acts)
 }
 
 // CatchUp takes a set of issuer i that another VM published since this VM's
