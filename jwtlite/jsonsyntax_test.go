@@ -141,7 +141,8 @@ func prevStringEnd(b []byte, i int) (end int, escaped bool) {
 
 // sameVerdict checks b: validJSON against encoding/json.Valid, and checkObject against
 // prevCheckObject (normally and with colliding hashes) for the same error and, on success,
-// the same top-level members.
+// the same top-level members. prevCheckObject finds duplicates with the same addName and hash
+// set as checkObject, so the verdict is also held to stdCheckObject, which shares none of it.
 func sameVerdict(t *testing.T, b []byte) {
 	t.Helper()
 	if got, want := validJSON(b), json.Valid(b); got != want {
@@ -153,6 +154,7 @@ func sameVerdict(t *testing.T, b []byte) {
 		if got != want {
 			t.Fatalf("collide=%v: %q: checkObject %v, previously %v", collide, b, got, want)
 		}
+		sameAsStd(t, &c, got, b)
 		if got != nil {
 			continue
 		}
