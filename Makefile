@@ -34,10 +34,11 @@ FORCE:
 test: build vet
 	$(GO) test -count=1 $(PKGS)
 
-## vet: go vet, also with the e2e build tag.
+## vet: go vet, also with the e2e and e2enginx build tags.
 vet:
 	$(GO) vet $(PKGS)
 	$(GO) vet -tags e2e ./e2e/
+	$(GO) vet -tags e2enginx ./e2e/nginx/
 
 ## check: fail if gofmt or go mod tidy would change anything.
 check:

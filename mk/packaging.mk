@@ -45,3 +45,31 @@ oci: $(WASM)
 ## oci-digest: print the image's manifest digest (hex) for WasmPlugin.spec.sha256 (use make -s).
 oci-digest: $(WASM)
 	@$(GO) run ./cmd/wasm-oci -wasm $(WASM) -digest $(OCI_META)
+
+# The real proxy-wasm host of the test suite: nginx 1.27.4 + Kong's ngx_wasm_module 3bed278 on
+# wasmtime, built from the sources in e2e/nginx/host/ (checked against SHA256SUMS) into
+# build/realhost: stock (nginx/) and with WASI poll_oneoff implemented (nginx-pollfix/).
+REALHOST       := build/realhost
+NGINX_PATCHED  := $(REALHOST)/nginx-pollfix/sbin/nginx
+NGINX_STOCK    := $(REALHOST)/nginx/sbin/nginx
+E2E_NGINX_ARGS ?=
+
+.PHONY: e2e-nginx realhost
+
+## realhost: build the real proxy-wasm host (nginx + ngx_wasm_module, stock and patched) into
+## build/realhost once (3-5 minutes on 2 cores; needs gcc, make, patch, libpcre2-dev, libssl-dev,
+## zlib1g-dev and Go).
+realhost: $(NGINX_PATCHED)
+
+$(NGINX_PATCHED): e2e/nginx/host/build.sh e2e/nginx/host/SHA256SUMS
+	cd e2e/nginx/host && sha256sum -c --quiet SHA256SUMS
+	bash e2e/nginx/host/build.sh $(REALHOST)
+	@touch $@
+
+## e2e-nginx: the end-to-end suite on the real host: starts nginx on loopback in front of real
+## upstreams and runs go test -tags e2enginx ./e2e/nginx/ (HTTP/1.1, HTTP/2, TLS, remote keys, MCP
+## SDK client and server); writes worker CPU per request and compile time to build/e2e-nginx/report.md.
+e2e-nginx: $(WASM) $(NGINX_PATCHED)
+	AUDGUARD_NGINX=$(CURDIR)/$(NGINX_PATCHED) AUDGUARD_NGINX_STOCK=$(CURDIR)/$(NGINX_STOCK) \
+		AUDGUARD_WASM=$(CURDIR)/$(WASM) $(GO) test -count=1 -timeout 20m -tags e2enginx $(E2E_NGINX_ARGS) ./e2e/nginx/
+	@echo "e2e-nginx: performance report in build/e2e-nginx/report.md:"; cat build/e2e-nginx/report.md

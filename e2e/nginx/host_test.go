@@ -63,6 +63,7 @@ type conf struct {
 	modules   []module
 	servers   []server
 	wasmExtra string // extra directives in wasm {}
+	httpExtra string // extra blocks in http {}
 }
 
 // nginx is a running host.
@@ -152,6 +153,9 @@ func (n *nginx) render(c conf) string {
 	// Default server: names no server lists get 404 from nginx, before any filter.
 	p("    server { listen 127.0.0.1:%d default_server; listen 127.0.0.1:%d ssl default_server;", n.h1, n.tls)
 	p("        http2 on; ssl_certificate %s; ssl_certificate_key %s; return 404; }", certFile, keyFile)
+	if c.httpExtra != "" {
+		p("    %s", c.httpExtra)
+	}
 	lines := allowlist(n.t)
 	for _, s := range c.servers {
 		p("    server {")
@@ -171,7 +175,7 @@ func (n *nginx) render(c conf) string {
 		}
 		switch s.upstream {
 		case "":
-			p("            proxy_pass http://127.0.0.1:%d/empty;", echoPort)
+			p("            proxy_pass http://127.0.0.1:%d/empty/;", echoPort)
 		default:
 			for _, l := range lines {
 				p("            %s", l)

@@ -148,7 +148,7 @@ type echoed struct {
 
 // echo answers with the request it received, as JSON.
 func echo(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/empty" {
+	if strings.HasPrefix(r.URL.Path, "/empty/") {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}

@@ -4,9 +4,13 @@ package nginx
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/audguard/audguard/internal/mint"
 )
 
 // remoteConfig: issuer "remote" whose keys come only from jwks_uri, served
@@ -155,5 +159,48 @@ func TestRemoteKeys(t *testing.T) {
 				t.Errorf("with the issuer down: status %d %s", r.status, r.body)
 			}
 		}
+	})
+}
+
+// TestJWKSFromFile: the guide's way in for a configuration too long for one
+// nginx parameter — the keys in a file that nginx itself serves on a
+// loopback-only server, fetched by the filter through jwks_uri. Replacing
+// the file rotates the keys without a reload.
+func TestJWKSFromFile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "jwks.json")
+	if err := os.WriteFile(file, mint.JWKS(keys.ec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	port := freePort(t)
+	cfg := mustJSON(t, map[string]any{
+		"mode": "enforce", "authority_from": "host",
+		"issuers": []any{map[string]any{"name": "file", "issuer": issuer,
+			"jwks_uri": "http://127.0.0.1:" + strconv.Itoa(port) + "/jwks.json", "jwks_cluster": "127.0.0.1:" + strconv.Itoa(port),
+			"jwks_refetch_min_seconds": 5}},
+		"resources": []any{resource(resA, "mcp-a.example.com", "a", nil)},
+	})
+	n := startNginx(t, nginxBin, conf{workers: 1,
+		httpExtra: "server { listen 127.0.0.1:" + strconv.Itoa(port) + "; location = /jwks.json { alias " + file + "; default_type application/json; } }",
+		servers:   []server{{names: []string{"mcp-a.example.com"}, module: "audguard", config: cfg, upstream: "echo"}}})
+	defer n.checkHealthy(t)
+	get := func(tok string) int {
+		return n.do(t, h1, "GET", "http://mcp-a.example.com/mcp", [][2]string{{"authorization", "Bearer " + tok}}, "").status
+	}
+	eventually(t, 5*time.Second, func() string {
+		if st := get(sign(keys.ec, resA, nil)); st != 200 {
+			return "key from the file not used: " + strconv.Itoa(st)
+		}
+		return ""
+	})
+	if err := os.WriteFile(file, mint.JWKS(keys.ec, keys.rsNext), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	next := sign(keys.rsNext, resA, nil)
+	eventually(t, 12*time.Second, func() string {
+		if st := get(next); st != 200 {
+			return "key added to the file not used: " + strconv.Itoa(st)
+		}
+		return ""
 	})
 }
