@@ -2,6 +2,8 @@ package main
 
 import (
 	"flag"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -178,15 +180,34 @@ func TestPollOneoffBeforePR533Aborts(t *testing.T) {
 	}
 }
 
-// TestHostProbe: at plugin start, a host whose poll_oneoff fails gets one
-// critical log line naming the problem and the fix, and the gauge
-// audguard.host_poll_oneoff_broken = 1; the plugin still starts. A host with
-// PR #533 gets neither.
+// TestHostProbe: at plugin start the filter probes the host. A host whose
+// poll_oneoff fails gets one critical log line per VM naming the problem, the
+// host family it found and the fix for that family, and the gauge
+// audguard.host_poll_oneoff_broken = 1; the plugin still starts, and a reload
+// in the same VM (a new root context) adds no second line. A working
+// poll_oneoff gets neither. The context-switch probe asks the host to make a
+// context that does not exist current: proxy-wasm-cpp-host refuses it,
+// ngx_wasm_module accepts it, and that is how the family is told.
 func TestHostProbe(t *testing.T) {
 	_, small := pollConfigs(t)
-	for _, p := range []pollBehaviour{pollBefore533, pollAfter533} {
-		t.Run(p.String(), func(t *testing.T) {
-			h := newWASIHost(t, p, "")
+	cases := []struct {
+		name      string
+		mode      hostMode
+		poll      pollBehaviour
+		want, not []string // the critical line's contents; nil want: no line
+	}{
+		{"Envoy 1.33-1.38", modeCppHost, pollBefore533, []string{"poll_oneoff failed (errno 52)", "the Go runtime aborts",
+			"host: proxy-wasm-cpp-host (Envoy, Istio)", "Envoy >= 1.39", "PR #533"}, []string{"ngx_wasm_module"}},
+		{"Envoy >= 1.39", modeCppHost, pollAfter533, nil, nil},
+		{"stock ngx_wasm_module", modeNgx, pollNgxStock, []string{"poll_oneoff failed (errno 58)", "the Go runtime aborts",
+			"host: a host that does not switch contexts (ngx_wasm_module: nginx, Kong; or another)",
+			"on ngx_wasm_module (nginx, Kong) build the module with a poll_oneoff implementation", "envoy/kong/README.md"},
+			[]string{"Envoy >= 1.39", "PR #533"}},
+		{"ngx_wasm_module with the poll_oneoff patch", modeNgx, pollAfter533, nil, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newStrictHost(t, hostConfig{mode: tc.mode, poll: tc.poll})
 			ok, err := h.start(small)
 			if err != nil || !ok {
 				t.Fatalf("start: ok=%v err=%v logs %v", ok, err, h.logs)
@@ -194,34 +215,56 @@ func TestHostProbe(t *testing.T) {
 			if h.probeCalls != 1 {
 				t.Errorf("the probe called poll_oneoff %d times, want once", h.probeCalls)
 			}
+			if !slices.Contains(h.switches, math.MaxUint32) {
+				t.Errorf("the start never asked to switch to a context that does not exist (switches %v)", h.switches)
+			}
 			crit := h.logsAt(logCritical)
 			gauge, defined := h.gauge(GaugeHostPollOneoffBroken)
-			if p == pollAfter533 {
+			if tc.want == nil {
 				if len(crit) != 0 || defined {
 					t.Errorf("healthy host: critical logs %q, gauge defined=%v value=%d; want none", crit, defined, gauge)
 				}
-				return
-			}
-			if len(crit) != 1 {
-				t.Fatalf("critical logs %q, want one line", crit)
-			}
-			for _, want := range []string{"poll_oneoff failed (errno 52)", "the Go runtime aborts", "Envoy >= 1.39", "PR #533"} {
-				if !strings.Contains(crit[0], want) {
-					t.Errorf("critical log %q lacks %q", crit[0], want)
+			} else {
+				if len(crit) != 1 {
+					t.Fatalf("critical logs %q, want one line", crit)
+				}
+				for _, want := range tc.want {
+					if !strings.Contains(crit[0], want) {
+						t.Errorf("critical log %q lacks %q", crit[0], want)
+					}
+				}
+				for _, not := range tc.not {
+					if strings.Contains(crit[0], not) {
+						t.Errorf("critical log %q names %q, advice for the other host family", crit[0], not)
+					}
+				}
+				if strings.Contains(crit[0], "\n") {
+					t.Errorf("critical log %q is more than one line", crit[0])
+				}
+				if !defined || gauge != 1 {
+					t.Errorf("gauge %s defined=%v value=%d, want 1", GaugeHostPollOneoffBroken, defined, gauge)
 				}
 			}
-			if strings.Contains(crit[0], "\n") {
-				t.Errorf("critical log %q is more than one line", crit[0])
-			}
-			if !defined || gauge != 1 {
-				t.Errorf("gauge %s defined=%v value=%d, want 1", GaugeHostPollOneoffBroken, defined, gauge)
-			}
-			// A reload probes again and sets the gauge again, still 1.
+			// A reload in the same VM: no second probe of poll_oneoff, no second
+			// line; the gauge keeps its value (the host keeps it).
 			if ok, err := h.reload(small); err != nil || !ok {
 				t.Fatalf("reload: ok=%v err=%v", ok, err)
 			}
-			if gauge, _ := h.gauge(GaugeHostPollOneoffBroken); gauge != 1 || len(h.logsAt(logCritical)) != 2 {
-				t.Errorf("after a reload: gauge %d, %d critical lines; want 1 and 2", gauge, len(h.logsAt(logCritical)))
+			if h.probeCalls != 1 || len(h.logsAt(logCritical)) != len(crit) {
+				t.Errorf("after a reload: %d poll_oneoff probes and %d critical lines; want 1 and %d",
+					h.probeCalls, len(h.logsAt(logCritical)), len(crit))
+			}
+			if g, d := h.gauge(GaugeHostPollOneoffBroken); g != gauge || d != defined {
+				t.Errorf("after a reload: gauge defined=%v value=%d, want defined=%v value=%d", d, g, defined, gauge)
+			}
+			// Another VM of the same proxy probes for itself: its own line.
+			h2 := newStrictHost(t, hostConfig{mode: tc.mode, poll: tc.poll, shared: h.shared})
+			if ok, err := h2.start(small); err != nil || !ok {
+				t.Fatalf("second VM: ok=%v err=%v", ok, err)
+			}
+			if h2.probeCalls != 1 || len(h2.logsAt(logCritical)) != len(crit) {
+				t.Errorf("second VM: %d poll_oneoff probes and %d critical lines; want 1 and %d",
+					h2.probeCalls, len(h2.logsAt(logCritical)), len(crit))
 			}
 		})
 	}
