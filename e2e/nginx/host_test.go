@@ -273,10 +273,14 @@ var crashes = regexp.MustCompile(`exited on signal|\[crit\].*poll_oneoff|panic: 
 // checkHealthy fails the test on a crash or trap line logged since mark.
 func (n *nginx) checkHealthy(t testing.TB) {
 	t.Helper()
+	var bad []string
 	for _, l := range n.linesSince(0) {
 		if crashes.MatchString(l) && !strings.Contains(l, "audguard: the host's WASI poll_oneoff failed") {
-			t.Errorf("error log: %s", l)
+			bad = append(bad, l)
 		}
+	}
+	if len(bad) > 0 {
+		t.Errorf("%d crash or trap lines in the error log; the first ones:\n%s", len(bad), strings.Join(bad[:min(len(bad), 10)], "\n"))
 	}
 }
 
