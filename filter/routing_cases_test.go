@@ -87,6 +87,13 @@ func routingCases() []dualCase {
 		{name: "query/semicolon separator", path: "/mcp?x=1;access_token=t", token: a, status: 400, counter: inQuery},
 		{name: "query/brackets", path: "/mcp?access_token[]=t", token: a, status: 400, counter: inQuery},
 		{name: "query/plus", path: "/mcp?access_token+=t", token: a, status: 400, counter: inQuery},
+		// PHP reads ".", a space and an unclosed "[" in a name as "_", and ends
+		// a name at a NUL byte.
+		{name: "query/dot for underscore", path: "/mcp?access.token=t", token: a, status: 400, counter: inQuery},
+		{name: "query/plus for underscore", path: "/mcp?access+token=t", token: a, status: 400, counter: inQuery},
+		{name: "query/%20 for underscore", path: "/mcp?access%20token=t", token: a, status: 400, counter: inQuery},
+		{name: "query/open bracket for underscore", path: "/mcp?access[token=t", token: a, status: 400, counter: inQuery},
+		{name: "query/NUL ends the name", path: "/mcp?access_token%00x=t", token: a, status: 400, counter: inQuery},
 
 		// §5.7: every byte other than a-z0-9 reads as "-".
 		{name: "spoof/dots and mixed separators", token: a,

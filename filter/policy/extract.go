@@ -8,10 +8,13 @@ import (
 // tokenInQuery reports whether the :path has an access_token query parameter
 // in any position (RFC 6750 §2.3 is refused, docs/request-flow.md#10-token-extraction). Parameters are
 // split on "&" and ";" (both separate parameters for some server stacks);
-// a name is compared after percent-decoding and "+" read as a space, with
-// surrounding spaces and one trailing "[]" ignored, so "access%5Ftoken",
-// "x=1;access_token", "access_token[]" and "access_token+" are all caught:
-// each is read as access_token by some framework an upstream may use.
+// a name is compared after percent-decoding and "+" read as a space, ending
+// at a NUL byte, with surrounding spaces and one trailing "[]" ignored and
+// ".", a space and "[" read as "_", so "access%5Ftoken", "x=1;access_token",
+// "access_token[]", "access_token+", "access.token", "access+token",
+// "access[token" and "access_token%00x" are all caught: each is read as
+// access_token by some framework an upstream may use (PHP reads ".", " "
+// and an unclosed "[" in a name as "_", and stops a name at a NUL byte).
 func tokenInQuery(rawPath string) bool {
 	q := strings.IndexByte(rawPath, '?')
 	if q < 0 {
@@ -37,10 +40,11 @@ func tokenInQuery(rawPath string) bool {
 }
 
 // decodedParamIs reports whether the query parameter name s, read as a form
-// decoder reads it (percent-decoding, "+" as space), equals want (ASCII
-// case-insensitive for the letters of want) once surrounding spaces and one
-// trailing "[]" are set aside. It does not allocate: the decoded bytes are
-// produced one at a time and compared against want.
+// decoder reads it (percent-decoding, "+" as space) up to its first NUL
+// byte, equals want (ASCII case-insensitive for the letters of want, and
+// ".", " " and "[" equal to "_") once surrounding spaces and one trailing
+// "[]" are set aside. It does not allocate: the decoded bytes are produced
+// one at a time and compared against want.
 func decodedParamIs(s, want string) bool {
 	// The decoded name, without leading spaces and with trailing spaces held
 	// back (pending) until a non-space byte follows, so that no run of
@@ -59,6 +63,9 @@ func decodedParamIs(s, want string) bool {
 				c = hi<<4 | lo
 				i += 2
 			}
+		}
+		if c == 0 {
+			break // PHP keeps names as C strings: the name ends here
 		}
 		if isSpaceByte(c) {
 			if n > 0 {
@@ -87,8 +94,11 @@ func decodedParamIs(s, want string) bool {
 		return false
 	}
 	for i, c := range d {
-		if 'A' <= c && c <= 'Z' {
+		switch {
+		case 'A' <= c && c <= 'Z':
 			c += 'a' - 'A'
+		case c == '.', c == ' ', c == '[':
+			c = '_' // PHP's reading of a parameter name
 		}
 		if c != want[i] {
 			return false

@@ -1,6 +1,9 @@
 package policy
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestBearerCredentials(t *testing.T) {
 	tests := []struct {
@@ -69,7 +72,26 @@ func TestTokenInQuery(t *testing.T) {
 		{"/mcp?access_token++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++=t", true},
 		{"/mcp?access_token+[]=t", true},
 		{"/mcp?access_token[]+=t", true},
-		{"/mcp?access+token=t", false},
+		// PHP reads ".", a space and a "[" without its "]" in a name as "_",
+		// and stops a name at a NUL byte.
+		{"/mcp?access.token=t", true},
+		{"/mcp?access+token=t", true},
+		{"/mcp?access%20token=t", true},
+		{"/mcp?access%2Etoken=t", true},
+		{"/mcp?access[token=t", true},
+		{"/mcp?access%5Btoken=t", true},
+		{"/mcp?access.token[]=t", true},
+		{"/mcp?+access.token=t", true},
+		{"/mcp?Access.Token=t", true},
+		{"/mcp?access_token%00=t", true},
+		{"/mcp?access_token%00junk=t", true},
+		{"/mcp?access_token%00" + strings.Repeat("x", 100) + "=t", true},
+		{"/mcp?access[token[]=t", true}, // PHP: an array named "access"; refused all the same
+		{"/mcp?access..token=t", false},
+		{"/mcp?accesstoken=t", false},
+		{"/mcp?access-token=t", false},
+		{"/mcp?access]token=t", false},
+		{"/mcp?%00access_token=t", false},
 		{"/mcp?access_token[x]=t", false},
 		{"/mcp?access_token[][]=t", false},
 		{"/mcp?a;b=access_token", false},

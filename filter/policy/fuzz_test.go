@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -61,4 +63,79 @@ func FuzzDecide(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzTokenInQuery holds tokenInQuery to a second, plain reading of the
+// query (seeds in testdata/fuzz/FuzzTokenInQuery): whenever some framework
+// of refQueryNames reads a parameter's name as access_token, the request
+// is refused (docs/request-flow.md#10-token-extraction).
+func FuzzTokenInQuery(f *testing.F) {
+	f.Fuzz(func(t *testing.T, query string) {
+		path := "/mcp?" + query
+		got := tokenInQuery(path)
+		for _, param := range strings.FieldsFunc(query, func(r rune) bool { return r == '&' || r == ';' }) {
+			name, _, _ := strings.Cut(param, "=")
+			for _, read := range refQueryNames(name) {
+				if strings.EqualFold(read, "access_token") && !got {
+					t.Fatalf("tokenInQuery(%q) = false, but a framework reads %q as %q", path, name, read)
+				}
+			}
+		}
+	})
+}
+
+// refQueryNames is how frameworks an upstream may use read the raw query
+// parameter name s, spelled out the slow way: form decoding ("+" a space,
+// %XX decoded, a bad escape kept); then that name with surrounding spaces
+// and tabs and one trailing "[]" set aside (Rack, Rails, PHP lists); and
+// PHP's reading (main/php_variables.c): leading spaces dropped, the name
+// ends at a NUL byte, "." and " " read as "_" up to the first "[", and a
+// "[" with no "]" after it read as "_" too (a "[" with one is an array:
+// only a final "[]" is kept, as a list named by what comes before).
+func refQueryNames(s string) []string {
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '+' {
+			c = ' '
+		} else if c == '%' && i+2 < len(s) {
+			if v, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil && s[i+1] != '+' && s[i+1] != '-' {
+				c = byte(v)
+				i += 2
+			}
+		}
+		b = append(b, c)
+	}
+	decoded := string(b)
+	out := []string{decoded}
+	plain := strings.Trim(decoded, " \t")
+	if strings.HasSuffix(plain, "[]") {
+		plain = strings.Trim(strings.TrimSuffix(plain, "[]"), " \t")
+	}
+	out = append(out, plain)
+
+	php := strings.TrimLeft(decoded, " ")
+	if i := strings.IndexByte(php, 0); i >= 0 {
+		php = php[:i]
+	}
+	var p strings.Builder
+	for i := 0; i < len(php); i++ {
+		c := php[i]
+		switch c {
+		case ' ', '.':
+			c = '_'
+		case '[':
+			if !strings.Contains(php[i+1:], "]") {
+				p.WriteByte('_')
+				p.WriteString(php[i+1:])
+			} else if php[i:] == "[]" {
+				// a list: named by what came before
+			} else {
+				return out // an array with an index: not a plain value
+			}
+			return append(out, p.String())
+		}
+		p.WriteByte(c)
+	}
+	return append(out, p.String())
 }
