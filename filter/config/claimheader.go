@@ -89,8 +89,9 @@ func checkClaimHeaderName(path, h string) error {
 }
 
 // stripKey is the form header names are compared in (docs/request-flow.md#13-upstream-headers):
-// lower-case, with every byte other than a-z and 0-9 read as "-", as
-// CGI-style upstreams fold "_" and "." into the same variable.
+// lex.AppendHeaderKey, lower-case with every byte other than a-z and 0-9
+// read as "-", as CGI-style upstreams fold "_" and "." into the same
+// variable. The MCP request headers are compared in the same form.
 func stripKey(h string) string {
-	return string(lex.AppendFold(nil, h, '-'))
+	return string(lex.AppendHeaderKey(nil, h))
 }

@@ -16,6 +16,7 @@ const (
 	dupMethod
 	dupName
 	upperNames
+	otherSeparator // the duplicates are spelled with "." for "-"
 )
 
 // FuzzParse reads arbitrary metadata headers (seeds in
@@ -34,7 +35,11 @@ func FuzzParse(f *testing.F) {
 			if present {
 				h = append(h, [2]string{names[i], v})
 				if dup {
-					h = append(h, [2]string{strings.ToUpper(names[i]), v})
+					other := strings.ToUpper(names[i])
+					if shape&otherSeparator != 0 {
+						other = strings.ReplaceAll(names[i], "-", ".")
+					}
+					h = append(h, [2]string{other, v})
 				}
 			}
 		}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/audguard/audguard/internal/lex"
 )
 
 // The request metadata headers of the Streamable HTTP transport (MCP
@@ -233,21 +235,21 @@ type Raw struct {
 }
 
 // Add records the header name: value if name is one of the three (compared
-// as Parse compares); any other header is ignored.
+// as Parse compares, by isHeader); any other header is ignored.
 func (r *Raw) Add(name, value string) {
 	switch len(name) { // the three names have different lengths: one comparison at most
 	case len("mcp-protocol-version"):
-		if equalFold(name, "mcp-protocol-version") {
+		if isHeader(name, "mcp-protocol-version") {
 			r.nVersion++
 			r.version = value
 		}
 	case len("mcp-method"):
-		if equalFold(name, "mcp-method") {
+		if isHeader(name, "mcp-method") {
 			r.nMethod++
 			r.method = value
 		}
 	case len("mcp-name"):
-		if equalFold(name, "mcp-name") {
+		if isHeader(name, "mcp-name") {
 			r.nName++
 			r.name = value
 		}
@@ -350,25 +352,22 @@ func isBase64Char(c byte) bool {
 	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '='
 }
 
-// equalFold reports whether the header name s is the lower-case word lower,
-// ignoring ASCII case and reading "_" as "-": CGI-style servers fold
-// "Mcp_Name" into the same variable as "Mcp-Name", so the two spellings count
-// as one header (and both together as a duplicate). It does not allocate.
-func equalFold(s, lower string) bool {
-	if len(s) != len(lower) {
+// isHeader reports whether the request header name is the header key, a
+// name already in lex.AppendHeaderKey form of at most 20 bytes: the name is
+// folded as claim header names are (docs/request-flow.md#9-mcp-operation),
+// every byte other than a-z and 0-9 read as "-". CGI-style servers fold
+// "Mcp_Name" and "Mcp.Name" into the same variable as "Mcp-Name", so every
+// such spelling counts as the header (and two of them as a duplicate). It
+// does not allocate.
+func isHeader(name, key string) bool {
+	var buf [len("mcp-protocol-version")]byte
+	if len(name) != len(key) || len(name) > len(buf) {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'A' <= c && c <= 'Z':
-			c += 'a' - 'A'
-		case c == '_':
-			c = '-'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
+	return string(lex.AppendHeaderKey(buf[:0], name)) == key
 }
+
+// equalFold reports whether s is the lower-case word lower ignoring ASCII
+// case only (the sentinel's markers, an origin's scheme). Header names are
+// compared by isHeader.
+func equalFold(s, lower string) bool { return lex.EqualFold(s, lower) }

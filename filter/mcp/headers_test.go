@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/audguard/audguard/internal/lex"
 )
 
 // enc is the client side of "Value Encoding" (MCP 2026-07-28,
@@ -148,6 +150,12 @@ func TestParse(t *testing.T) {
 		{"Mcp_Name is Mcp-Name", hdr("mcp-protocol-version", "2026-07-28", "mcp-method", "tools/call", "Mcp_Name", "x"), cur("tools/call", "x")},
 		{"Mcp_Name next to Mcp-Name is a duplicate", hdr("mcp-protocol-version", "2026-07-28", "mcp-method", "tools/call", "mcp-name", "x", "MCP_NAME", "y"), bad(HeaderName, ProblemDuplicate)},
 		{"Mcp_Method next to Mcp-Method is a duplicate", hdr("mcp-protocol-version", "2026-07-28", "mcp-method", "tools/list", "mcp_method", "tools/call"), bad(HeaderMethod, ProblemDuplicate)},
+		// Names fold as claim header names do: every byte but a-z0-9 is "-".
+		{"Mcp.Name is Mcp-Name", hdr("mcp-protocol-version", "2026-07-28", "mcp-method", "tools/call", "Mcp.Name", "x"), cur("tools/call", "x")},
+		{"Mcp.Name next to Mcp-Name is a duplicate", hdr("mcp-protocol-version", "2026-07-28", "mcp-method", "tools/call", "Mcp-Name", "get_forecast", "Mcp.Name", "delete_forecast"), bad(HeaderName, ProblemDuplicate)},
+		{"Mcp~Method next to Mcp-Method is a duplicate", hdr("mcp-protocol-version", "2026-07-28", "mcp-method", "tools/list", "Mcp~Method", "tools/call"), bad(HeaderMethod, ProblemDuplicate)},
+		{"MCP.Protocol.Version next to MCP-Protocol-Version is a duplicate", hdr("mcp-protocol-version", "2026-07-28", "MCP.Protocol_Version", "2025-06-18", "mcp-method", "ping"), bad(HeaderProtocolVersion, ProblemDuplicate)},
+		{"Mcp.Method alone is Mcp-Method", hdr("mcp.protocol.version", "2026-07-28", "Mcp.Method", "ping"), cur("ping", "")},
 		{"mixed-case marker is refused too", current("tools/call", "=?Base64?Zm9v?="), bad(HeaderName, ProblemEncoding)},
 		{"no final ?= is plain", current("tools/call", "=?base64?Zm9v"), cur("tools/call", "=?base64?Zm9v")},
 		{"final ? only is plain", current("tools/call", "=?base64?Zm9v?"), cur("tools/call", "=?base64?Zm9v?")},
@@ -267,5 +275,27 @@ func TestParseBuffersIndependent(t *testing.T) {
 	h2, err := p.Parse(current("tools/call", "plain"))
 	if err != nil || h2.Name != "plain" || h2.Method != "tools/call" {
 		t.Fatalf("Parse = %+v, %v", h2, err)
+	}
+}
+
+// TestHeaderNameFold: an MCP header name is recognised exactly when it folds
+// to the header's name the way claim header names fold (lex.AppendFold with
+// "-", docs/request-flow.md#9-mcp-operation), for every byte in every
+// position, so no spelling an upstream reads as Mcp-Name escapes the
+// duplicate check.
+func TestHeaderNameFold(t *testing.T) {
+	for _, want := range []string{"mcp-protocol-version", "mcp-method", "mcp-name"} {
+		for i := 0; i < len(want); i++ {
+			for b := 0; b < 256; b++ {
+				name := want[:i] + string([]byte{byte(b)}) + want[i+1:]
+				var r Raw
+				r.Add(name, "v")
+				got := r.nVersion+r.nMethod+r.nName == 1
+				folds := string(lex.AppendFold(nil, name, '-')) == want
+				if got != folds {
+					t.Errorf("%q: recognised %v, folds to %q %v", name, got, want, folds)
+				}
+			}
+		}
 	}
 }

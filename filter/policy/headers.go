@@ -11,8 +11,8 @@ import (
 	"github.com/audguard/audguard/jwtlite"
 )
 
-// stripClaimHeaders lists every request header whose name, lower-cased with
-// "_" read as "-", is any resource's claim header (docs/request-flow.md#13-upstream-headers), so no
+// stripClaimHeaders lists every request header whose name, folded by
+// lex.AppendHeaderKey, is any resource's claim header (docs/request-flow.md#13-upstream-headers), so no
 // client can spoof a header the upstream trusts to come from a verified token.
 func (e *Engine) stripClaimHeaders(headers [][2]string, d *Decision) {
 	if len(e.strip) == 0 {
@@ -40,7 +40,7 @@ func (s *lengthSet) add(n int)      { n = min(n, 255); s[n>>6] |= 1 << (n & 63) 
 func (s *lengthSet) has(n int) bool { n = min(n, 255); return s[n>>6]&(1<<(n&63)) != 0 }
 
 // foldHeaderName returns name read the way claim headers are compared:
-// lex.AppendFold with "-", the fold the loader keyed e.strip with (CGI-style
+// lex.AppendHeaderKey, the fold the loader keyed e.strip with (CGI-style
 // upstreams fold "_" and "." alike, so "x-mcp.subject" and "X_MCP_SUBJECT"
 // reach them as the same variable as "x-mcp-subject"). It uses e.buf when it
 // has to change anything; the result is valid until the next call.
@@ -55,7 +55,7 @@ func (e *Engine) foldHeaderName(name string) string {
 	if clean {
 		return name
 	}
-	e.buf = lex.AppendFold(e.buf[:0], name, '-')
+	e.buf = lex.AppendHeaderKey(e.buf[:0], name)
 	return unsafe.String(unsafe.SliceData(e.buf), len(e.buf))
 }
 

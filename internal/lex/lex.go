@@ -31,7 +31,7 @@ const (
 	// Unreserved is RFC 3986 §2.3 unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~".
 	Unreserved
 	// LowerAlnum is a-z and 0-9: the bytes a folded header name keeps
-	// (AppendFold reads every other byte as "-" or "_").
+	// (AppendHeaderKey and AppendFold read every other byte as "-" or "_").
 	LowerAlnum
 	// VChar is RFC 5234 VCHAR = %x21-7E.
 	VChar
@@ -152,12 +152,20 @@ func EqualFold[A, B ~string | ~[]byte](a A, b B) bool {
 	return true
 }
 
+// AppendHeaderKey appends the request header name s to dst in the one form
+// audguard compares header names in, wherever a client could spell a name
+// two ways: claim headers (filter/config, filter/policy) and the MCP
+// request headers (filter/mcp). It is AppendFold with "-": ASCII letters
+// lower-cased and every byte outside a-z and 0-9 read as "-", so that
+// "X_MCP.Subject" and "x-mcp-subject", or "Mcp.Name" and "Mcp-Name", are one
+// name, as CGI-style upstreams (PHP, WSGI, Rack) read them: they fold "-",
+// "_" and "." into the same variable. It does not allocate when dst has room.
+func AppendHeaderKey(dst []byte, s string) []byte { return AppendFold(dst, s, '-') }
+
 // AppendFold appends s to dst with ASCII letters lower-cased and every other
 // byte outside a-z and 0-9 (non-ASCII bytes included) replaced by repl. With
-// repl '-' it is the form claim header names are compared in, so that
-// "X_MCP.Subject" and "x-mcp-subject" are one name (CGI-style upstreams fold
-// "_" and "." alike); with '_' it derives resource names from URIs. It does
-// not allocate when dst has room.
+// repl '-' it is AppendHeaderKey; with '_' it derives resource names from
+// URIs. It does not allocate when dst has room.
 func AppendFold(dst []byte, s string, repl byte) []byte {
 	for i := 0; i < len(s); i++ {
 		c := ToLower(s[i])

@@ -112,9 +112,17 @@ func TestASCII(t *testing.T) {
 			t.Errorf("AppendFold(%q, %q) = %q, want %q", tt.in, tt.repl, got, "p:"+tt.want)
 		}
 	}
+	for _, in := range []string{"X_MCP.Subject", "Mcp.Name", "mcp~method", "x-mcp-sübject"} {
+		if got, want := string(AppendHeaderKey([]byte("p:"), in)), string(AppendFold([]byte("p:"), in, '-')); got != want {
+			t.Errorf("AppendHeaderKey(%q) = %q, want %q", in, got, want)
+		}
+	}
 	buf := make([]byte, 0, 32)
 	if n := testing.AllocsPerRun(100, func() { buf = AppendFold(buf[:0], "X_MCP.Subject", '-') }); n != 0 {
 		t.Errorf("AppendFold: %v allocations", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { buf = AppendHeaderKey(buf[:0], "X_MCP.Subject") }); n != 0 {
+		t.Errorf("AppendHeaderKey: %v allocations", n)
 	}
 	s := "already.lower"
 	if n := testing.AllocsPerRun(100, func() { _ = Lower(s); _ = EqualFold(s, "already.lower") }); n != 0 {
