@@ -76,6 +76,8 @@ func mcpCases() []dualCase {
 		// Header encoding (MCP 2026-07-28 "Value Encoding").
 		mcp("base64 name decoded", "POST", "tools/call", "=?base64?ZGVsZXRlX2ZvcmVjYXN0?=", "mcp:tools mcp:write", 403, scopeChallenge("mcp:tools mcp:admin"), scope),
 		mcp("sentinel look-alike is refused, not guessed", "POST", "tools/call", "=?BASE64?ZGVsZXRlX2ZvcmVjYXN0?=", "mcp:tools mcp:write", 400, "", bad),
+		mcp("sentinel prefix without its end is refused", "POST", "tools/call", "=?base64?ZGVsZXRlX2ZvcmVjYXN0", "mcp:tools mcp:write", 400, "", bad),
+		mcp("upper-case sentinel prefix without its end is refused", "POST", "tools/call", "=?BASE64?ZGVsZXRlX2ZvcmVjYXN0", "mcp:tools mcp:write", 400, "", bad),
 		mcp("Mcp_Name next to Mcp-Name is a duplicate", "POST", "tools/call", "get_forecast", "mcp:tools mcp:write", 400, "", bad, [2]string{"Mcp_Name", "delete_forecast"}),
 		mcp("Mcp.Name next to Mcp-Name is a duplicate", "POST", "tools/call", "get_forecast", "mcp:tools mcp:write", 400, "", bad, [2]string{"Mcp.Name", "delete_forecast"}),
 		mcp("Mcp.Method next to Mcp-Method is a duplicate", "POST", "tools/list", "", "mcp:tools", 400, "", bad, [2]string{"Mcp.Method", "tools/call"}),

@@ -107,6 +107,9 @@ func checkValue(t *testing.T, raw, decoded string) {
 		if raw != decoded {
 			t.Fatalf("plain value %q read as %q", raw, decoded)
 		}
+		if hasSentinelPrefix(raw) {
+			t.Fatalf("plain value %q starts with the sentinel's prefix", raw)
+		}
 		if raw[0] == ' ' || raw[len(raw)-1] == ' ' {
 			t.Fatalf("plain value %q with a surrounding space", raw)
 		}
@@ -164,6 +167,12 @@ func refOrigin(s string) string {
 		s = strings.TrimSuffix(s, ":80")
 	}
 	return s
+}
+
+// hasSentinelPrefix reports whether s starts with "=?base64?" in any ASCII
+// case, spelled out without the package's helpers.
+func hasSentinelPrefix(s string) bool {
+	return len(s) >= len(sentinelPrefix) && asciiLower(s[:len(sentinelPrefix)]) == sentinelPrefix
 }
 
 func asciiLower(s string) string {

@@ -133,7 +133,7 @@ const (
 	ProblemDuplicate          // the header appears more than once
 	ProblemMissing            // a required header is absent
 	ProblemEmpty              // the value is empty, or the sentinel encodes nothing
-	ProblemEncoding           // =?base64?…?= that is not strict padded Base64 of UTF-8
+	ProblemEncoding           // =?base64?…?= that is not strict padded Base64 of UTF-8, or another value starting with "=?base64?" in any case
 	ProblemCharacters         // a plain value with a byte outside %x20-7E
 	ProblemSpace              // a plain value with a leading or trailing space
 	numProblems
@@ -208,9 +208,11 @@ type Parser struct {
 //     "Server Validation" lists a missing header and invalid characters as
 //     failures an intermediary answers with 400.
 //
-// Values that look almost like the sentinel ("=?BASE64?…?=", or no final
-// "?=") are plain values. The specification defines the sentinel for
-// Mcp-Name; Parse applies the same reading to Mcp-Method.
+// A value that only looks like the sentinel — its prefix in another case
+// ("=?BASE64?…?="), or the prefix without the final "?=" ("=?base64?ZGVs…")
+// — is refused (ProblemEncoding) rather than read as plain: a server that
+// decodes it anyway would act on another name. The specification defines
+// the sentinel for Mcp-Name; Parse applies the same reading to Mcp-Method.
 //
 // Parse never reads the body. The caller applies it to the POST requests of
 // a resource that has operations (every JSON-RPC message is a POST, "Sending
@@ -338,11 +340,12 @@ func decodeValue(raw string, buf *[]byte) (string, Problem) {
 	if raw[0] == ' ' || raw[len(raw)-1] == ' ' {
 		return "", ProblemSpace
 	}
-	if len(raw) >= len(sentinelPrefix)+len(sentinelSuffix) && equalFold(raw[:len(sentinelPrefix)], sentinelPrefix) &&
-		raw[len(raw)-len(sentinelSuffix):] == sentinelSuffix {
-		// "=?BASE64?…?=": not an encoding to this reading, but a server that
-		// matches the markers case-insensitively would decode it and see
-		// another name than the one judged here. Refused, never guessed.
+	if len(raw) >= len(sentinelPrefix) && equalFold(raw[:len(sentinelPrefix)], sentinelPrefix) {
+		// "=?BASE64?…?=", or the prefix without its "?=" ("=?base64?ZGVs…"):
+		// not an encoding to this reading, but a server that matches the
+		// markers case-insensitively, or decodes on the prefix alone, would
+		// decode it and see another name than the one judged here. Refused,
+		// never guessed.
 		return "", ProblemEncoding
 	}
 	return raw, ProblemNone

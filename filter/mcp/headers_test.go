@@ -16,10 +16,10 @@ func enc(s string) string {
 }
 
 // encodeValue encodes s the way a conforming client does: plain when it can
-// be, the sentinel form otherwise.
+// be, the sentinel form otherwise (and for a value that starts with the
+// sentinel's prefix in any case, which Parse refuses as plain).
 func encodeValue(s string) string {
-	plain := s != "" && s[0] != ' ' && s[len(s)-1] != ' ' &&
-		!(strings.HasPrefix(s, sentinelPrefix) && strings.HasSuffix(s, sentinelSuffix))
+	plain := s != "" && s[0] != ' ' && s[len(s)-1] != ' ' && !hasSentinelPrefix(s)
 	for i := 0; plain && i < len(s); i++ {
 		plain = s[i] >= 0x20 && s[i] <= 0x7E
 	}
@@ -157,8 +157,16 @@ func TestParse(t *testing.T) {
 		{"MCP.Protocol.Version next to MCP-Protocol-Version is a duplicate", hdr("mcp-protocol-version", "2026-07-28", "MCP.Protocol_Version", "2025-06-18", "mcp-method", "ping"), bad(HeaderProtocolVersion, ProblemDuplicate)},
 		{"Mcp.Method alone is Mcp-Method", hdr("mcp.protocol.version", "2026-07-28", "Mcp.Method", "ping"), cur("ping", "")},
 		{"mixed-case marker is refused too", current("tools/call", "=?Base64?Zm9v?="), bad(HeaderName, ProblemEncoding)},
-		{"no final ?= is plain", current("tools/call", "=?base64?Zm9v"), cur("tools/call", "=?base64?Zm9v")},
-		{"final ? only is plain", current("tools/call", "=?base64?Zm9v?"), cur("tools/call", "=?base64?Zm9v?")},
+		// The sentinel's prefix without its end, in any case, is refused
+		// too: a server that decodes it anyway would see another name.
+		{"no final ?= is refused", current("tools/call", "=?base64?ZGVsZXRlX2ZvcmVjYXN0"), bad(HeaderName, ProblemEncoding)},
+		{"final ? only is refused", current("tools/call", "=?base64?Zm9v?"), bad(HeaderName, ProblemEncoding)},
+		{"upper-case prefix without its end is refused", current("tools/call", "=?BASE64?Zm9v"), bad(HeaderName, ProblemEncoding)},
+		{"the prefix alone is refused", current("tools/call", "=?base64?"), bad(HeaderName, ProblemEncoding)},
+		{"prefix then text is refused", current("tools/call", "=?base64?get forecast"), bad(HeaderName, ProblemEncoding)},
+		{"method with the prefix only is refused", current("=?base64?dG9vbHMvY2FsbA==", "x"), bad(HeaderMethod, ProblemEncoding)},
+		{"the prefix later in the value is plain", current("tools/call", "x=?base64?Zm9v"), cur("tools/call", "x=?base64?Zm9v")},
+		{"a shorter look-alike is plain", current("tools/call", "=?base64Zm9v"), cur("tools/call", "=?base64Zm9v")},
 		{"no leading = is plain", current("tools/call", "?base64?Zm9v?="), cur("tools/call", "?base64?Zm9v?=")},
 		{"space before the markers is plain, then bad", current("tools/call", " =?base64?Zm9v?="), bad(HeaderName, ProblemSpace)},
 		{"bad base64 character", current("tools/call", "=?base64?Zm9v!?="), bad(HeaderName, ProblemEncoding)},
