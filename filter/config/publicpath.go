@@ -3,13 +3,16 @@ package config
 import (
 	"fmt"
 	"strings"
+
+	"github.com/audguard/audguard/internal/lex"
 )
 
 // readPublicPaths reads resources[].public_paths (docs/request-flow.md#7-public-paths). Entries are
 // exact paths or "/seg/*" prefixes, in the normal form the request path must
 // have to match (no "%", "?", dot segments, "//", "\", ";", NUL), and never
 // one that covers the resource's own path (resourcePath is the canonical
-// URI's path, "" for the root resource).
+// URI's path, "" for the root resource), byte for byte or once ASCII case
+// and trailing dots are ignored (aliasKey).
 func readPublicPaths(n *node, resourcePath string) ([]PublicPath, error) {
 	entries, elems, err := readStrings(n)
 	if err != nil {
@@ -71,7 +74,30 @@ func publicPath(path, e, resourcePath string) (PublicPath, error) {
 		return PublicPath{}, refuse(path, "covers the resource's own path: it would let requests to the resource through without a token",
 			"remove it, or list only paths beside the resource's path")
 	}
+	if covers(PublicPath{Path: aliasKey(pp.Path), Prefix: pp.Prefix}, aliasKey(resourcePath)) {
+		own := resourcePath
+		if own == "" {
+			own = "/"
+		}
+		return PublicPath{}, refuse(path, fmt.Sprintf("covers the resource's own path %q once ASCII case and trailing dots are ignored", own),
+			"remove it: an upstream that matches paths regardless of case or drops trailing dots from segments (IIS and other "+
+				"Windows servers, case-insensitive routers) serves the resource at it, and public paths pass without a token; "+
+				"list only paths beside the resource's path")
+	}
 	return pp, nil
+}
+
+// aliasKey is the path p as an upstream that is lenient about spelling
+// reads it: ASCII letters lower-cased and every segment's trailing dots
+// dropped ("/MCP./x" → "/mcp/x"). The filter matches public paths
+// byte-exact, so "/MCP" is not "/mcp" to it; to such an upstream it is, and
+// a public "/MCP" would serve the resource without a token.
+func aliasKey(p string) string {
+	segs := strings.Split(lex.Lower(p), "/")
+	for i, s := range segs {
+		segs[i] = strings.TrimRight(s, ".")
+	}
+	return strings.Join(segs, "/")
 }
 
 // covers reports whether the public path entry matches the resource's own
