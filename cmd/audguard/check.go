@@ -20,12 +20,20 @@ const (
 	exitInvalid  = 2 // refused, unreadable, or bad usage
 )
 
-const checkUsage = `usage: audguard check [--json] [--strict] CONFIG
+const checkUsage = `usage: audguard check [--json] [--strict] [--target nginx] CONFIG
 
 Validates CONFIG exactly as the filter does at start, and judges the proxy
 configuration around it. CONFIG is a plugin configuration (JSON), or an
-Envoy YAML/JSON, Istio WasmPlugin, Istio EnvoyFilter or Kong declarative
-configuration holding one (every audguard filter is checked).
+Envoy YAML/JSON, Istio WasmPlugin, Istio EnvoyFilter, Kong declarative or
+nginx configuration holding one (every audguard filter is checked).
+
+An nginx configuration (read as nginx does; include is not followed) is one
+whose top-level directives include an nginx one (events, http, wasm,
+server, location, proxy_wasm, include…): each proxy_wasm's configuration
+parameter is checked, and refused when nginx -t would fail on it (over
+nginx's 4096-byte parameter buffer) or would rewrite its bytes (\' \" \\
+\n \t \r). --target nginx applies the same rules to a plugin configuration
+file that will be wrapped as it is into proxy_wasm <module> '…';.
 
 Every problem is listed, in file order, with its line and column: the
 loader's refusals; fail-open settings, a Wasm filter after the router, and
@@ -43,15 +51,20 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = commandUsage(fs, stderr, checkUsage)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	strict := fs.Bool("strict", false, "exit 1 when there are warnings")
+	target := fs.String("target", "", "`nginx`: CONFIG is a plugin configuration file that will be wrapped as it is into one nginx parameter (proxy_wasm <module> '…';): refuse it when nginx would (over 4094 bytes, a ', or an escape nginx rewrites)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
+		return exitInvalid
+	}
+	if *target != "" && *target != targetNginx {
+		fmt.Fprintf(stderr, "audguard check: --target %q: the only target is nginx (without --target, CONFIG is judged as the proxy configuration it is)\n", *target)
 		return exitInvalid
 	}
 	if len(pos) != 1 {
 		fs.Usage()
 		return exitInvalid
 	}
-	rep := checkFile(pos[0])
+	rep := checkFile(pos[0], *target)
 	writeReport(stdout, *asJSON, rep, func() { writeCheckText(stdout, rep) })
 	switch rep.Status {
 	case "invalid":
@@ -65,17 +78,36 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 }
 
 // checkFile reads, finds and validates every plugin configuration in path.
-func checkFile(path string) checkReport {
-	rep := checkReport{File: path, Filters: []filterReport{}}
+// With target "nginx", a plugin configuration file is also judged as the
+// one nginx parameter it will be wrapped into.
+func checkFile(path, target string) checkReport {
+	rep := checkReport{File: path, Target: target, Filters: []filterReport{}}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		rep.Status, rep.Error, rep.Errors = "invalid", "cannot read the file: "+err.Error(), 1
 		return rep
 	}
-	sources, err := findSources(data)
+	sources, notes, err := readSources(data)
+	rep.Notes = notes
 	if err != nil {
 		rep.Status, rep.Error, rep.Errors = "invalid", err.Error(), 1
 		return rep
+	}
+	if target == targetNginx {
+		for i := range sources {
+			switch s := &sources[i]; {
+			case s.Kind == kindNginx:
+			case s.Kind == kindPlugin && s.whole:
+				s.target = targetNginx
+			default:
+				rep.Status, rep.Errors = "invalid", 1
+				rep.Error = fmt.Sprintf("--target nginx judges a plugin configuration file (JSON) that will be wrapped into one nginx parameter; this file holds a proxy configuration's (%s at %s): check it without --target", s.Kind, s.Label)
+				if s.Kind == kindPlugin {
+					rep.Error = "--target nginx judges a plugin configuration file as the JSON that will be wrapped into one nginx parameter; this file is YAML, which the filter does not read: write it as JSON"
+				}
+				return rep
+			}
+		}
 	}
 	for _, s := range sources {
 		fr := buildFilterReport(s)
@@ -102,11 +134,17 @@ func checkFile(path string) checkReport {
 // writeCheckText prints the report for a person.
 func writeCheckText(w io.Writer, rep checkReport) {
 	fmt.Fprintf(w, "audguard check %s\n", rep.File)
+	if rep.Target == targetNginx {
+		fmt.Fprintln(w, "target: nginx (a plugin configuration file is judged as the one nginx parameter it will be wrapped into)")
+	}
+	for _, n := range rep.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
 	if rep.Error != "" {
 		fmt.Fprintf(w, "INVALID: %s\n", rep.Error)
 		return
 	}
-	refused := false
+	refused, proxyRefuses := false, false
 	for i, f := range rep.Filters {
 		if len(rep.Filters) > 1 || f.Kind != kindPlugin {
 			at := ""
@@ -115,14 +153,17 @@ func writeCheckText(w io.Writer, rep checkReport) {
 			}
 			fmt.Fprintf(w, "\n%s at %s%s\n", f.Kind, f.Source, at)
 		}
-		writeFilterText(w, f)
+		writeFilterText(w, f, rep.Target)
 		refused = refused || !f.Valid
+		proxyRefuses = proxyRefuses || f.ProxyRefuses
 		if i == len(rep.Filters)-1 {
 			fmt.Fprintln(w)
 		}
 	}
 	counts := plural(rep.Errors, "error") + ", " + plural(rep.Warnings, "warning")
 	switch {
+	case proxyRefuses:
+		fmt.Fprintf(w, "result: INVALID — nginx would refuse the configuration (nginx -t fails); %s\n", counts)
 	case refused:
 		fmt.Fprintf(w, "result: INVALID — the filter would refuse to start (the host rejects the configuration); %s\n", counts)
 	case rep.Errors > 0:
@@ -173,13 +214,13 @@ func plural(n int, what string) string {
 	return strconv.Itoa(n) + " " + what + "s"
 }
 
-func writeFilterText(w io.Writer, f filterReport) {
+func writeFilterText(w io.Writer, f filterReport, target string) {
 	if !f.Valid {
 		fmt.Fprintln(w, "  REFUSED: the filter's loader rejects this configuration")
 		writeProblems(w, f)
 		return
 	}
-	fmt.Fprintf(w, "  mode %s, authority_from %s, clock skew %ds, max token %d bytes\n", f.Mode, authorityFromText(f), f.ClockSkewSeconds, f.MaxTokenBytes)
+	fmt.Fprintf(w, "  mode %s, authority_from %s, clock skew %ds, max token %d bytes\n", f.Mode, authorityFromText(f, target), f.ClockSkewSeconds, f.MaxTokenBytes)
 	fmt.Fprintln(w, "  issuers:")
 	for _, is := range f.Issuers {
 		fmt.Fprintf(w, "    %s  iss %s\n", is.Name, is.Issuer)
@@ -264,15 +305,16 @@ func arrows[V any](m map[string]V, value func(V) string) []string {
 	return out
 }
 
-// authorityFromText says what authority_from "auto" means where the filter runs.
-func authorityFromText(f filterReport) string {
+// authorityFromText says what authority_from "auto" means where the filter
+// runs (target: --target).
+func authorityFromText(f filterReport, target string) string {
 	if f.AuthorityFrom != "auto" {
 		return f.AuthorityFrom
 	}
-	switch f.Kind {
-	case kindEnvoy, kindEnvoyFilter, kindWasmPlugin:
+	switch {
+	case f.Kind == kindEnvoy || f.Kind == kindEnvoyFilter || f.Kind == kindWasmPlugin:
 		return "auto (on Envoy: the exact :authority)"
-	case kindKong:
+	case f.Kind == kindKong || f.Kind == kindNginx || target == targetNginx:
 		return "auto (on ngx_wasm_module: nginx's $host)"
 	}
 	return "auto"

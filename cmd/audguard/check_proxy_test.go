@@ -65,6 +65,24 @@ func TestCheckFindings(t *testing.T) {
 			{sevWarning, "resources[0].authorities[2]", 23, 120, `"mcp-a.example.org" is not a host of the routes`},
 			{sevError, "resources[1].virtual_hosts[0]", 24, 77, "no xds.* properties"},
 		}},
+		{"nginx-bindings.conf", []want{
+			{sevWarning, "authority_from", 15, 9, `is "authority": on ngx_wasm_module (nginx)`},
+			{sevError, "issuers[0].jwks_uri", 17, 22, "declares no shm_kv zone named audguard or *"},
+			{sevWarning, "resources[0].authorities[2]", 19, 120, `"mcp-a.example.org" is not a server_name of the servers this proxy_wasm runs in (mcp-a.example.com, .mcp-a.example.com, mcp-b.example.com)`},
+			{sevError, "resources[1].virtual_hosts[0]", 20, 77, "nginx (ngx_wasm_module) has no xds.* properties"},
+		}},
+		{"nginx-too-long.conf", []want{
+			{sevError, "http.proxy_wasm", 10, 25, "the configuration parameter is 5041 bytes"},
+		}},
+		{"nginx-escape.conf", []want{
+			{sevError, "http.server[0].proxy_wasm", 17, 31, `has the escape \", which nginx turns into "`},
+		}},
+		{"nginx-missing-module.conf", []want{
+			{sevError, "http.server.location.proxy_wasm", 15, 24, `module "audgard" is not loaded by wasm {} (line 5 loads audguard)`},
+		}},
+		{"nginx-syntax.conf", []want{
+			{sevError, "resources[0]", 18, 17, "invalid JSON"},
+		}},
 		{"multi-errors.json", []want{
 			{sevError, "mode", 2, 3, "is not one of"},
 			{sevError, "clock_skew_seconds", 3, 3, "from 0 to 300"},
@@ -123,7 +141,7 @@ func TestCheckFindings(t *testing.T) {
 // TestCheckFileOrder: within each filter, problems are listed in file
 // order, and every problem of a multi-error configuration is reported.
 func TestCheckFileOrder(t *testing.T) {
-	for _, file := range []string{"multi-errors.json", "envoy-fail-open.yaml", "envoy-bindings.yaml", "kong-problems.yaml", "warnings.json"} {
+	for _, file := range []string{"multi-errors.json", "envoy-fail-open.yaml", "envoy-bindings.yaml", "kong-problems.yaml", "warnings.json", "nginx-bindings.conf", "nginx-escape.conf"} {
 		_, js, _ := cli(t, "", "check", "--json", "testdata/check/"+file)
 		var rep checkReport
 		if err := json.Unmarshal([]byte(js), &rep); err != nil {
@@ -159,6 +177,7 @@ func TestCheckFileOrder(t *testing.T) {
 func TestCheckJSONSyntaxPosition(t *testing.T) {
 	for file, at := range map[string]string{
 		"envoy-syntax.yaml":   `"`, // the member after a missing ","
+		"nginx-syntax.conf":   `"`, // the same, inside an nginx proxy_wasm parameter
 		"invalid-syntax.json": "",  // end of input
 	} {
 		_, js, _ := cli(t, "", "check", "--json", "testdata/check/"+file)

@@ -13,38 +13,54 @@ func TestCheckGolden(t *testing.T) {
 	cases := []struct {
 		file             string
 		code, strictCode int
+		flags            []string // before the file (the golden is <file>.golden all the same)
 	}{
-		{"valid.json", 0, 0},
-		{"warnings.json", 0, 1},
-		{"invalid-canonical.json", 2, 2},
-		{"invalid-public-path.json", 2, 2},
-		{"invalid-duplicate.json", 2, 2},
-		{"invalid-syntax.json", 2, 2},
-		{"envoy-two-filters.yaml", 2, 2},
-		{"istio-two-docs.yaml", 2, 2},
-		{"no-filter.yaml", 2, 2},
-		{"missing-file.json", 2, 2},
-		{"multi-errors.json", 2, 2},
-		{"envoy-fail-open.yaml", 2, 2},
-		{"envoy-bindings.yaml", 2, 2},
-		{"envoy-unhardened.yaml", 0, 1},
-		{"envoy-syntax.yaml", 2, 2},
-		{"istio-fail-open.yaml", 2, 2},
-		{"envoyfilter-fail-open.yaml", 2, 2},
-		{"kong-problems.yaml", 2, 2},
+		{"valid.json", 0, 0, nil},
+		{"warnings.json", 0, 1, nil},
+		{"invalid-canonical.json", 2, 2, nil},
+		{"invalid-public-path.json", 2, 2, nil},
+		{"invalid-duplicate.json", 2, 2, nil},
+		{"invalid-syntax.json", 2, 2, nil},
+		{"envoy-two-filters.yaml", 2, 2, nil},
+		{"istio-two-docs.yaml", 2, 2, nil},
+		{"no-filter.yaml", 2, 2, nil},
+		{"missing-file.json", 2, 2, nil},
+		{"multi-errors.json", 2, 2, nil},
+		{"envoy-fail-open.yaml", 2, 2, nil},
+		{"envoy-bindings.yaml", 2, 2, nil},
+		{"envoy-unhardened.yaml", 0, 1, nil},
+		{"envoy-syntax.yaml", 2, 2, nil},
+		{"istio-fail-open.yaml", 2, 2, nil},
+		{"envoyfilter-fail-open.yaml", 2, 2, nil},
+		{"kong-problems.yaml", 2, 2, nil},
+		// nginx-example.conf is a copy of envoy/kong/nginx.conf
+		// (TestCheckShippedExamplesStrict checks the file itself).
+		{"nginx-example.conf", 0, 0, nil},
+		{"nginx-too-long.conf", 2, 2, nil},
+		{"nginx-escape.conf", 2, 2, nil},
+		{"nginx-missing-module.conf", 2, 2, nil},
+		{"nginx-syntax.conf", 2, 2, nil},
+		{"nginx-quote.conf", 2, 2, nil},
+		{"nginx-bindings.conf", 2, 2, nil},
+		// Valid as a plugin configuration (TestCheckTargetNginx), too long
+		// for the nginx parameter it is wrapped into.
+		{"target-nginx.json", 2, 2, []string{"--target", "nginx"}},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
 			path := "testdata/check/" + c.file
-			code, out, _ := cli(t, "", "check", path)
+			args := func(more ...string) []string {
+				return append(append(append([]string{"check"}, c.flags...), more...), path)
+			}
+			code, out, _ := cli(t, "", args()...)
 			if code != c.code {
 				t.Errorf("exit %d, want %d", code, c.code)
 			}
 			golden(t, "check/"+c.file+".golden", out)
-			if code, _, _ := cli(t, "", "check", "--strict", path); code != c.strictCode {
+			if code, _, _ := cli(t, "", args("--strict")...); code != c.strictCode {
 				t.Errorf("--strict: exit %d, want %d", code, c.strictCode)
 			}
-			code, out, _ = cli(t, "", "check", path, "--json")
+			code, out, _ = cli(t, "", args("--json")...)
 			if code != c.code {
 				t.Errorf("--json: exit %d, want %d", code, c.code)
 			}
@@ -129,6 +145,7 @@ func TestCheckShippedExamplesStrict(t *testing.T) {
 		"../../envoy/istio/wasmplugin.yaml":  kindWasmPlugin,
 		"../../envoy/istio/envoyfilter.yaml": kindEnvoyFilter,
 		"../../envoy/kong/kong.yaml":         kindKong,
+		"../../envoy/kong/nginx.conf":        kindNginx,
 	} {
 		t.Run(file, func(t *testing.T) {
 			code, out, _ := cli(t, "", "check", "--strict", file)

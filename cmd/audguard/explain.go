@@ -252,7 +252,7 @@ func explain(w io.Writer, cfg *config.Plugin, cfgPath string, src *source, o *ex
 	proxy := o.proxy
 	if proxy == "" {
 		proxy = "envoy"
-		if src.Kind == kindKong {
+		if src.Kind == kindKong || src.Kind == kindNginx {
 			proxy = "nginx"
 		}
 	}

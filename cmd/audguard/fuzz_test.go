@@ -14,6 +14,8 @@ func FuzzFindSources(f *testing.F) {
 	f.Add([]byte(`{"issuers":[],"resources":[]}`))
 	f.Add([]byte("a: &x [*x]\n"))
 	f.Add([]byte("_format_version: \"3.0\"\nservices:\n- name: a\n  routes: [{hosts: [a]}]\n  filter_chains:\n  - filters:\n    - name: audguard\n      config: {mode: report}\n"))
+	f.Add([]byte("wasm { module audguard /a.wasm; }\nhttp { proxy_wasm audguard '{\"mode\": \"report\"}'; server { server_name a; location / { proxy_wasm audguard \"x\\\"y\\n\" ; } } }\n"))
+	f.Add([]byte("# c\ninclude x;\nhttp { if ($a = 'b') { set $c ${d}e; } }\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sources, err := findSources(data)
 		if err != nil {
@@ -21,9 +23,22 @@ func FuzzFindSources(f *testing.F) {
 		}
 		for _, s := range sources {
 			// A string handed to the plugin verbatim (a StringValue, a Kong
-			// config) may be anything; a mapping rendered by the CLI is JSON.
-			if s.Err == nil && s.Kind != kindPlugin && s.value == nil && !json.Valid(s.Config) {
+			// config, an nginx parameter) may be anything; a mapping
+			// rendered by the CLI is JSON.
+			if s.Err == nil && s.Kind != kindPlugin && s.Kind != kindNginx && s.value == nil && !json.Valid(s.Config) {
 				t.Fatalf("%s: config is not JSON: %q", s.Label, s.Config)
+			}
+			// Each byte of an nginx parameter maps to a byte of the file,
+			// in order.
+			if s.offs != nil {
+				if len(s.offs) != len(s.Config)+1 {
+					t.Fatalf("%s: %d offsets for %d bytes", s.Label, len(s.offs), len(s.Config))
+				}
+				for i, o := range s.offs {
+					if o < 0 || o > len(data) || i > 0 && o <= s.offs[i-1] || i < len(s.Config) && data[o] != s.Config[i] && data[o] != '\\' {
+						t.Fatalf("%s: byte %d at file offset %d", s.Label, i, o)
+					}
+				}
 			}
 		}
 	})

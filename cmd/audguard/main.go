@@ -26,9 +26,10 @@ import (
 const usage = `audguard — operator CLI for the audguard MCP audience-binding proxy-wasm filter
 
 usage:
-  audguard check [--json] [--strict] CONFIG
-      Validate CONFIG (plugin JSON, Envoy YAML, Istio WasmPlugin or EnvoyFilter)
-      exactly as the filter does at start; list resources, keys and warnings.
+  audguard check [--json] [--strict] [--target nginx] CONFIG
+      Validate CONFIG (plugin JSON, Envoy YAML, Istio WasmPlugin or EnvoyFilter,
+      Kong declarative or nginx configuration) exactly as the filter does at
+      start; list resources, keys and warnings.
   audguard explain --config CONFIG [--filter SOURCE] [--route R] [--vhost V]
                    [--authority A] [--path P] [--method M] [-H 'name: value']...
                    [--now RFC3339|UNIX] TOKEN|-

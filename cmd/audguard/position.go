@@ -48,6 +48,8 @@ func (d *cfgDoc) offPos(off int) (int, int) {
 		return lineCol(d.s.file, off)
 	case d.s.value != nil:
 		return scalarPos(d.s.file, d.s.value, off)
+	case d.s.offs != nil:
+		return lineCol(d.s.file, d.s.offs[min(max(off, 0), len(d.s.offs)-1)])
 	}
 	return d.s.Line, 0
 }

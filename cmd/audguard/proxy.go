@@ -20,8 +20,27 @@ func proxyProblems(s *source, doc *cfgDoc) []problem {
 		out = append(out, wasmPluginProblems(s)...)
 	case kindKong:
 		out = append(out, kongProblems(s, b)...)
+	case kindNginx:
+		out = append(out, nginxProblems(s, doc, b)...)
+	case kindPlugin:
+		if s.target == targetNginx {
+			out = append(out, targetNginxProblems(s, b)...)
+		}
 	}
 	return out
+}
+
+// ngxWasmHost names the ngx_wasm_module host a source runs on: "Kong",
+// "nginx" (an nginx file, or a plugin configuration checked with --target
+// nginx), or "" for another proxy.
+func ngxWasmHost(s *source) string {
+	switch {
+	case s.Kind == kindKong:
+		return "Kong"
+	case s.Kind == kindNginx || s.target == targetNginx:
+		return "nginx"
+	}
+	return ""
 }
 
 // authorityFromProblems: an authority_from that does not suit the proxy.
@@ -36,8 +55,8 @@ func authorityFromProblems(s *source, doc *cfgDoc) []problem {
 	line, col := doc.pos("authority_from")
 	p := problem{Severity: sevWarning, Path: "authority_from", Line: line, Column: col}
 	switch {
-	case s.Kind == kindKong && v.str == "authority":
-		p.Message = `is "authority": on ngx_wasm_module (Kong) :authority is built from the server name nginx matched, so it cannot tell the MCP servers behind one server block apart`
+	case ngxWasmHost(s) != "" && v.str == "authority":
+		p.Message = `is "authority": on ngx_wasm_module (` + ngxWasmHost(s) + `) :authority is built from the server name nginx matched, so it cannot tell the MCP servers behind one server block apart`
 		p.Fix = `use "auto" (or "host": nginx's $host)`
 	case (s.Kind == kindEnvoy || s.Kind == kindEnvoyFilter || s.Kind == kindWasmPlugin) && v.str == "host":
 		p.Message = `is "host": Envoy's router matched the exact :authority; comparing the host without its port can take a request routed to one virtual host for another host's resource`
@@ -340,23 +359,58 @@ func kongProblems(s *source, b bindings) []problem {
 		out = append(out, nodeProblem(sevError, k, s.Label+".enabled",
 			"the filter is disabled: requests reach the service without a token check", "remove enabled: false"))
 	}
+	host := ngxHost{name: "Kong", bindFix: "bind the resource by authorities (the route's hosts) or default",
+		checkHosts: true, hosts: e.kongHosts, anyHost: e.kongAnyHost,
+		hostsMsg: func(authority, hosts string) string {
+			return fmt.Sprintf("authority %q is not a host of the routes this filter chain runs on (%s): Kong never sends such requests to the filter", authority, hosts)
+		},
+		hostsFix: "add it to the route's hosts, or correct it"}
+	return append(out, ngxWasmBindingProblems(b, host)...)
+}
+
+// ngxHost is what the binding checks of an ngx_wasm_module host (Kong,
+// nginx) need to know about it.
+type ngxHost struct {
+	name    string // "Kong" or "nginx"
+	bindFix string // how to bind a resource there
+	// checkHosts: hosts lists every host that can send requests to the
+	// filter (Kong: the hosts of the chain's routes; nginx: the server_name
+	// entries of the servers the proxy_wasm runs in), unless anyHost.
+	checkHosts bool
+	hosts      []kongHost
+	names      []string // the hosts as written, for the message (default: hosts)
+	anyHost    bool
+	hostsMsg   func(authority, hosts string) string
+	hostsFix   string
+}
+
+// ngxWasmBindingProblems: on ngx_wasm_module route and virtual host names
+// never match (no xds.* properties), and an authority no host of the proxy
+// configuration accepts never reaches the filter.
+func ngxWasmBindingProblems(b bindings, h ngxHost) []problem {
+	var out []problem
 	for _, bd := range b.all {
 		switch bd.kind {
 		case "routes", "virtual_hosts":
 			out = append(out, problem{Severity: sevError, Path: bd.path, Line: bd.line, Column: bd.col,
-				Message: fmt.Sprintf("Kong (ngx_wasm_module) has no xds.* properties: the %s name %q never matches", map[string]string{"routes": "route", "virtual_hosts": "virtual host"}[bd.kind], bd.name),
-				Fix:     "bind the resource by authorities (the route's hosts) or default"})
+				Message: fmt.Sprintf("%s (ngx_wasm_module) has no xds.* properties: the %s name %q never matches", h.name, map[string]string{"routes": "route", "virtual_hosts": "virtual host"}[bd.kind], bd.name),
+				Fix:     h.bindFix})
 		case "authorities":
-			if e.kongAnyHost || kongHostsAccept(e.kongHosts, bd.name) {
+			if !h.checkHosts || h.anyHost || kongHostsAccept(h.hosts, bd.name) {
 				continue
 			}
-			var hs []string
-			for _, h := range e.kongHosts {
-				hs = append(hs, h.host)
+			hs := h.names
+			if hs == nil {
+				for _, k := range h.hosts {
+					hs = append(hs, k.host)
+				}
+			}
+			list := strings.Join(hs, ", ")
+			if list == "" {
+				list = "none"
 			}
 			out = append(out, problem{Severity: sevWarning, Path: bd.path, Line: bd.line, Column: bd.col,
-				Message: fmt.Sprintf("authority %q is not a host of the routes this filter chain runs on (%s): Kong never sends such requests to the filter", bd.name, strings.Join(hs, ", ")),
-				Fix:     "add it to the route's hosts, or correct it"})
+				Message: h.hostsMsg(bd.name, list), Fix: h.hostsFix})
 		}
 	}
 	return out

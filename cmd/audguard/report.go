@@ -13,8 +13,10 @@ type checkReport struct {
 	File     string         `json:"file"`
 	Status   string         `json:"status"` // "ok", "warnings" or "invalid"
 	Error    string         `json:"error,omitempty"`
-	Errors   int            `json:"errors"`   // problems of severity "error", all filters
-	Warnings int            `json:"warnings"` // problems of severity "warning", all filters
+	Errors   int            `json:"errors"`           // problems of severity "error", all filters
+	Warnings int            `json:"warnings"`         // problems of severity "warning", all filters
+	Target   string         `json:"target,omitempty"` // --target: the proxy a plugin configuration file is for
+	Notes    []string       `json:"notes,omitempty"`  // what the check did not read (an nginx file's include directives)
 	Filters  []filterReport `json:"filters"`
 }
 
@@ -22,9 +24,10 @@ type checkReport struct {
 type filterReport struct {
 	Source           string           `json:"source"` // YAML path, or "$" for a plugin configuration file
 	Kind             string           `json:"kind"`
-	Line             int              `json:"line,omitempty"`  // where the filter is in the file
-	Valid            bool             `json:"valid"`           // the filter would start: its loader accepts the configuration
-	Error            *errorReport     `json:"error,omitempty"` // the loader's first refusal, as the filter logs it
+	Line             int              `json:"line,omitempty"`          // where the filter is in the file
+	Valid            bool             `json:"valid"`                   // the filter would start: its loader accepts the configuration
+	ProxyRefuses     bool             `json:"proxy_refuses,omitempty"` // the proxy refuses its own configuration because of a listed problem (nginx -t fails)
+	Error            *errorReport     `json:"error,omitempty"`         // the loader's first refusal, as the filter logs it
 	Mode             string           `json:"mode,omitempty"`
 	AuthorityFrom    string           `json:"authority_from,omitempty"` // auto, authority or host
 	ClockSkewSeconds int              `json:"clock_skew_seconds,omitempty"`
@@ -54,6 +57,10 @@ type problem struct {
 	Column  int    `json:"column,omitempty"`
 	Message string `json:"message"`
 	Fix     string `json:"fix,omitempty"`
+
+	// fatal: the proxy itself refuses its configuration file because of
+	// this (nginx -t fails), whatever the filter's loader says.
+	fatal bool
 }
 
 // errorReport is a refusal: config.Error's path, message and fix.
@@ -161,6 +168,7 @@ func buildFilterReport(s source) filterReport {
 	fr.Problems = nonNilProblems(probs)
 	fr.Warnings = []string{}
 	for _, p := range fr.Problems {
+		fr.ProxyRefuses = fr.ProxyRefuses || p.fatal
 		if p.Severity == sevWarning {
 			fr.Warnings = append(fr.Warnings, p.Path+": "+p.Message)
 		}

@@ -28,12 +28,17 @@ const (
 	kindEnvoyFilter = "Istio EnvoyFilter"
 	kindWasmPlugin  = "Istio WasmPlugin"
 	kindKong        = "Kong filter"
+	kindNginx       = "nginx proxy_wasm"
 )
+
+// targetNginx is `check --target nginx`: a plugin configuration file that
+// will be wrapped, as it is, into one nginx parameter.
+const targetNginx = "nginx"
 
 // source is one plugin configuration found in a file.
 type source struct {
 	Label  string    // where it was found: a YAML path, or "$" for a whole plugin config
-	Kind   string    // kindPlugin, kindEnvoy, kindEnvoyFilter, kindWasmPlugin, kindKong
+	Kind   string    // kindPlugin, kindEnvoy, kindEnvoyFilter, kindWasmPlugin, kindKong, kindNginx
 	Line   int       // line of the filter (or configuration) in the file; 0 when unknown
 	Config []byte    // the bytes the proxy hands the plugin (valid when Err == nil)
 	Err    error     // the configuration could not be extracted
@@ -46,7 +51,9 @@ type source struct {
 	value   *yaml.Node // the scalar holding Config (StringValue value, Kong config), if any
 	mapping *yaml.Node // the YAML mapping Config was rendered from (WasmPlugin pluginConfig), if any
 	yaml11  bool       // mapping keys were read as YAML 1.1
+	offs    []int      // nginx: the file offset of each byte of Config, then of its end
 	env     proxyEnv   // where the filter sits in the proxy configuration
+	target  string     // a plugin configuration file checked for a proxy (--target nginx)
 }
 
 // proxyEnv is what surrounds a filter in the proxy configuration: the
@@ -69,6 +76,8 @@ type proxyEnv struct {
 	kongChainPath string
 	kongHosts     []kongHost // Kong: hosts of the routes whose traffic runs the chain
 	kongAnyHost   bool       // Kong: some such route accepts every host
+
+	ngx *ngxEnv // nginx: the proxy_wasm directive and what surrounds it
 }
 
 // kongHost is one entry of a Kong route's hosts.
@@ -82,16 +91,40 @@ type kongHost struct {
 // an envoy.extensions.filters.http.wasm.v3.Wasm typed_config (directly, in a
 // TypedStruct, or in an Istio EnvoyFilter patch.value) whose
 // config.configuration is a google.protobuf.StringValue; an Istio
-// WasmPlugin's spec.pluginConfig; or a Kong declarative configuration's
-// filter_chains[].filters[].config (ngx_wasm_module). Multi-document YAML is
-// searched whole. When some filters mention "audguard" (name, root_id,
-// vm_id, code path, url), only those are returned.
+// WasmPlugin's spec.pluginConfig; a Kong declarative configuration's
+// filter_chains[].filters[].config (ngx_wasm_module); or the configuration
+// parameter of every proxy_wasm directive of an nginx configuration
+// (ngx_wasm_module; see looksLikeNginx). Multi-document YAML is searched
+// whole. When some filters mention "audguard" (name, root_id, vm_id, code
+// path, url; nginx: the module's name and path), only those are returned.
 func findSources(data []byte) ([]source, error) {
+	sources, _, err := readSources(data)
+	return sources, err
+}
+
+// readSources is findSources, with notes on what the search did not read
+// (an nginx file's include directives).
+func readSources(data []byte) ([]source, []string, error) {
 	trimmed := bytes.TrimSpace(data)
 	if looksLikePluginJSON(trimmed) {
 		// Exactly the bytes the plugin would get: config.Load judges them.
-		return []source{{Label: "$", Kind: kindPlugin, Config: data, file: data, whole: true}}, nil
+		return []source{{Label: "$", Kind: kindPlugin, Config: data, file: data, whole: true}}, nil, nil
 	}
+	if !bytes.HasPrefix(trimmed, []byte("{")) && !bytes.HasPrefix(trimmed, []byte("[")) {
+		if c := parseNginxConf(data); looksLikeNginx(c) {
+			out, notes, err := nginxSources(c, data)
+			if err != nil {
+				return nil, notes, err
+			}
+			return ours(out), notes, nil
+		}
+	}
+	out, err := yamlSources(data, trimmed)
+	return out, nil, err
+}
+
+// yamlSources searches a YAML (or JSON) document stream.
+func yamlSources(data, trimmed []byte) ([]source, error) {
 	var docs []*yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
@@ -132,18 +165,23 @@ func findSources(data []byte) ([]source, error) {
 			s.Config, s.Err = yamlToJSON(m, false)
 			return []source{s}, nil
 		}
-		return nil, fmt.Errorf("%w: looked for a plugin configuration object, an %s typed_config with a %s configuration, an Istio WasmPlugin, an Istio EnvoyFilter and a Kong filter chain", ErrNoConfig, wasmType, stringValueType)
+		return nil, fmt.Errorf("%w: looked for a plugin configuration object, an %s typed_config with a %s configuration, an Istio WasmPlugin, an Istio EnvoyFilter, a Kong filter chain and an nginx proxy_wasm directive", ErrNoConfig, wasmType, stringValueType)
 	}
-	var ours []source
-	for _, s := range out {
+	return ours(out), nil
+}
+
+// ours keeps the filters that mention "audguard", if any do; else all.
+func ours(all []source) []source {
+	var out []source
+	for _, s := range all {
 		if strings.Contains(strings.ToLower(s.hint), "audguard") {
-			ours = append(ours, s)
+			out = append(out, s)
 		}
 	}
-	if len(ours) > 0 {
-		return ours, nil
+	if len(out) > 0 {
+		return out
 	}
-	return out, nil
+	return all
 }
 
 // looksLikePluginJSON: a JSON object whose first member is one of the plugin
