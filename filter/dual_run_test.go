@@ -14,17 +14,19 @@ import (
 func TestDual(t *testing.T) {
 	k := getKeys(t)
 	configs := map[string][]byte{
-		"main":      testConfig(k, "enforce", true),
-		"nodefault": testConfig(k, "enforce", false),
-		"report":    testConfig(k, "report", false),
-		"mcp":       mcpConfig(k, "enforce"),
-		"mcpreport": mcpConfig(k, "report"),
+		"main":       testConfig(k, "enforce", true),
+		"nodefault":  testConfig(k, "enforce", false),
+		"report":     testConfig(k, "report", false),
+		"mcp":        mcpConfig(k, "enforce"),
+		"mcpreport":  mcpConfig(k, "report"),
+		"body":       bodyConfig(k, "enforce"),
+		"bodyreport": bodyConfig(k, "report"),
 	}
 	counterNames := policy.CounterNames()
 	for _, r := range runners() {
 		t.Run(r.name, func(t *testing.T) {
 			c := &tctx{now: r.now, keys: k}
-			for _, tc := range append(append(dualCases(), routingCases()...), mcpCases()...) {
+			for _, tc := range append(append(append(dualCases(), routingCases()...), mcpCases()...), bodyCases()...) {
 				t.Run(tc.name, func(t *testing.T) {
 					cfgName := tc.cfg
 					if cfgName == "" {
@@ -67,6 +69,9 @@ func runDualCase(t *testing.T, h *host, c *tctx, tc *dualCase, counterNames []st
 	if tc.openBody {
 		headers = append(headers, [2]string{"content-length", "7"})
 	}
+	if tc.rpc != "" {
+		headers = append(headers, [2]string{"content-type", "application/json"})
+	}
 	var secrets []string
 	authz := tc.authz
 	if tc.token != nil {
@@ -86,8 +91,15 @@ func runDualCase(t *testing.T, h *host, c *tctx, tc *dualCase, counterNames []st
 	headers = append(headers, tc.headers...)
 
 	id := h.h.InitializeHttpContext()
-	action := h.h.CallOnRequestHeaders(id, headers, !tc.openBody && !tc.noEOS)
+	action := h.h.CallOnRequestHeaders(id, headers, !tc.openBody && !tc.noEOS && tc.rpc == "")
 	local := h.h.GetSentLocalResponse(id)
+	if tc.rpc != "" && local == nil {
+		action = sendBody(t, h, id, tc, action)
+		if tc.cutBody > 0 {
+			return
+		}
+		local = h.h.GetSentLocalResponse(id)
+	}
 
 	if tc.status == 0 {
 		if action != types.ActionContinue || local != nil {
@@ -120,7 +132,7 @@ func runDualCase(t *testing.T, h *host, c *tctx, tc *dualCase, counterNames []st
 				t.Errorf("body:\n got %s\nwant %s", local.Data, tc.body)
 			}
 		}
-		if tc.status >= 400 && tc.status != 405 {
+		if tc.status >= 400 && tc.status != 405 && !jsonrpcReason(tc.counter) {
 			var b map[string]string
 			if err := json.Unmarshal(local.Data, &b); err != nil || b["error"] == "" || b["error_description"] == "" {
 				t.Errorf("reply body %q is not the {error, error_description} JSON object", local.Data)
@@ -237,4 +249,55 @@ func lookup(hs [][2]string, name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// jsonrpcReason reports whether the denial counted by counter answers with a
+// JSON-RPC error body (docs/responses.md) rather than {error, error_description}.
+func jsonrpcReason(counter string) bool {
+	for _, r := range []policy.Reason{policy.ReasonForbiddenOrigin, policy.ReasonInvalidMCPBody, policy.ReasonHeaderMismatch} {
+		if counter == policy.DeniedCounter(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// sendBody sends tc.rpc after headers the filter held: in tc.chunks body
+// calls (the last with end of stream, unless trailers end the stream), each
+// but the last answered with Pause (buffer), and returns the last action. It
+// checks that the body reaches the upstream as it came.
+func sendBody(t *testing.T, h *host, id uint32, tc *dualCase, action types.Action) types.Action {
+	t.Helper()
+	if action != types.ActionPause {
+		t.Fatalf("headers of a request with an MCP body: action %v, want pause (hold for the body)", action)
+	}
+	n := max(tc.chunks, 1)
+	body := []byte(tc.rpc)
+	for i := 0; i < n; i++ {
+		lo, hi := len(body)*i/n, len(body)*(i+1)/n
+		last := i == n-1
+		action = h.h.CallOnRequestBody(id, body[lo:hi], last && !tc.trailers)
+		if tc.cutBody == i+1 {
+			h.h.CompleteHttpContext(id) // the client went away while held
+			if l := h.h.GetSentLocalResponse(id); l != nil {
+				t.Errorf("a stream that ended while held was answered %d", l.StatusCode)
+			}
+			return action
+		}
+		if !last && h.h.GetSentLocalResponse(id) == nil && action != types.ActionPause {
+			t.Fatalf("body chunk %d of %d: action %v, want pause (buffer)", i+1, n, action)
+		}
+		if h.h.GetSentLocalResponse(id) != nil {
+			return action
+		}
+	}
+	if tc.trailers {
+		action = h.h.CallOnRequestTrailers(id, [][2]string{{"x-trailer", "1"}})
+	}
+	if action == types.ActionContinue {
+		if got := h.h.GetCurrentRequestBody(id); string(got) != tc.rpc {
+			t.Errorf("the body upstream is %q, want it as sent", got)
+		}
+	}
+	return action
 }

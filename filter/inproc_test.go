@@ -33,21 +33,35 @@ func runFilter(e proxytest.HostEmulator, req *http.Request, authority string, bo
 		headers = append(headers, [2]string{"content-length", strconv.Itoa(len(body))})
 	}
 	id = e.InitializeHttpContext()
-	action := e.CallOnRequestHeaders(id, headers, len(body) == 0)
-	if lr := e.GetSentLocalResponse(id); lr != nil {
-		hdr = http.Header{}
+	local := func() (uint32, int, http.Header, []byte, error, bool) {
+		lr := e.GetSentLocalResponse(id)
+		if lr == nil {
+			return 0, 0, nil, nil, nil, false
+		}
+		hdr := http.Header{}
 		for _, kv := range lr.Headers {
 			if !strings.HasPrefix(kv[0], ":") {
 				hdr.Add(kv[0], kv[1])
 			}
 		}
-		return id, int(lr.StatusCode), hdr, lr.Data, nil
+		return id, int(lr.StatusCode), hdr, lr.Data, nil, true
 	}
-	if action != types.ActionContinue {
+	action := e.CallOnRequestHeaders(id, headers, len(body) == 0)
+	if id, status, hdr, data, err, ok := local(); ok {
+		return id, status, hdr, data, err
+	}
+	// A request judged by its JSON-RPC body is held at its headers
+	// (docs/request-flow.md#9-mcp-operation) and decided with the body.
+	held := action == types.ActionPause && len(body) > 0
+	if action != types.ActionContinue && !held {
 		return id, 0, nil, nil, fmt.Errorf("filter neither replied nor continued (action %v)", action)
 	}
 	if len(body) > 0 {
-		if a := e.CallOnRequestBody(id, body, true); a != types.ActionContinue {
+		a := e.CallOnRequestBody(id, body, true)
+		if id, status, hdr, data, err, ok := local(); ok {
+			return id, status, hdr, data, err
+		}
+		if a != types.ActionContinue {
 			return id, 0, nil, nil, fmt.Errorf("filter paused the body (action %v)", a)
 		}
 	}

@@ -186,6 +186,17 @@ type httpContext struct {
 	eos      bool   // end of stream came with the request headers
 	route    string
 	hasRoute bool
+
+	// The JSON-RPC body (docs/request-flow.md#9-mcp-operation): holding while the
+	// request waits for its whole body (OutcomeHold), at most maxBody bytes;
+	// bodySize is what the host has buffered so far. body, hasBody and
+	// tooLarge are what the next decision is told.
+	holding  bool
+	maxBody  int64
+	bodySize int
+	body     []byte
+	hasBody  bool
+	tooLarge bool
 }
 
 // OnHttpRequestHeaders gathers what the host knows, has filter/policy
@@ -208,7 +219,8 @@ func (h *httpContext) decide(mayWait bool) types.Action {
 	if err != nil {
 		return h.apply(p.engine.HostFailure("reading request headers", nil))
 	}
-	req := policy.Request{Headers: headers, EndOfStream: h.eos, ID: h.id, MayWait: mayWait && p.host.switchesContexts}
+	req := policy.Request{Headers: headers, EndOfStream: h.eos, ID: h.id, MayWait: mayWait && p.host.switchesContexts,
+		Body: h.body, HasBody: h.hasBody, BodyTooLarge: h.tooLarge}
 	if what := p.readHostFacts(&req); what != "" {
 		return h.apply(p.engine.HostFailure(what, headers))
 	}
@@ -218,6 +230,13 @@ func (h *httpContext) decide(mayWait bool) types.Action {
 		acts := d.Actions
 		p.waiting[h.id] = h
 		p.run(acts)
+		return types.ActionPause
+	}
+	if d.Outcome == policy.OutcomeHold {
+		// Nothing is applied or counted yet: the body decides
+		// (OnHttpRequestBody, OnHttpRequestTrailers).
+		h.holding, h.maxBody = true, d.MaxBody
+		p.run(d.Actions)
 		return types.ActionPause
 	}
 	acts := d.Actions
@@ -286,19 +305,58 @@ func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
 // returning Continue here would let the paused request go upstream with no
 // decision made (the headers' Pause does not hold the body). Envoy buffers
 // it; a body beyond the buffer limit gets 413, which is closed too.
-func (h *httpContext) OnHttpRequestBody(int, bool) types.Action {
+//
+// A request held for its JSON-RPC body (OutcomeHold) is buffered until the
+// end of the stream — Envoy calls this once per chunk with the size buffered
+// so far, ngx_wasm_module once with the whole body — and decided then, or as
+// soon as more than max_body_bytes have arrived. The body goes upstream as it
+// came.
+func (h *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) types.Action {
 	if h.plugin.waiting[h.id] == h {
 		return types.ActionPause
 	}
-	return types.ActionContinue
+	if !h.holding {
+		return types.ActionContinue
+	}
+	h.bodySize = bodySize
+	if int64(bodySize) > h.maxBody {
+		h.holding, h.tooLarge = false, true
+		return h.decide(false)
+	}
+	if !endOfStream {
+		return types.ActionPause
+	}
+	return h.judgeBody()
 }
 
-// OnHttpRequestTrailers holds the trailers of a waiting request, likewise.
+// OnHttpRequestTrailers holds the trailers of a waiting request, likewise; a
+// request held for its body is decided here when trailers end its stream.
 func (h *httpContext) OnHttpRequestTrailers(int) types.Action {
 	if h.plugin.waiting[h.id] == h {
 		return types.ActionPause
 	}
+	if h.holding {
+		return h.judgeBody()
+	}
 	return types.ActionContinue
+}
+
+// judgeBody reads the whole held body from the host and decides the request
+// with it.
+func (h *httpContext) judgeBody() types.Action {
+	h.holding = false
+	var body []byte
+	if h.bodySize > 0 {
+		b, err := proxywasm.GetHttpRequestBody(0, h.bodySize)
+		if err != nil {
+			return h.apply(h.plugin.engine.HostFailure("reading the request body", nil))
+		}
+		body = b
+	}
+	h.body, h.hasBody = body, true
+	action := h.decide(false)
+	h.body = nil
+	return action
 }
 
 // OnHttpStreamDone forgets a request that ended while waiting for a key

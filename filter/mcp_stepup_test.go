@@ -44,18 +44,26 @@ const (
 // stepUpConfig: one resource, mcp:tools for everything, and mcp:admin on top
 // for tools/call of delete_forecast. legacy_protocol is left at its default
 // (require_all).
-func stepUpConfig(k *testKeys) []byte {
+func stepUpConfig(k *testKeys) []byte { return stepUpConfigBody(k, "") }
+
+// stepUpConfigBody is stepUpConfig with mcp_body set ("": its default,
+// verify, as the resource has operations).
+func stepUpConfigBody(k *testKeys, body string) []byte {
+	res := map[string]any{
+		"resource": resStepUp, "name": "tools", "authorities": []string{stepUpHost},
+		"required_scopes": []string{"mcp:tools"},
+		"operations": []map[string]any{
+			{"method": "tools/call", "name": "delete_forecast", "scopes": []string{"mcp:admin"}},
+		},
+	}
+	if body != "" {
+		res["mcp_body"] = body
+	}
 	return mustJSON(map[string]any{
 		"mode": "enforce",
 		"issuers": []map[string]any{{"name": "corp", "issuer": issCorp,
 			"jwks": map[string]any{"keys": []any{k.rs.Public()}}}},
-		"resources": []map[string]any{{
-			"resource": resStepUp, "name": "tools", "authorities": []string{stepUpHost},
-			"required_scopes": []string{"mcp:tools"},
-			"operations": []map[string]any{
-				{"method": "tools/call", "name": "delete_forecast", "scopes": []string{"mcp:admin"}},
-			},
-		}},
+		"resources": []map[string]any{res},
 	})
 }
 
@@ -209,95 +217,143 @@ func TestMCPStepUpSDK(t *testing.T) {
 	}
 }
 
-// TestMCPHeaderBodyMismatchSDK: the filter trusts Mcp-Method and Mcp-Name
-// (it never reads the body); the MCP Go SDK server (v1.8.0) must then refuse
-// a body that disagrees with them (MCP 2026-07-28 "Server Validation": 400,
-// HeaderMismatch -32020). Raw POSTs, built from the body the SDK client
-// really sends, with a token that has mcp:tools but not mcp:admin.
+// TestMCPHeaderBodyMismatchSDK: a client that lies in its headers, against
+// the MCP Go SDK server (v1.8.0), in both body modes. With mcp_body "off"
+// the filter trusts Mcp-Method and Mcp-Name (it never reads the body) and
+// the SDK server must refuse a body that disagrees with them (MCP 2026-07-28
+// "Server Validation": 400, HeaderMismatch -32020). With mcp_body "verify"
+// (the default for a resource with operations) the filter judges the body
+// and answers the lie itself, for every protocol revision. Raw POSTs, built
+// from the body the SDK client really sends, with a token that has
+// mcp:tools but not mcp:admin.
 func TestMCPHeaderBodyMismatchSDK(t *testing.T) {
 	k := getKeys(t)
-	for _, r := range runners() {
-		t.Run(r.name, func(t *testing.T) {
-			w := newStepUpWorld(t, r, k)
-			defer w.h.reset()
-			ctx := t.Context()
-			client := mcp.NewClient(&mcp.Implementation{Name: "stepup-client", Version: "1.0.0"}, nil)
-			transport := &mcp.StreamableClientTransport{Endpoint: resStepUp, HTTPClient: w.http, OAuthHandler: w.newHandler(t)}
-			cs, err := client.Connect(ctx, transport, nil)
-			if err != nil {
-				t.Fatalf("Connect: %v\n%s", err, w.dump(0))
-			}
-			defer cs.Close()
-			mark := w.mark()
-			if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "get_forecast", Arguments: map[string]any{"city": "Oslo"}}); err != nil {
-				t.Fatalf("CallTool get_forecast: %v", err)
-			}
-			sdkHop := w.onlyMCP(t, mark)
-			wantSent(t, sdkHop, "tools/call", "get_forecast")
-			// The SDK client's real body for get_forecast, and the same body
-			// calling delete_forecast instead (what a lying client sends).
-			getBody := sdkHop.Body
-			t.Logf("the SDK client's tools/call: %s\nrequest body: %s", sdkHop, getBody)
-			deleteBody := renameTool(t, getBody, "delete_forecast")
-			tools := w.c.rs(resStepUp, map[string]any{"scope": "mcp:tools"})
-			admin := w.c.rs(resStepUp, map[string]any{"scope": "mcp:tools mcp:admin"})
-			w.tokens = append(w.tokens, tools, admin)
-			v := "2026-07-28"
+	for _, mode := range []string{"off", "verify"} {
+		for _, r := range runners() {
+			t.Run(mode+"/"+r.name, func(t *testing.T) { headerBodyMismatch(t, r, k, mode) })
+		}
+	}
+}
 
-			t.Run("honest headers: the filter refuses", func(t *testing.T) {
-				hop := w.raw(t, tools, deleteBody, v, "tools/call", "delete_forecast")
-				if hop.Status != 403 || hop.By != "filter" || !slices.Equal(hop.WWW, []string{challengeAdmin}) {
-					t.Errorf("got %s", hop)
+func headerBodyMismatch(t *testing.T, r runner, k *testKeys, mode string) {
+	verify := mode == "verify"
+	w := newStepUpWorldWith(t, r, k, stepUpConfigBody(k, mode))
+	defer w.h.reset()
+	ctx := t.Context()
+	client := mcp.NewClient(&mcp.Implementation{Name: "stepup-client", Version: "1.0.0"}, nil)
+	transport := &mcp.StreamableClientTransport{Endpoint: resStepUp, HTTPClient: w.http, OAuthHandler: w.newHandler(t)}
+	cs, err := client.Connect(ctx, transport, nil)
+	if err != nil {
+		t.Fatalf("Connect: %v\n%s", err, w.dump(0))
+	}
+	defer cs.Close()
+	mark := w.mark()
+	if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "get_forecast", Arguments: map[string]any{"city": "Oslo"}}); err != nil {
+		t.Fatalf("CallTool get_forecast: %v", err)
+	}
+	sdkHop := w.onlyMCP(t, mark)
+	wantSent(t, sdkHop, "tools/call", "get_forecast")
+	// The SDK client's real body for get_forecast, and the same body
+	// calling delete_forecast instead (what a lying client sends).
+	getBody := sdkHop.Body
+	t.Logf("the SDK client's tools/call: %s\nrequest body: %s", sdkHop, getBody)
+	deleteBody := renameTool(t, getBody, "delete_forecast")
+	tools := w.c.rs(resStepUp, map[string]any{"scope": "mcp:tools"})
+	admin := w.c.rs(resStepUp, map[string]any{"scope": "mcp:tools mcp:admin"})
+	w.tokens = append(w.tokens, tools, admin)
+	v := "2026-07-28"
+	// lie: in verify mode the filter answers 400 HeaderMismatch itself;
+	// off, the SDK server does.
+	lie := func(t *testing.T, hop stepUpHop, sdkMessage string) {
+		t.Helper()
+		if !verify {
+			wantMismatch(t, hop, sdkMessage)
+			return
+		}
+		if hop.Status != 400 || hop.By != "filter" || !strings.Contains(string(hop.RespBody), `"code":-32020`) || !strings.Contains(string(hop.RespBody), `"id":2`) {
+			t.Errorf("want the filter's 400 HeaderMismatch with the request's id; got %s", hop)
+		}
+	}
+
+	t.Run("honest headers: the filter refuses", func(t *testing.T) {
+		hop := w.raw(t, tools, deleteBody, v, "tools/call", "delete_forecast")
+		if hop.Status != 403 || hop.By != "filter" || !slices.Equal(hop.WWW, []string{challengeAdmin}) {
+			t.Errorf("got %s", hop)
+		}
+	})
+	t.Run("Mcp-Name lies", func(t *testing.T) {
+		hop := w.raw(t, tools, deleteBody, v, "tools/call", "get_forecast")
+		lie(t, hop, "header mismatch: Mcp-Name header value 'get_forecast' does not match body value 'delete_forecast'")
+	})
+	t.Run("Mcp-Method lies", func(t *testing.T) {
+		hop := w.raw(t, tools, deleteBody, v, "tools/list", "")
+		lie(t, hop, "header mismatch: Mcp-Method header value 'tools/list' does not match body value 'tools/call'")
+	})
+	t.Run("duplicate name keys in the body", func(t *testing.T) {
+		// A JSON object with the name twice: the SDK checks Mcp-Name
+		// against the same (last) name it then runs; the filter refuses
+		// any duplicate on the path to the name.
+		dup := func(names string) []byte {
+			b := bytes.Replace(getBody, []byte(`"name":"get_forecast"`), []byte(names), 1)
+			if bytes.Equal(b, getBody) {
+				t.Fatalf("no name in %s", getBody)
+			}
+			return b
+		}
+		before := w.calls("get_forecast")
+		for _, names := range []string{`"name":"delete_forecast","name":"get_forecast"`, `"name":"get_forecast","name":"delete_forecast"`} {
+			hop := w.raw(t, tools, dup(names), v, "tools/call", "get_forecast")
+			switch {
+			case verify:
+				if hop.Status != 400 || hop.By != "filter" || !strings.Contains(string(hop.RespBody), `"code":-32600`) {
+					t.Errorf("%s: want the filter's 400; got %s", names, hop)
 				}
-			})
-			t.Run("Mcp-Name lies: the filter passes it, the SDK server refuses", func(t *testing.T) {
-				hop := w.raw(t, tools, deleteBody, v, "tools/call", "get_forecast")
-				wantMismatch(t, hop, "header mismatch: Mcp-Name header value 'get_forecast' does not match body value 'delete_forecast'")
-			})
-			t.Run("Mcp-Method lies: the filter passes it, the SDK server refuses", func(t *testing.T) {
-				hop := w.raw(t, tools, deleteBody, v, "tools/list", "")
-				wantMismatch(t, hop, "header mismatch: Mcp-Method header value 'tools/list' does not match body value 'tools/call'")
-			})
-			t.Run("duplicate name keys in the body", func(t *testing.T) {
-				// A JSON object with the name twice: the SDK checks Mcp-Name
-				// against the same (last) name it then runs.
-				dup := func(names string) []byte {
-					b := bytes.Replace(getBody, []byte(`"name":"get_forecast"`), []byte(names), 1)
-					if bytes.Equal(b, getBody) {
-						t.Fatalf("no name in %s", getBody)
-					}
-					return b
-				}
-				before := w.calls("get_forecast")
-				hop := w.raw(t, tools, dup(`"name":"delete_forecast","name":"get_forecast"`), v, "tools/call", "get_forecast")
+			case strings.HasSuffix(names, `"get_forecast"`):
 				if hop.Status != 200 || hop.By != "upstream" || w.calls("get_forecast") != before+1 {
 					t.Errorf("last name get_forecast: want get_forecast run; got %s", hop)
 				}
-				hop = w.raw(t, tools, dup(`"name":"get_forecast","name":"delete_forecast"`), v, "tools/call", "get_forecast")
+			default:
 				wantMismatch(t, hop, "header mismatch: Mcp-Name header value 'get_forecast' does not match body value 'delete_forecast'")
-			})
-			t.Run("base64 Mcp-Name is not decoded by the SDK server", func(t *testing.T) {
-				// MCP 2026-07-28 "Value Encoding" lets a client send any name
-				// as =?base64?…?=; the filter decodes it (here: delete_forecast,
-				// needs mcp:admin, granted) but SDK v1.8.0 compares the raw
-				// header with the body and refuses. Fails closed.
-				hop := w.raw(t, admin, deleteBody, v, "tools/call", "=?base64?ZGVsZXRlX2ZvcmVjYXN0?=")
-				wantMismatch(t, hop, "header mismatch: Mcp-Name header value '=?base64?ZGVsZXRlX2ZvcmVjYXN0?=' does not match body value 'delete_forecast'")
-				hop = w.raw(t, tools, deleteBody, v, "tools/call", "=?base64?ZGVsZXRlX2ZvcmVjYXN0?=")
-				if hop.Status != 403 || hop.By != "filter" {
-					t.Errorf("encoded delete_forecast with mcp:tools only: %s", hop)
-				}
-			})
-			t.Run("legacy version: headers ignored, every rule's scopes needed", func(t *testing.T) {
-				hop := w.raw(t, tools, deleteBody, "2025-11-25", "tools/call", "get_forecast")
-				if hop.Status != 403 || hop.By != "filter" || !slices.Equal(hop.WWW, []string{challengeAdmin}) {
-					t.Errorf("got %s", hop)
-				}
-			})
-			if n := w.calls("delete_forecast"); n != 0 {
-				t.Errorf("delete_forecast ran %d times; no request here may run it", n)
 			}
-		})
+		}
+	})
+	t.Run("base64 Mcp-Name is not decoded by the SDK server", func(t *testing.T) {
+		// MCP 2026-07-28 "Value Encoding" lets a client send any name
+		// as =?base64?…?=; the filter decodes it (here: delete_forecast,
+		// needs mcp:admin, granted) but SDK v1.8.0 compares the raw
+		// header with the body and refuses. Fails closed.
+		hop := w.raw(t, admin, deleteBody, v, "tools/call", "=?base64?ZGVsZXRlX2ZvcmVjYXN0?=")
+		wantMismatch(t, hop, "header mismatch: Mcp-Name header value '=?base64?ZGVsZXRlX2ZvcmVjYXN0?=' does not match body value 'delete_forecast'")
+		hop = w.raw(t, tools, deleteBody, v, "tools/call", "=?base64?ZGVsZXRlX2ZvcmVjYXN0?=")
+		if hop.Status != 403 || hop.By != "filter" {
+			t.Errorf("encoded delete_forecast with mcp:tools only: %s", hop)
+		}
+	})
+	t.Run("legacy version: the filter does not trust the headers", func(t *testing.T) {
+		hop := w.raw(t, tools, deleteBody, "2025-11-25", "tools/call", "get_forecast")
+		if verify {
+			lie(t, hop, "")
+			return
+		}
+		// Header mode: every rule's scopes needed.
+		if hop.Status != 403 || hop.By != "filter" || !slices.Equal(hop.WWW, []string{challengeAdmin}) {
+			t.Errorf("got %s", hop)
+		}
+	})
+	t.Run("legacy version without the headers: judged by the body", func(t *testing.T) {
+		hop := w.raw(t, tools, deleteBody, "2025-11-25", "", "")
+		if hop.Status != 403 || hop.By != "filter" || !slices.Equal(hop.WWW, []string{challengeAdmin}) {
+			t.Errorf("got %s", hop)
+		}
+		// The filter lets get_forecast through (the SDK server then holds
+		// the header's version to the body's _meta, its own check).
+		hop = w.raw(t, tools, getBody, "2025-11-25", "", "")
+		if verify && hop.By != "upstream" {
+			t.Errorf("get_forecast with mcp:tools, judged by the body: %s", hop)
+		}
+	})
+	if n := w.calls("delete_forecast"); n != 0 {
+		t.Errorf("delete_forecast ran %d times; no request here may run it", n)
 	}
 }
 
@@ -396,9 +452,14 @@ func (h stepUpHop) String() string {
 }
 
 func newStepUpWorld(t *testing.T, r runner, k *testKeys) *stepUpWorld {
+	return newStepUpWorldWith(t, r, k, stepUpConfig(k))
+}
+
+// newStepUpWorldWith is newStepUpWorld with the filter configuration cfg.
+func newStepUpWorldWith(t *testing.T, r runner, k *testKeys, cfg []byte) *stepUpWorld {
 	t.Helper()
 	mw := &mcpWorld{c: &tctx{now: r.now, keys: k}}
-	mw.h = startHost(t, r, stepUpConfig(k), nil, types.OnPluginStartStatusOK)
+	mw.h = startHost(t, r, cfg, nil, types.OnPluginStartStatusOK)
 	mw.as = &fakeAS{w: mw, grants: map[string]*asGrant{}}
 	mw.p = &inproc{h: mw.h, as: mw.as} // serves auth.example.com only here
 	mw.client = &http.Client{Transport: mw.p}

@@ -70,14 +70,14 @@ func routingCases() []dualCase {
 
 		// §5.2: ngx_wasm_module never sets end of stream on the headers.
 		{name: "preflight/no end of stream, no body announced (ngx)", method: "OPTIONS", noEOS: true,
-			headers: [][2]string{{"origin", "https://app.example"}, {"access-control-request-method", "POST"}}, counter: policy.CounterPreflight},
+			headers: [][2]string{{"origin", "https://mcp-a.example.com"}, {"access-control-request-method", "POST"}}, counter: policy.CounterPreflight},
 		{name: "preflight/no end of stream, content-length 0 (ngx)", method: "OPTIONS", noEOS: true,
-			headers: [][2]string{{"origin", "https://app.example"}, {"access-control-request-method", "POST"}, {"content-length", "0"}}, counter: policy.CounterPreflight},
+			headers: [][2]string{{"origin", "https://mcp-a.example.com"}, {"access-control-request-method", "POST"}, {"content-length", "0"}}, counter: policy.CounterPreflight},
 		{name: "preflight/transfer-encoding is a body (ngx)", method: "OPTIONS", noEOS: true,
-			headers: [][2]string{{"origin", "https://app.example"}, {"access-control-request-method", "POST"}, {"transfer-encoding", "chunked"}},
+			headers: [][2]string{{"origin", "https://mcp-a.example.com"}, {"access-control-request-method", "POST"}, {"transfer-encoding", "chunked"}},
 			status:  401, counter: missing},
 		{name: "preflight/Envoy without end of stream has a body", method: "OPTIONS", noEOS: true, props: map[string]string{"vhost": "vh_a"}, noHost: true,
-			headers: [][2]string{{"origin", "https://app.example"}, {"access-control-request-method", "POST"}}, status: 401, counter: missing},
+			headers: [][2]string{{"origin", "https://mcp-a.example.com"}, {"access-control-request-method", "POST"}}, status: 401, counter: missing},
 
 		// §5.3: any "%" makes a path non-public.
 		{name: "public/double-encoded dots", path: "/public/%252e%252e/mcp", status: 401, counter: missing},

@@ -267,9 +267,11 @@ var resourceFields = []field[Resource]{
 		return rawJSON(append(b, ']'))
 	}},
 	{"legacy_protocol", readLegacyProtocol, func(r *Resource) any { return r.Rules.Mode().String() }},
+	{"mcp_body", readMCPBody, func(r *Resource) any { return r.Body.String() }},
+	{"max_body_bytes", readMaxBodyBytes, func(r *Resource) any { return int64(r.MaxBodyBytes) }},
 	{"allowed_origins", readAllowedOrigins, func(r *Resource) any {
-		if r.Origins == nil {
-			return omit // absent: Origin is not checked
+		if r.AllowedOrigins == nil {
+			return omit // absent: the resource's own origin only
 		}
 		return r.AllowedOrigins
 	}},
@@ -802,18 +804,65 @@ func readLegacyProtocol(l *loader, n, v *node, r *Resource) error {
 	return nil
 }
 
-// readAllowedOrigins reads allowed_origins (docs/request-flow.md#8-origin; MCP Streamable
-// HTTP: servers MUST validate Origin).
-func readAllowedOrigins(_ *loader, n, v *node, r *Resource) error {
+// readMCPBody reads mcp_body (docs/configuration.md#resourcesmcp_body): "verify" by default
+// for a resource with operations, else "off".
+func readMCPBody(_ *loader, _, v *node, r *Resource) error {
+	r.Body = BodyOff
+	if len(r.Operations) > 0 {
+		r.Body = BodyVerify
+	}
 	if v == nil {
 		return nil
 	}
-	entries, _, err := readStrings(v)
+	w, err := readWord(v, "verify", "off")
+	if err != nil {
+		return err
+	}
+	r.Body = BodyOff
+	if w == "verify" {
+		r.Body = BodyVerify
+	}
+	return nil
+}
+
+// readMaxBodyBytes reads max_body_bytes (docs/configuration.md#resourcesmax_body_bytes).
+func readMaxBodyBytes(_ *loader, _, v *node, r *Resource) error {
+	r.MaxBodyBytes = DefaultMaxBodyBytes
+	if v == nil {
+		return nil
+	}
+	n, err := readInt(v, MinMaxBodyBytes, MaxMaxBodyBytes)
+	if err != nil {
+		return err
+	}
+	r.MaxBodyBytes = int32(n)
+	return nil
+}
+
+// readAllowedOrigins reads allowed_origins (docs/request-flow.md#8-origin; MCP Streamable
+// HTTP: servers MUST validate Origin). The resource's own origin is always
+// allowed; absent, it is the only one; ["*"] turns the check off.
+func readAllowedOrigins(l *loader, n, v *node, r *Resource) error {
+	if v == nil {
+		return nil
+	}
+	entries, nodes, err := readStrings(v)
 	if err != nil {
 		return err
 	}
 	if len(entries) == 0 {
-		return refuse(v.path(), "must not be empty", `list the allowed origins, or omit "allowed_origins" to not check Origin`)
+		return refuse(v.path(), "must not be empty", `list the allowed origins, or omit "allowed_origins" to allow only the resource's own origin`)
+	}
+	for i, e := range entries {
+		if e != "*" {
+			continue
+		}
+		if len(entries) > 1 {
+			return refuse(nodes[i].path(), `"*" must be the only entry`, `use ["*"] alone to allow every origin, or list origins`)
+		}
+		r.AllowedOrigins, r.OriginsAny = entries, true
+		l.warn(v.path(), `["*"]: the Origin header is not checked, so a web page on any site can reach this server through a user's browser (DNS rebinding); list the origins of your web clients instead`)
+		return nil
 	}
 	o, err := mcp.CompileOrigins(entries)
 	if err != nil {

@@ -203,7 +203,12 @@ type Resource struct {
 	Operations     []mcp.Operation     // as configured
 	Rules          *mcp.Rules          // required_scopes ∪ operations, compiled; never nil
 	AllowedOrigins []string            // as configured
-	Origins        *mcp.Origins        // nil: Origin not checked
+	Origins        *mcp.Origins        // the configured origins besides Origin; nil: none
+	OriginsAny     bool                // allowed_origins ["*"]: Origin is not checked
+
+	// The JSON-RPC body (docs/request-flow.md#9-mcp-operation).
+	Body         BodyMode // mcp_body
+	MaxBodyBytes int32    // max_body_bytes
 
 	ScopesSupported      []string
 	AuthorizationServers []string
@@ -218,6 +223,47 @@ type Resource struct {
 
 	MetadataPath string // "/.well-known/oauth-protected-resource" + path
 	MetadataURL  string // scheme://authority + MetadataPath
+}
+
+// BodyMode is resources[].mcp_body: whether the filter reads the JSON-RPC
+// body of a POST to the MCP endpoint.
+type BodyMode uint8
+
+const (
+	// BodyOff judges MCP operations by the request headers only (and
+	// legacy_protocol for clients older than 2026-07-28).
+	BodyOff BodyMode = iota
+	// BodyVerify holds the request until its body is whole, judges the
+	// operation the body names, and holds the headers to it.
+	BodyVerify
+)
+
+func (m BodyMode) String() string {
+	if m == BodyVerify {
+		return "verify"
+	}
+	return "off"
+}
+
+// Default and bounds of resources[].max_body_bytes.
+const (
+	DefaultMaxBodyBytes = 1 << 20
+	MinMaxBodyBytes     = 1 << 10
+	MaxMaxBodyBytes     = 64 << 20
+)
+
+// Origin is the resource's own origin, scheme "://" authority (RFC 6454 §4):
+// always allowed (docs/request-flow.md#8-origin). A part of MetadataURL: no
+// allocation.
+func (r *Resource) Origin() string { return r.MetadataURL[:len(r.MetadataURL)-len(r.MetadataPath)] }
+
+// Endpoint is the resource's MCP endpoint: the path of its URI, "/" when
+// empty.
+func (r *Resource) Endpoint() string {
+	if r.Parsed.Path == "" {
+		return "/"
+	}
+	return r.Parsed.Path
 }
 
 // IssuerFor returns the accepted issuer whose `iss` equals iss, or nil.

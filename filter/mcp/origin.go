@@ -91,6 +91,15 @@ func (o *Origins) Allowed(origin string) bool {
 	return hit
 }
 
+// SameOrigin reports whether a request's Origin value is own, an origin in
+// comparison form (lower case, no default port: a resource's scheme and
+// authority). It does not allocate.
+func SameOrigin(origin, own string) bool {
+	var buf [maxOriginLen]byte
+	n, ok := canonicalOrigin(origin, buf[:])
+	return ok && string(buf[:n]) == own
+}
+
 // canonicalOrigin writes the comparison form of a serialized origin into buf:
 // scheme and host lower-cased, ":80" after http and ":443" after https
 // dropped. ok is false when s is not

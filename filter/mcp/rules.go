@@ -61,6 +61,7 @@ func (m LegacyMode) String() string {
 // Rules is a resource's compiled operations. It is read-only after Compile and
 // safe for concurrent use.
 type Rules struct {
+	im       *Implications // scope_implies, for Union
 	byMethod map[string]*methodRules
 	base     *Need // required_scopes alone
 	legacy   *Need // required_scopes ∪ every rule's scopes
@@ -133,13 +134,13 @@ func compile(required []string, ops []Operation, mode LegacyMode, im *Implicatio
 			rn = &rulesNeed{}
 		}
 		rn.n.init(-1, im, required)
-		rn.r = Rules{base: &rn.n, legacy: &rn.n, mode: mode}
+		rn.r = Rules{base: &rn.n, legacy: &rn.n, mode: mode, im: im}
 		if b != nil && nothing {
 			b.none[mode] = rn
 		}
 		return &rn.r, nil
 	}
-	r := &Rules{byMethod: map[string]*methodRules{}, mode: mode, ops: slices.Clone(ops)}
+	r := &Rules{byMethod: map[string]*methodRules{}, mode: mode, ops: slices.Clone(ops), im: im}
 	all := slices.Clone(required)
 	for i, op := range ops {
 		if err := checkOperation(i, op); err != nil {

@@ -31,6 +31,11 @@ const (
 	// it, apply nothing; the key state wakes it (keys.ActWake), and it is
 	// decided again with MayWait false.
 	OutcomeWait
+	// OutcomeHold: the request must be judged by its JSON-RPC body
+	// (docs/request-flow.md#9-mcp-operation): hold it, apply nothing, and
+	// decide it again once the body is whole (Request.HasBody) or too large
+	// (Request.BodyTooLarge); MaxBody is the resource's max_body_bytes.
+	OutcomeHold
 )
 
 var outcomeNames = [...]string{
@@ -43,6 +48,7 @@ var outcomeNames = [...]string{
 	OutcomePublic:         "public",
 	OutcomeHostError:      "host_error",
 	OutcomeWait:           "waiting",
+	OutcomeHold:           "holding",
 }
 
 func (o Outcome) String() string {
@@ -74,6 +80,9 @@ type Decision struct {
 	Status       uint32
 	ReplyHeaders [][2]string
 	ReplyBody    []byte
+
+	// MaxBody is the resource's max_body_bytes when Outcome is OutcomeHold.
+	MaxBody int64
 
 	// Request headers to remove, then to set, before continuing upstream.
 	Remove []string

@@ -9,6 +9,7 @@ import (
 
 	"github.com/audguard/audguard/canonical"
 	"github.com/audguard/audguard/filter/config"
+	"github.com/audguard/audguard/filter/jsonrpc"
 	"github.com/audguard/audguard/filter/keys"
 	"github.com/audguard/audguard/filter/mcp"
 	"github.com/audguard/audguard/internal/textblock"
@@ -93,6 +94,11 @@ type scratch struct {
 	found    *cacheEntry
 	foundTok string
 	logs     logLimiter
+
+	// The JSON-RPC body (filter/policy/body.go).
+	bodyParser jsonrpc.Parser
+	bodyID     string      // the id of the body's one message, as JSON text; "" when none was read
+	needs      []*mcp.Need // per message of the body
 }
 
 // lookupToken is knownToken: whether the cache holds exactly tok, keeping
@@ -183,6 +189,7 @@ func (e *Engine) Decide(req *Request) *Decision {
 	e.found, e.foundTok = nil, ""
 	e.mcpHeaders = mcp.Headers{}
 	e.need = nil
+	e.bodyID = ""
 	e.req = req
 	v := &e.view
 	*v = requestView{}
@@ -263,7 +270,8 @@ func (e *Engine) Decide(req *Request) *Decision {
 		e.deny(d, v, r, reason, report)
 		return d
 	}
-	if reason := e.operation(r, v, req); reason != ReasonNone {
+	judgeBody := bodyJudged(r, v, path)
+	if reason := e.operation(r, v, judgeBody); reason != ReasonNone {
 		e.deny(d, v, r, reason, report)
 		return d
 	}
@@ -285,6 +293,22 @@ func (e *Engine) Decide(req *Request) *Decision {
 	}
 	if reason == ReasonNone {
 		reason = e.checkScopes(r, claims)
+	}
+	// §9 the body: once the token is good for the resource, the operation
+	// the body names, and the scopes it needs.
+	if reason == ReasonNone && judgeBody {
+		if hold := e.holdForBody(r, v, req, d); hold {
+			return d
+		}
+		switch {
+		case req.BodyTooLarge:
+			reason = ReasonBodyTooLarge
+		default:
+			reason = e.bodyOperation(r, req)
+		}
+		if reason == ReasonNone {
+			reason = e.checkScopes(r, claims)
+		}
 	}
 	if reason != ReasonNone {
 		e.deny(d, v, r, reason, report)
@@ -506,7 +530,18 @@ func (e *Engine) deny(d *Decision, v *requestView, r *config.Resource, reason Re
 	if e.desc != "" {
 		desc = e.desc
 	}
-	d.ReplyBody = errorBody(info.code, desc)
+	switch code := jsonrpcCodes[reason]; {
+	case code == 0:
+		d.ReplyBody = errorBody(info.code, desc)
+	case reason == ReasonForbiddenOrigin:
+		d.ReplyBody = jsonrpcErrorBody(code, desc, "")
+	default:
+		id := e.bodyID
+		if id == "" {
+			id = "null"
+		}
+		d.ReplyBody = jsonrpcErrorBody(code, desc, id)
+	}
 }
 
 // traceResolve explains which resource was chosen and why (docs/request-flow.md#6-resource).

@@ -290,6 +290,7 @@ func TestCacheHitChecksEachOperationsScopes(t *testing.T) {
 			map[string]any{"method": "tools/call", "name": "read", "scopes": []string{"files:read"}},
 			map[string]any{"method": "tools/call", "name": "write", "scopes": []string{"files:write"}},
 		}
+		r["mcp_body"] = "off" // judged by the headers; the body pass has its own test
 	}), Options{Now: c.now})
 	tok := token(t, c.t, resA, map[string]any{"scope": "files:read"})
 	call := func(tool string) *Request {

@@ -171,7 +171,8 @@ func TestReasons(t *testing.T) {
 	want := []string{"missing_token", "invalid_request", "token_in_query", "malformed_token", "token_too_large",
 		"unsupported_algorithm", "unknown_key", "bad_signature", "unknown_issuer", "expired", "not_yet_valid",
 		"issued_in_future", "wrong_token_type", "missing_claim", "wrong_audience", "extra_audience",
-		"insufficient_scope", "unmatched_resource", "revoked", "keys_unavailable", "forbidden_origin", "invalid_mcp_headers"}
+		"insufficient_scope", "unmatched_resource", "revoked", "keys_unavailable", "forbidden_origin", "invalid_mcp_headers",
+		"invalid_mcp_body", "header_mismatch", "body_too_large"}
 	if len(rs) != len(want) {
 		t.Fatalf("%d reasons, want the %d of docs/responses.md#denials", len(rs), len(want))
 	}

@@ -18,7 +18,7 @@ const descOneOrigin = "The request must carry at most one Origin header."
 // a resource with allowed_origins, and only when the request has an Origin.
 // desc is the 400's description, for several Origin headers.
 func (e *Engine) checkOrigin(r *config.Resource, v *requestView) (Reason, string) {
-	if r.Origins == nil || v.originCount == 0 {
+	if r.OriginsAny || v.originCount == 0 {
 		return ReasonNone, ""
 	}
 	if v.originCount > 1 {
@@ -27,11 +27,11 @@ func (e *Engine) checkOrigin(r *config.Resource, v *requestView) (Reason, string
 		}
 		return ReasonInvalidRequest, descOneOrigin
 	}
-	ok := r.Origins.Allowed(v.origin)
+	ok := mcp.SameOrigin(v.origin, r.Origin()) || r.Origins != nil && r.Origins.Allowed(v.origin)
 	if e.tracing() {
-		verdict := " is not in allowed_origins "
+		verdict := " is neither the resource's own origin " + strconv.Quote(r.Origin()) + " nor in allowed_origins "
 		if ok {
-			verdict = " is in allowed_origins "
+			verdict = " is the resource's own origin or in allowed_origins "
 		}
 		e.trace("origin", ok, "Origin "+strconv.Quote(v.origin)+verdict+quoteList(r.AllowedOrigins))
 	}
@@ -41,13 +41,26 @@ func (e *Engine) checkOrigin(r *config.Resource, v *requestView) (Reason, string
 	return ReasonNone, ""
 }
 
-// operation is docs/request-flow.md#9-mcp-operation: for a POST to a resource with operations,
-// the MCP request metadata headers (MCP 2026-07-28 Streamable HTTP,
-// "Request Metadata") choose the rule whose scopes the request needs,
-// e.need; every other request needs required_scopes alone. Nothing here
-// reads the body: a 2026-07-28 server must reject a body that disagrees
-// with the headers.
-func (e *Engine) operation(r *config.Resource, v *requestView, req *Request) Reason {
+// operation is docs/request-flow.md#9-mcp-operation on the headers. When the body will
+// judge the request (judgeBody), the MCP headers are only read, to be held to
+// the body later (filter/policy/body.go), and the request needs
+// required_scopes until then. Otherwise, for a POST to a resource with
+// operations, the MCP request metadata headers (MCP 2026-07-28 Streamable
+// HTTP, "Request Metadata") choose the rule whose scopes the request needs,
+// e.need; every other request needs required_scopes alone. A 2026-07-28
+// server must reject a body that disagrees with the headers.
+func (e *Engine) operation(r *config.Resource, v *requestView, judgeBody bool) Reason {
+	if judgeBody {
+		h, err := e.mcpParser.ParseRawAll(&v.mcp)
+		if err != nil {
+			if e.tracing() {
+				e.trace("operation", false, err.Error())
+			}
+			return ReasonInvalidMCPHeaders
+		}
+		e.mcpHeaders = h
+		return ReasonNone
+	}
 	// Methods are case-sensitive (RFC 9110 §9.1), but an upstream that reads
 	// "post" as POST must not see it without the operation's scopes.
 	if len(r.Operations) == 0 || !lex.EqualFold(v.method, "post") {

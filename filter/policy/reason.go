@@ -35,6 +35,9 @@ const (
 	ReasonKeysUnavailable
 	ReasonForbiddenOrigin
 	ReasonInvalidMCPHeaders
+	ReasonInvalidMCPBody
+	ReasonHeaderMismatch
+	ReasonBodyTooLarge
 	numReasons
 )
 
@@ -109,6 +112,23 @@ var reasonTable = [numReasons]reasonInfo{
 		"The request Origin is not allowed for this resource.", nil},
 	ReasonInvalidMCPHeaders: {"invalid_mcp_headers", 400, "invalid_request", challengeInvalidReq,
 		"The MCP request headers (MCP-Protocol-Version, Mcp-Method, Mcp-Name) are missing, repeated or malformed.", nil},
+	ReasonInvalidMCPBody: {"invalid_mcp_body", 400, "invalid_request", challengeNone,
+		"The request body is not one well-formed JSON-RPC message or batch.", nil},
+	ReasonHeaderMismatch: {"header_mismatch", 400, "invalid_request", challengeNone,
+		"The Mcp-Method or Mcp-Name header is missing or does not match the JSON-RPC body.", nil},
+	ReasonBodyTooLarge: {"body_too_large", 413, "request_too_large", challengeNone,
+		"The request body is larger than this resource accepts.", nil},
+}
+
+// jsonrpcCodes are the reasons answered with a JSON-RPC error body rather
+// than {"error", "error_description"}: an MCP client reads those (MCP
+// 2026-07-28, basic/transports/streamable-http: "Security & Endpoint" for
+// Origin, "Server Validation" for HeaderMismatch -32020). The message is the
+// reason's description.
+var jsonrpcCodes = [numReasons]int{
+	ReasonForbiddenOrigin: -32600, // Invalid Request (JSON-RPC 2.0 §5.1); the transport names no code
+	ReasonInvalidMCPBody:  -32600,
+	ReasonHeaderMismatch:  -32020, // HeaderMismatch
 }
 
 // reasonWait is not a denial: the request waits for a key fetch

@@ -142,7 +142,8 @@ func TestDecideRefusesTwoOrigins(t *testing.T) {
 	}{
 		{"one allowed origin", req(authA, tokA, app), OutcomeAllowed, ReasonNone, 0},
 		{"one origin not allowed", req(authA, tokA, [2]string{"origin", "https://evil.example"}), OutcomeDenied, ReasonForbiddenOrigin, 403},
-		{"no allowed_origins: two Origin headers are not looked at", req(authB, tokB, app, [2]string{"origin", "https://evil.example"}), OutcomeAllowed, ReasonNone, 0},
+		{"no allowed_origins: a foreign origin is refused", req(authB, tokB, app), OutcomeDenied, ReasonForbiddenOrigin, 403},
+		{"no allowed_origins: two Origin headers are refused", req(authB, tokB, app, [2]string{"origin", "https://evil.example"}), OutcomeDenied, ReasonInvalidRequest, 400},
 	}
 	for _, tt := range passes {
 		t.Run(tt.name, func(t *testing.T) {

@@ -45,6 +45,15 @@ type Request struct {
 	// MayWait: the request may be paused for a key fetch. False when it has
 	// waited once already, and in report mode.
 	MayWait bool
+
+	// The body (docs/request-flow.md#9-mcp-operation): after a decision
+	// with OutcomeHold the glue holds the request until its body is whole,
+	// then decides it again with HasBody and Body (nil for an empty body),
+	// or with BodyTooLarge once more than the resource's max_body_bytes
+	// arrived.
+	Body         []byte
+	HasBody      bool
+	BodyTooLarge bool
 }
 
 // requestView is the part of the headers the decision reads, gathered in one
@@ -59,12 +68,14 @@ type requestView struct {
 	authCount                       int
 	host                            string // first Host header
 	hostCount                       int
-	announcesBody                   bool // a content-length other than "0", or a transfer-encoding
+	announcesBody                   bool  // a content-length other than "0", or a transfer-encoding
+	contentLength                   int64 // the content-length value; -1 when absent or not one decimal number
 	requestID                       string
 	mcp                             mcp.Raw // Mcp-Method, Mcp-Name, MCP-Protocol-Version
 }
 
 func (v *requestView) read(headers [][2]string) {
+	v.contentLength = -1
 	for _, h := range headers {
 		name, value := h[0], h[1]
 		// One or two comparisons per header: the names looked for have
@@ -93,6 +104,7 @@ func (v *requestView) read(headers [][2]string) {
 		case len("content-length"):
 			if lex.EqualFold(name, "content-length") {
 				v.announcesBody = v.announcesBody || value != "0"
+				v.contentLength = decimal(value)
 			}
 		case len("transfer-encoding"):
 			if lex.EqualFold(name, "transfer-encoding") {
@@ -139,6 +151,23 @@ func (v *requestView) noBody(req *Request) bool {
 		return false // Envoy reports end of stream; trust nothing else there
 	}
 	return !v.announcesBody
+}
+
+// decimal reads a content-length value (RFC 9110 §8.6: 1*DIGIT); -1 when it
+// is not one, or does not fit.
+func decimal(s string) int64 {
+	if s == "" || len(s) > 18 {
+		return -1
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return -1
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n
 }
 
 // pathOnly returns the path of a :path value, before any "?".

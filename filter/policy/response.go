@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/audguard/audguard/filter/config"
@@ -84,6 +85,26 @@ func errorBody(code, description string) []byte {
 	b = append(b, `","error_description":"`...)
 	b = append(b, description...)
 	b = append(b, `"}`...)
+	return b
+}
+
+// jsonrpcErrorBody is a JSON-RPC 2.0 error response (§5): id is the JSON
+// text of the request's id ("null" when it cannot be read), or "" to leave
+// the member out (MCP 2026-07-28, "Security & Endpoint": an Origin refusal
+// has no id). description is a fixed sentence.
+func jsonrpcErrorBody(code int, description, id string) []byte {
+	b := make([]byte, 0, 64+len(description)+len(id))
+	b = append(b, `{"jsonrpc":"2.0",`...)
+	if id != "" {
+		b = append(b, `"id":`...)
+		b = append(b, id...)
+		b = append(b, ',')
+	}
+	b = append(b, `"error":{"code":`...)
+	b = strconv.AppendInt(b, int64(code), 10)
+	b = append(b, `,"message":"`...)
+	b = append(b, description...)
+	b = append(b, `"}}`...)
 	return b
 }
 
