@@ -166,10 +166,17 @@ func compileTime(t *testing.T) {
 		n := startNginx(t, nginxBin, conf{workers: w, noCache: true, servers: []server{
 			{names: []string{"mcp-a.example.com"}, module: "audguard", config: localConfig(t, "enforce")}}})
 		ready := time.Since(start)
+		// The first worker to finish answers; the others may still be compiling.
 		var ms []string
-		for _, l := range n.linesSince(0) {
-			if m := loaded.FindStringSubmatch(l); m != nil {
-				ms = append(ms, m[2])
+		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			ms = ms[:0]
+			for _, l := range n.linesSince(0) {
+				if m := loaded.FindStringSubmatch(l); m != nil {
+					ms = append(ms, m[2])
+				}
+			}
+			if len(ms) >= w || time.Now().After(deadline) {
+				break
 			}
 		}
 		if len(ms) < w {
