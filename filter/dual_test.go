@@ -70,7 +70,10 @@ func dualCases() []dualCase {
 		}, up: map[string]string{"x-mcp-subject": "user-1"}, gone: []string{"x-mcp-scope"}, counter: policy.CounterAllowed},
 		{name: "A/claim header values encoded", token: func(c *tctx) string {
 			return c.rs(resA, map[string]any{"sub": "Ann O'Neil\r\nx: y%", "roles": []string{"a b", "c"}})
-		}, up: map[string]string{"x-mcp-subject": "Ann%20O'Neil%0D%0Ax:%20y%25", "x-mcp-roles": "a%20b c"}, counter: policy.CounterAllowed},
+		}, up: map[string]string{"x-mcp-subject": "Ann O'Neil%0D%0Ax: y%25", "x-mcp-roles": "a b c"}, counter: policy.CounterAllowed},
+		{name: "A/claim header inner spaces as they are, outer ones encoded", token: func(c *tctx) string {
+			return c.rs(resA, map[string]any{"sub": " user 1	", "scope": "mcp:tools mcp:read", "roles": []string{"a ", "	b"}})
+		}, up: map[string]string{"x-mcp-subject": "%20user 1%09", "x-mcp-scope": "mcp:tools mcp:read", "x-mcp-roles": "a%20 %09b"}, counter: policy.CounterAllowed},
 		{name: "A/extra spaces after Bearer", authzFn: func(c *tctx) []string { return []string{"Bearer   " + c.rs(resA, nil)} },
 			counter: policy.CounterAllowed, up: allowedA},
 

@@ -61,9 +61,10 @@ func (e *Engine) foldHeaderName(name string) string {
 
 // setClaimHeaders sets r's claim headers from verified claims (docs/request-flow.md#13-upstream-headers):
 // strings as they are, non-empty arrays of strings joined by one space,
-// numbers and booleans as their JSON text, anything else not set. Inside each value,
-// bytes outside %x21-7E, and "%" itself, are percent-encoded, so a claim
-// can never smuggle a line break, a separator or a lookalike into a header.
+// numbers and booleans as their JSON text, anything else not set. Inside each
+// string, what a field value cannot carry (appendEncodedJSONString) is
+// percent-encoded, so a claim can never smuggle a line break or a lookalike
+// into a header, nor lose a space at its ends.
 func (e *Engine) setClaimHeaders(r *config.Resource, c *jwtlite.Claims, d *Decision) {
 	if len(r.ClaimHeaders) == 0 {
 		return
@@ -141,17 +142,31 @@ func (e *Engine) renderClaim(c *jwtlite.Claims, claim string) (string, bool) {
 	return unsafe.String(unsafe.SliceData(e.buf), len(e.buf)), ok
 }
 
-// appendEncodedJSONString unescapes a JSON string body and appends it with
-// bytes outside %x21-7E and "%" percent-encoded.
+// appendEncodedJSONString unescapes a JSON string body and appends it as
+// it is, except for what a field value cannot carry (RFC 9110 §5.5), each
+// byte of which is percent-encoded: a control character other than HTAB,
+// DEL, a non-ASCII byte (obs-text is allowed but read as Latin-1 by many
+// stacks: encoded, a UTF-8 claim has one reading), "%" itself (so the
+// encoding can be undone), and spaces and tabs at the start or end (a
+// recipient strips them as OWS). Spaces and tabs inside are kept: a scope
+// "tools read" arrives as "tools read", as the array ["tools","read"] does.
 func appendEncodedJSONString(dst, escaped []byte) ([]byte, bool) {
 	var scratch [256]byte
 	s, err := jsonparser.Unescape(escaped, scratch[:])
 	if err != nil {
 		return dst, false
 	}
+	lo, hi := 0, len(s) // s[lo:hi] is s without its leading and trailing SP and HTAB
+	for lo < hi && (s[lo] == ' ' || s[lo] == '\t') {
+		lo++
+	}
+	for hi > lo && (s[hi-1] == ' ' || s[hi-1] == '\t') {
+		hi--
+	}
 	const hexdigits = "0123456789ABCDEF"
-	for _, c := range s {
-		if c < 0x21 || c > 0x7e || c == '%' {
+	for i, c := range s {
+		inner := lo <= i && i < hi && (c == ' ' || c == '\t')
+		if !inner && (c < 0x21 || c > 0x7e) || c == '%' {
 			dst = append(dst, '%', hexdigits[c>>4], hexdigits[c&15])
 		} else {
 			dst = append(dst, c)
