@@ -23,6 +23,10 @@ type dualCase struct {
 	hosts     []string             // Host headers; nil: one, equal to authority (as nginx and HTTP/1.1 clients send)
 	noHost    bool                 // no Host header at all (Envoy turns Host into :authority)
 	noEOS     bool                 // end of stream not on the headers, and no content-length (ngx_wasm_module)
+	rpc       string               // a request body: sent after the headers (which must then be held), in chunks
+	chunks    int                  // rpc in this many body calls (0, 1: one, with end of stream, as ngx_wasm_module)
+	trailers  bool                 // end of stream comes with trailers after the body
+	cutBody   int                  // the stream ends (OnHttpStreamDone) after this many chunks, undecided
 
 	// Expectations.
 	status  uint32            // 0: continues upstream
@@ -147,8 +151,18 @@ func dualCases() []dualCase {
 			status: 401, www: `Bearer ` + metaB, counter: policy.DeniedCounter(policy.ReasonMissingToken)},
 		{name: "missing token/Basic scheme", authz: []string{"Basic dXNlcjpwYXNz"}, status: 401,
 			www: `Bearer ` + metaA + `, scope="mcp:tools"`, counter: policy.DeniedCounter(policy.ReasonMissingToken)},
-		{name: "missing token/with Origin gets CORS", headers: [][2]string{{"origin", "https://app.example"}}, status: 401,
+		{name: "missing token/with Origin gets CORS", headers: [][2]string{{"origin", "https://mcp-a.example.com"}}, status: 401,
 			reply: corsDeny, counter: policy.DeniedCounter(policy.ReasonMissingToken)},
+		// Origin by default (docs/request-flow.md#8-origin): only the resource's own.
+		{name: "origin/another site by default", headers: [][2]string{{"origin", "https://app.example"}}, token: a, status: 403,
+			body:  `{"jsonrpc":"2.0","error":{"code":-32600,"message":"The request Origin is not allowed for this resource."}}`,
+			reply: corsDeny, counter: policy.DeniedCounter(policy.ReasonForbiddenOrigin)},
+		{name: "origin/own origin, upper case and default port", headers: [][2]string{{"origin", "HTTPS://MCP-A.example.com:443"}}, token: a,
+			counter: policy.CounterAllowed},
+		{name: "origin/own host, other scheme", headers: [][2]string{{"origin", "http://mcp-a.example.com"}}, token: a, status: 403,
+			counter: policy.DeniedCounter(policy.ReasonForbiddenOrigin)},
+		{name: "origin/two own origins", headers: [][2]string{{"origin", "https://mcp-a.example.com"}, {"origin", "https://mcp-a.example.com"}}, token: a,
+			status: 400, counter: policy.DeniedCounter(policy.ReasonInvalidRequest)},
 		{name: "query token/access_token", path: "/mcp?x=1&access_token=abc", token: a, status: 400,
 			www: invalidRequest(dQuery, metaA), body: body("invalid_request", dQuery), counter: policy.DeniedCounter(policy.ReasonTokenInQuery)},
 		{name: "query token/percent-encoded name", path: "/mcp?access%5Ftoken=abc", status: 400,
@@ -279,12 +293,12 @@ func dualCases() []dualCase {
 			headers: [][2]string{{"origin", "https://app.example"}, {"access-control-request-method", "POST"}},
 			gone:    []string{"authorization"}, counter: policy.CounterPreflight},
 		{name: "preflight/with a body needs a token", method: "OPTIONS", openBody: true,
-			headers: [][2]string{{"origin", "https://app.example"}, {"access-control-request-method", "POST"}},
+			headers: [][2]string{{"origin", "https://mcp-a.example.com"}, {"access-control-request-method", "POST"}},
 			status:  401, counter: policy.DeniedCounter(policy.ReasonMissingToken)},
 		{name: "preflight/without Access-Control-Request-Method needs a token", method: "OPTIONS",
-			headers: [][2]string{{"origin", "https://app.example"}}, status: 401, counter: policy.DeniedCounter(policy.ReasonMissingToken)},
+			headers: [][2]string{{"origin", "https://mcp-a.example.com"}}, status: 401, counter: policy.DeniedCounter(policy.ReasonMissingToken)},
 		{name: "preflight/lower-case method is not OPTIONS", method: "options",
-			headers: [][2]string{{"origin", "https://app.example"}, {"access-control-request-method", "POST"}},
+			headers: [][2]string{{"origin", "https://mcp-a.example.com"}, {"access-control-request-method", "POST"}},
 			status:  401, counter: policy.DeniedCounter(policy.ReasonMissingToken)},
 
 		// ---- 5.3 public paths.

@@ -29,10 +29,10 @@ func mcpConfig(k *testKeys, mode string) []byte {
 					{"method": "tools/call", "scopes": []string{"mcp:write"}},
 					{"method": "resources/read", "scopes": []string{"mcp:read"}},
 				},
-				"allowed_origins": []string{"https://app.example.com", "null"}},
+				"allowed_origins": []string{"https://app.example.com", "null"}, "mcp_body": "off"},
 			{"resource": resStrict, "name": "strict", "authorities": []string{"strict.example.com"},
 				"operations":      []map[string]any{{"method": "tools/call", "scopes": []string{"mcp:write"}}},
-				"legacy_protocol": "reject", "allowed_origins": []string{"https://app.example.com"}},
+				"legacy_protocol": "reject", "allowed_origins": []string{"https://app.example.com"}, "mcp_body": "off"},
 		},
 	})
 }
@@ -117,7 +117,7 @@ func mcpCases() []dualCase {
 		mcp("origin default port", "POST", "tools/list", "", "mcp:tools", 0, "", allowed, [2]string{"origin", "https://app.example.com:443"}),
 		mcp("origin null listed", "POST", "tools/list", "", "mcp:tools", 0, "", allowed, [2]string{"origin", "null"}),
 		{name: "mcp/origin unlisted", cfg: "mcp", authority: ops, method: "POST", headers: v("tools/list", "", [2]string{"origin", "https://evil.example"}),
-			token: tok(resOps, "mcp:tools"), status: 403, www: "", body: body("forbidden_origin", "The request Origin is not allowed for this resource."),
+			token: tok(resOps, "mcp:tools"), status: 403, www: "", body: `{"jsonrpc":"2.0","error":{"code":-32600,"message":"The request Origin is not allowed for this resource."}}`,
 			reply: map[string]string{"access-control-allow-origin": "*", "access-control-expose-headers": "www-authenticate"}, counter: origin},
 		{name: "mcp/origin other port", cfg: "mcp", authority: ops, method: "POST", headers: v("tools/list", "", [2]string{"origin", "https://app.example.com:8443"}),
 			token: tok(resOps, "mcp:tools"), status: 403, counter: origin},
