@@ -16,8 +16,10 @@
 //
 //   - the whole body is UTF-8 and JSON (RFC 8259), nested at most MaxDepth;
 //   - no member of a message or of its params that the proxy reads appears
-//     twice, or in another case (ASCII or Unicode folding: "Method",
-//     "NAME", "paramſ");
+//     twice, or in another case: ASCII, Unicode simple folding as
+//     encoding/json does ("paramſ", U+017F), and the case mappings of
+//     decoders that compare upper or lower case ("ıd", U+0131, and "İd",
+//     U+0130, which do not fold to "id");
 //   - "jsonrpc" is "2.0"; "method" a string; "id" a string or a number,
 //     not null (MCP: "the ID MUST NOT be null"; the Go SDK reads a request
 //     with a null id as a notification); "params" an object or an array;
@@ -32,7 +34,6 @@ package jsonrpc
 
 import (
 	"errors"
-	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
@@ -258,7 +259,7 @@ func (p *Parser) message(depth int) (Message, error) {
 				bit = 1 << k
 				break
 			}
-			if strings.EqualFold(name, w) {
+			if foldEqual(name, w) {
 				return m, ErrCaseVariant
 			}
 		}
@@ -406,7 +407,7 @@ func (p *Parser) params(depth int) (paramSpans, error) {
 			target, seen = &ps.name, &seenName
 		case name == "uri":
 			target, seen = &ps.uri, &seenURI
-		case strings.EqualFold(name, "name") || strings.EqualFold(name, "uri"):
+		case foldEqual(name, "name") || foldEqual(name, "uri"):
 			return ps, ErrCaseVariant
 		}
 		if seen != nil {
@@ -435,6 +436,52 @@ func (p *Parser) params(depth int) (paramSpans, error) {
 		}
 		return ps, ErrSyntax
 	}
+}
+
+// foldEqual reports whether name is w, a lower-case ASCII word, but for the
+// case of its letters: ASCII case, and the four runes that a decoder maps to
+// an ASCII letter, by Unicode simple folding (strings.EqualFold,
+// encoding/json: ſ U+017F to s, K U+212A to k) or by case mapping (the
+// upper case of ı U+0131 is I, the lower case of İ U+0130 is i). No other
+// rune folds or maps to an ASCII letter (TestFoldRune).
+func foldEqual(name, w string) bool {
+	i := 0
+	for j := 0; j < len(w); j++ {
+		if i >= len(name) {
+			return false
+		}
+		c := name[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			i++
+		} else {
+			r, n := utf8.DecodeRuneInString(name[i:])
+			i += n
+			if c = foldRune(r); c == 0 {
+				return false
+			}
+		}
+		if c != w[j] {
+			return false
+		}
+	}
+	return i == len(name)
+}
+
+// foldRune is the lower-case ASCII letter a non-ASCII rune folds or maps
+// to, or 0.
+func foldRune(r rune) byte {
+	switch r {
+	case '\u017F':
+		return 's'
+	case '\u212A':
+		return 'k'
+	case '\u0130', '\u0131':
+		return 'i'
+	}
+	return 0
 }
 
 // name reads a member name and its colon, returning the unescaped name.

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 // wantMsg is a message as a test expects it.
@@ -197,6 +199,9 @@ var parseCases = []parseCase{
 	{name: "Unicode fold jſonrpc", body: `{"jsonrpc":"2.0","jſonrpc":"1.0","id":1,"method":"a"}`, err: ErrCaseVariant},
 	{name: "Unicode fold reſult", body: `{"jsonrpc":"2.0","id":1,"method":"a","reſult":{}}`, err: ErrCaseVariant},
 	{name: "Unicode fold ſ and upper case", body: `{"jsonrpc":"2.0","id":1,"method":"a","PARAMſ":{}}`, err: ErrCaseVariant},
+	{name: "dotless ı in id", body: `{"jsonrpc":"2.0","ıd":1,"method":"a"}`, err: ErrCaseVariant},
+	{name: "dotted İ in ID", body: `{"jsonrpc":"2.0","id":1,"İD":2,"method":"a"}`, err: ErrCaseVariant},
+	{name: "escaped dotless ı in uri", body: `{"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"a","urı":"b"}}`, err: ErrCaseVariant},
 
 	// ErrVersion.
 	{name: "no jsonrpc", body: `{"id":1,"method":"tools/list"}`, err: ErrVersion},
@@ -323,6 +328,61 @@ func TestParseReuse(t *testing.T) {
 	b, err := p.Parse([]byte(`{"jsonrpc":"2.0","id":1,"method":"tools\/call","params":{"name":"t\u0031"}}`))
 	if err != nil || len(b.Messages) != 1 || b.Messages[0].Method != "tools/call" || b.Messages[0].Target != "t1" {
 		t.Fatalf("after the table: %+v, %v", b, err)
+	}
+}
+
+// TestFoldRune: the runes foldRune maps to ASCII letters are exactly the
+// non-ASCII runes that Unicode simple folding (the orbit strings.EqualFold
+// and encoding/json use) or a case mapping (unicode.ToUpper, ToLower,
+// ToTitle) takes to an ASCII letter.
+func TestFoldRune(t *testing.T) {
+	letter := func(r rune) byte {
+		switch {
+		case 'a' <= r && r <= 'z':
+			return byte(r)
+		case 'A' <= r && r <= 'Z':
+			return byte(r - 'A' + 'a')
+		}
+		return 0
+	}
+	for r := rune(utf8.RuneSelf); r <= unicode.MaxRune; r++ {
+		var want byte
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if c := letter(f); c != 0 {
+				want = c
+			}
+		}
+		for _, m := range []rune{unicode.ToLower(r), unicode.ToUpper(r), unicode.ToTitle(r)} {
+			if c := letter(m); c != 0 {
+				want = c
+			}
+		}
+		if got := foldRune(r); got != want {
+			t.Errorf("foldRune(%U) = %q, want %q", r, got, want)
+		}
+	}
+}
+
+// TestFoldEqual: foldEqual against strings.EqualFold, which it extends by
+// ı and İ only.
+func TestFoldEqual(t *testing.T) {
+	for _, tc := range []struct {
+		name, w string
+		want    bool
+	}{
+		{"method", "method", true}, {"METHOD", "method", true}, {"mEtHoD", "method", true},
+		{"paramſ", "params", true}, {"PARAMſ", "params", true}, {"ıd", "id", true}, {"İD", "id", true},
+		{"urı", "uri", true}, {"\u212Aey", "key", true},
+		{"method ", "method", false}, {"metho", "method", false}, {"", "id", false}, {"id\x00", "id", false},
+		{"méthod", "method", false}, {"ɪd", "id", false}, {"ｉｄ", "id", false}, {"i\u0307d", "id", false},
+		{"m\xffthod", "method", false}, {"[d", "{d", false}, {"@d", "`d", false},
+	} {
+		if got := foldEqual(tc.name, tc.w); got != tc.want {
+			t.Errorf("foldEqual(%q, %q) = %v, want %v", tc.name, tc.w, got, tc.want)
+		}
+		if tc.want != strings.EqualFold(tc.name, tc.w) && !strings.ContainsAny(tc.name, "ıİ") {
+			t.Errorf("foldEqual(%q, %q) differs from strings.EqualFold", tc.name, tc.w)
+		}
 	}
 }
 

@@ -71,7 +71,7 @@ func (s *synthesizer) ws(b *strings.Builder) {
 var messageNames = []string{"jsonrpc", "id", "method", "params", "result", "error",
 	"jsonrpc", "id", "method", "params", "method", "params",
 	"Method", "ID", "Params", "JSONRPC", "reſult", "paramſ", "jſonrpc", "methoD", "erroR",
-	"method\x00", "params\x00", "\u212Aey", "x", "_meta", "methodmethodmethodmethod", "méthod"}
+	"method\x00", "params\x00", "\u212Aey", "x", "_meta", "methodmethodmethodmethod", "méthod", "ıd", "İD"}
 
 var paramsNames = []string{"name", "uri", "arguments", "_meta", "name", "uri", "name", "uri",
 	"NAME", "Name", "URI", "Uri", "nam\u0065", "ur\u0131", "\u212Aind", "name\x00", "uri\x00", "ſ", "nameuri"}
