@@ -148,6 +148,22 @@ func bodyCases() []dualCase {
 		with(b("dangerous tool in many chunks", del, "mcp:tools mcp:write", 403, scope), func(c *dualCase) { c.chunks = 7 }),
 		with(b("trailers end the stream", del, "mcp:tools mcp:admin", 0, allowed), func(c *dualCase) { c.trailers = true; c.chunks = 2 }),
 		with(b("a held stream that ends is forgotten", del, "mcp:tools mcp:admin", 0, ""), func(c *dualCase) { c.chunks = 3; c.cutBody = 1 }),
+		with(b("Envoy, no content-length: the body callbacks decide", del, "mcp:tools mcp:write", 403, scope), func(c *dualCase) {
+			c.noLength, c.chunks, c.props = true, 2, map[string]string{"vhost": "vh_ops"}
+		}),
+		with(b("chunked: held for the body", del, "mcp:tools mcp:admin", 0, allowed), func(c *dualCase) {
+			c.noLength, c.headers = true, [][2]string{{"transfer-encoding", "chunked"}}
+		}),
+		with(b("ngx_wasm_module, no length and no chunks: no body, judged empty", del, "mcp:tools mcp:admin", 400, bad), func(c *dualCase) {
+			c.noLength = true
+		}),
+		with(b("ngx_wasm_module: headers continue, the one body call decides", del, "mcp:tools mcp:write", 403, scope), func(c *dualCase) {
+			c.props = map[string]string{"ngxhost": "ops.example.com"}
+		}),
+		with(b("ngx_wasm_module: allowed after the body", get, "mcp:tools mcp:write", 0, allowed), func(c *dualCase) {
+			c.props, c.headers = map[string]string{"ngxhost": "ops.example.com"}, [][2]string{{"x-mcp-subject", "spoof"}}
+			c.gone = []string{"authorization"}
+		}),
 		// Other requests keep the header rules.
 		with(b("GET on the endpoint: no body judged", "", "mcp:tools", 0, allowed), func(c *dualCase) { c.method = "GET" }),
 		with(b("POST elsewhere: header rules (require_all)", del, "mcp:tools mcp:write", 403, scope), func(c *dualCase) {

@@ -27,6 +27,7 @@ type dualCase struct {
 	chunks    int                  // rpc in this many body calls (0, 1: one, with end of stream, as ngx_wasm_module)
 	trailers  bool                 // end of stream comes with trailers after the body
 	cutBody   int                  // the stream ends (OnHttpStreamDone) after this many chunks, undecided
+	noLength  bool                 // no content-length with rpc (HTTP/2, or a chunked body)
 
 	// Expectations.
 	status  uint32            // 0: continues upstream

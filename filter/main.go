@@ -233,11 +233,24 @@ func (h *httpContext) decide(mayWait bool) types.Action {
 		return types.ActionPause
 	}
 	if d.Outcome == policy.OutcomeHold {
-		// Nothing is applied or counted yet: the body decides
-		// (OnHttpRequestBody, OnHttpRequestTrailers).
+		// The body decides (OnHttpRequestBody, OnHttpRequestTrailers);
+		// nothing is counted yet. Client-sent claim headers go now, whatever
+		// the body brings.
+		for _, name := range d.Remove {
+			if err := proxywasm.RemoveHttpRequestHeader(name); err != nil {
+				return h.apply(p.engine.HostFailure("removing a request header", nil))
+			}
+		}
 		h.holding, h.maxBody = true, d.MaxBody
 		p.run(d.Actions)
-		return types.ActionPause
+		if p.kind == hostNginx {
+			// ngx_wasm_module reads the body in its content phase, which
+			// only comes once the headers phase has continued; nothing goes
+			// upstream before the body callback has answered (a Pause here
+			// would stall the request for good).
+			return types.ActionContinue
+		}
+		return types.ActionPause // Envoy: the headers wait with the body
 	}
 	acts := d.Actions
 	action := h.apply(d)

@@ -148,6 +148,8 @@ func (n *nginx) render(c conf) string {
 		p("    %s %s/%s;", d, n.dir, strings.TrimSuffix(d, "_path"))
 	}
 	p("    merge_slashes on;\n    underscores_in_headers off;\n    ignore_invalid_headers on;")
+	// As the guide says: bodies up to max_body_bytes stay in memory, where the filter can read them.
+	p("    client_max_body_size 1m;\n    client_body_buffer_size 1m;")
 	p("    upstream echo { server 127.0.0.1:%d; keepalive 8; }", echoPort)
 	p("    upstream mcp { server 127.0.0.1:%d; keepalive 8; }", mcpPort)
 	// Default server: names no server lists get 404 from nginx, before any filter.

@@ -406,3 +406,59 @@ func TestStepUpSDK(t *testing.T) {
 		t.Errorf("resource.tools.denied.insufficient_scope = %d (%v), want 1", got, ok)
 	}
 }
+
+// TestBodyOnRealHost: per-tool scopes judged from the JSON-RPC body on
+// ngx_wasm_module, whose headers phase must continue before it reads the
+// body (one on_request_body call with end of stream): old clients without
+// MCP headers, a client lying in its headers, a body over max_body_bytes, a
+// body larger than nginx's default client buffer, over HTTP/1.1 and HTTP/2.
+func TestBodyOnRealHost(t *testing.T) {
+	cfg := mustJSON(t, map[string]any{
+		"mode": "enforce", "authority_from": "host",
+		"issuers": []any{map[string]any{"name": "corp", "issuer": issuer,
+			"jwks": map[string]any{"keys": []any{keys.rs.Public()}}}},
+		"resources": []any{resource(resTools, "tools.example.com", "tools", map[string]any{
+			"max_body_bytes": 65536,
+			"operations":     []any{map[string]any{"method": "tools/call", "name": "delete_forecast", "scopes": []string{"mcp:admin"}}},
+		})},
+	})
+	n := startNginx(t, nginxBin, conf{workers: 1, servers: []server{{names: []string{"tools.example.com"}, module: "audguard", config: cfg, upstream: "mcp"}}})
+	defer n.checkHealthy(t)
+	tools := sign(keys.rs, resTools, nil)
+	call := func(id int, tool, pad string) string {
+		return fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":%q,"arguments":{"city":"Oslo%s"}}}`, id, tool, pad)
+	}
+	post := func(t *testing.T, tr transport, hdr [][2]string, body string) reply {
+		h := append([][2]string{{"authorization", "Bearer " + tools}, {"content-type", "application/json"},
+			{"accept", "application/json, text/event-stream"}, {"mcp-protocol-version", "2025-06-18"}}, hdr...)
+		return n.do(t, tr, "POST", tr.scheme()+"://tools.example.com/mcp", h, body)
+	}
+	for _, tr := range []transport{h1, h2TLS} {
+		t.Run(string(tr), func(t *testing.T) {
+			before := mcpCalls.get("delete_forecast")
+			r := post(t, tr, nil, call(1, "delete_forecast", ""))
+			wantDenial(t, r, 403, `Bearer error="insufficient_scope", scope="mcp:tools mcp:admin", resource_metadata="https://tools.example.com/.well-known/oauth-protected-resource/mcp", error_description="The access token lacks a required scope."`,
+				"insufficient_scope", "The access token lacks a required scope.")
+			if r := post(t, tr, nil, call(2, "get_forecast", "")); r.status != 200 || !strings.Contains(string(r.body), "get_forecast Oslo") {
+				t.Errorf("get_forecast from an old client: %d %s", r.status, r.body)
+			}
+			// The headers say get_forecast, the body delete_forecast.
+			r = post(t, tr, [][2]string{{"mcp-method", "tools/call"}, {"mcp-name", "get_forecast"}}, call(3, "delete_forecast", ""))
+			if r.status != 400 || strings.TrimSpace(string(r.body)) != `{"jsonrpc":"2.0","id":3,"error":{"code":-32020,"message":"The Mcp-Method or Mcp-Name header is missing or does not match the JSON-RPC body."}}` {
+				t.Errorf("lying headers: %d %s", r.status, r.body)
+			}
+			// Larger than nginx's default client_body_buffer_size (16k): kept
+			// in memory by the guide's client_body_buffer_size.
+			if r := post(t, tr, nil, call(4, "get_forecast", strings.Repeat("x", 40000))); r.status != 200 {
+				t.Errorf("a 40 KB body: %d %s", r.status, r.body)
+			}
+			r = post(t, tr, nil, call(5, "get_forecast", strings.Repeat("x", 70000)))
+			if r.status != 413 || !strings.Contains(string(r.body), "request_too_large") {
+				t.Errorf("a body over max_body_bytes: %d %s", r.status, r.body)
+			}
+			if got := mcpCalls.get("delete_forecast") - before; got != 0 {
+				t.Errorf("delete_forecast ran %d times", got)
+			}
+		})
+	}
+}

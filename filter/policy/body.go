@@ -153,8 +153,12 @@ func (e *Engine) holdForBody(r *config.Resource, v *requestView, req *Request, d
 		req.BodyTooLarge = true
 		return false
 	}
-	if req.EndOfStream {
-		req.HasBody = true // no body: judged as an empty one
+	if v.noBody(req) {
+		// No body (end of stream on the headers; on ngx_wasm_module, whose
+		// headers never end the stream, no content-length other than 0 and
+		// no transfer-encoding): judged as an empty one now, as that host
+		// never calls the body callback for a request without a body.
+		req.HasBody = true
 		return false
 	}
 	if e.tracing() {
