@@ -9,7 +9,7 @@ import (
 	"github.com/tetratelabs/wazero"
 )
 
-// envoyHostFunctions is what Envoy ≥ 1.33 provides to a module: the `env`
+// envoyHostFunctions is what Envoy has provided to a module since 1.33: the `env`
 // functions of the proxy-wasm ABI 0.2.1 and the wasi_snapshot_preview1 set of
 // proxy-wasm-cpp-host PR #427.
 var envoyHostFunctions = map[string]map[string]bool{
