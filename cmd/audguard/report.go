@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/audguard/audguard/filter/config"
+	"github.com/audguard/audguard/filter/policy"
 	"github.com/audguard/audguard/jwtlite"
 )
 
@@ -239,7 +240,7 @@ func describe(fr *filterReport, p *config.Plugin) {
 		rr := resourceReport{
 			Resource: r.URI, MetadataURL: r.MetadataURL,
 			Routes: r.Routes, VirtualHosts: r.VirtualHosts, Authorities: r.Authorities, Default: r.Default,
-			RequiredScopes: r.RequiredScopes, ScopesSupported: nonNil(r.ScopesSupported),
+			RequiredScopes: r.RequiredScopes, ScopesSupported: nonNil(policy.PublishedScopes(r)),
 			AuthorizationServers: r.AuthorizationServers, AudienceMatch: r.AudienceMatch.String(),
 			ExclusiveAudience: r.ExclusiveAudience, ForwardToken: r.ForwardToken,
 			Issuers: []string{}, PublicPaths: []string{}, ClaimHeaders: map[string]string{},

@@ -61,6 +61,10 @@ func metadataDocument(r *config.Resource) []byte {
 	return append(b, `,"bearer_methods_supported":["header"]}`...)
 }
 
+// PublishedScopes is what r's metadata document lists as scopes_supported
+// (RFC 9728 §2): its scopes_supported without offline_access.
+func PublishedScopes(r *config.Resource) []string { return published(r.ScopesSupported) }
+
 // published is scopes_supported without offline_access, which a resource
 // never advertises (MCP 2026-07-28 authorization; docs/configuration.md).
 func published(scopes []string) []string {
