@@ -207,6 +207,7 @@ func pluginConfig(o configOptions) []byte {
 	if o.operations > 0 {
 		main := resources[0].(map[string]any)
 		main["operations"] = operationRules(o.operations)
+		main["mcp_body"] = "off" // the header rules: what the round-two target measured; the body pass has its own rows
 		main["scope_implies"] = map[string][]string{
 			"mcp:admin": {"mcp:write"}, "mcp:write": {scopeMain}, scopeMain: {"mcp:list"}, "mcp:list": {"mcp:read"},
 		}
