@@ -24,6 +24,7 @@ var update = flag.Bool("update", false, "rewrite the generated parts of the docu
 type reasonRow struct {
 	name, code, challenge, description string
 	status                             int
+	jsonrpc                            int // filter/policy's jsonrpcCodes: the JSON-RPC error code of the body, 0 for {error, error_description}
 }
 
 // stringValue evaluates a string literal or a concatenation of them.
@@ -93,6 +94,7 @@ func reasonRows(t *testing.T) []reasonRow {
 	if !ok {
 		t.Fatal("filter/policy: reasonTable is not a composite literal")
 	}
+	codes := jsonrpcCodes(t)
 	var rows []reasonRow
 	for _, e := range lit.Elts {
 		kv := e.(*ast.KeyValueExpr)
@@ -113,6 +115,7 @@ func reasonRows(t *testing.T) []reasonRow {
 			code:        stringValue(t, row.Elts[2]),
 			challenge:   row.Elts[3].(*ast.Ident).Name,
 			description: stringValue(t, row.Elts[4]),
+			jsonrpc:     codes[kv.Key.(*ast.Ident).Name],
 		})
 	}
 	reasons := policy.Reasons()
@@ -127,6 +130,33 @@ func reasonRows(t *testing.T) []reasonRow {
 	return rows
 }
 
+// jsonrpcCodes reads filter/policy's jsonrpcCodes (the reasons answered
+// with a JSON-RPC error body), keyed by the reason's constant name.
+func jsonrpcCodes(t *testing.T) map[string]int {
+	t.Helper()
+	lit, ok := policyDecls(t)["jsonrpcCodes"].(*ast.CompositeLit)
+	if !ok {
+		t.Fatal("filter/policy: jsonrpcCodes is not a composite literal")
+	}
+	out := map[string]int{}
+	for _, e := range lit.Elts {
+		kv := e.(*ast.KeyValueExpr)
+		u, ok := kv.Value.(*ast.UnaryExpr)
+		if !ok || u.Op != token.SUB {
+			t.Fatalf("jsonrpcCodes %s: not a negative integer literal", kv.Key.(*ast.Ident).Name)
+		}
+		n, err := strconv.Atoi(u.X.(*ast.BasicLit).Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[kv.Key.(*ast.Ident).Name] = -n
+	}
+	if len(out) == 0 {
+		t.Fatal("filter/policy: jsonrpcCodes is empty")
+	}
+	return out
+}
+
 // challengeLabels name each challenge kind in the table; responses.md
 // explains each in "Challenges".
 var challengeLabels = map[string]string{
@@ -139,14 +169,18 @@ var challengeLabels = map[string]string{
 
 func reasonsTable(t *testing.T) string {
 	var b strings.Builder
-	b.WriteString("| reason | status | body `error` | `WWW-Authenticate` | `error_description` |\n")
+	b.WriteString("| reason | status | body | `WWW-Authenticate` | `error_description` (or JSON-RPC `message`) |\n")
 	b.WriteString("|---|---|---|---|---|\n")
 	for _, r := range reasonRows(t) {
 		label, ok := challengeLabels[r.challenge]
 		if !ok {
 			t.Fatalf("reason %s: challenge kind %s has no label here", r.name, r.challenge)
 		}
-		b.WriteString("| [`" + r.name + "`](troubleshooting.md#" + r.name + ") | " + strconv.Itoa(r.status) + " | `" + r.code + "` | " +
+		body := "`error`: `" + r.code + "`"
+		if r.jsonrpc != 0 {
+			body = "[JSON-RPC error](#json-rpc-error-bodies) `" + strconv.Itoa(r.jsonrpc) + "`"
+		}
+		b.WriteString("| [`" + r.name + "`](troubleshooting.md#" + r.name + ") | " + strconv.Itoa(r.status) + " | " + body + " | " +
 			label + " | " + r.description + " |\n")
 	}
 	return b.String()

@@ -370,10 +370,29 @@ func TestSchemaAgreesWithLoader(t *testing.T) {
 		}},
 		{"legacy reject", true, func(top, is, res obj) { res["legacy_protocol"] = "reject" }},
 		{"legacy word", false, func(top, is, res obj) { res["legacy_protocol"] = "allow" }},
+		{"mcp_body verify without operations", true, func(top, is, res obj) { res["mcp_body"] = "verify" }},
+		{"mcp_body off", true, func(top, is, res obj) {
+			res["operations"] = arr{obj{"method": "tools/call", "scopes": arr{"mcp:write"}}}
+			res["mcp_body"] = "off"
+		}},
+		{"mcp_body word", false, func(top, is, res obj) { res["mcp_body"] = "headers" }},
+		{"mcp_body upper case", false, func(top, is, res obj) { res["mcp_body"] = "Verify" }},
+		{"mcp_body boolean", false, func(top, is, res obj) { res["mcp_body"] = true }},
+		{"max_body_bytes 1024", true, func(top, is, res obj) { res["max_body_bytes"] = 1024 }},
+		{"max_body_bytes 1023", false, func(top, is, res obj) { res["max_body_bytes"] = 1023 }},
+		{"max_body_bytes 64 MiB", true, func(top, is, res obj) { res["max_body_bytes"] = 67108864 }},
+		{"max_body_bytes over 64 MiB", false, func(top, is, res obj) { res["max_body_bytes"] = 67108865 }},
+		{"max_body_bytes fraction", false, func(top, is, res obj) { res["max_body_bytes"] = 2048.5 }},
+		{"max_body_bytes string", false, func(top, is, res obj) { res["max_body_bytes"] = "2048" }},
 		{"allowed origins", true, func(top, is, res obj) {
 			res["allowed_origins"] = arr{"https://app.example.com", "null", "http://localhost:3000", "https://[::1]:8443", "chrome-extension://abcdef"}
 		}},
 		{"allowed origins empty", false, func(top, is, res obj) { res["allowed_origins"] = arr{} }},
+		{"allowed origins any", true, func(top, is, res obj) { res["allowed_origins"] = arr{"*"} }},
+		{"allowed origins any and one", false, func(top, is, res obj) { res["allowed_origins"] = arr{"*", "https://app.example.com"} }},
+		{"allowed origins one and any", false, func(top, is, res obj) { res["allowed_origins"] = arr{"https://app.example.com", "*"} }},
+		{"allowed origins any twice", false, func(top, is, res obj) { res["allowed_origins"] = arr{"*", "*"} }},
+		{"allowed origin wildcard host", false, func(top, is, res obj) { res["allowed_origins"] = arr{"https://*.example.com"} }},
 		{"allowed origin upper case", false, func(top, is, res obj) { res["allowed_origins"] = arr{"https://App.example.com"} }},
 		{"allowed origin default port", false, func(top, is, res obj) { res["allowed_origins"] = arr{"https://app.example.com:443"} }},
 		{"allowed origin trailing slash", false, func(top, is, res obj) { res["allowed_origins"] = arr{"https://app.example.com/"} }},
