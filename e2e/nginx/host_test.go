@@ -431,6 +431,10 @@ func writeCerts(dir string) error {
 		return err
 	}
 	caCert, _ := x509.ParseCertificate(caDER)
+	// The CA for clients in other processes (SSL_CERT_FILE).
+	if err := os.WriteFile(filepath.Join(dir, "ca.crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o644); err != nil {
+		return err
+	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return err

@@ -1,0 +1,373 @@
+//go:build e2enginx
+
+package nginx
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// MCP clients and servers older than 2026-07-28 on the real host: the
+// official MCP Go SDK at v1.1.0 (e2e/oldsdk, a module of its own), whose
+// client sends MCP-Protocol-Version 2025-06-18 at most and never Mcp-Method
+// or Mcp-Name, and whose server never compares those headers with the body.
+// Here the old server runs as v1.1.0 serves by default: with sessions, POSTs
+// answered with event streams, and the client's standing GET stream open
+// through nginx.
+
+var oldSDK struct {
+	once           sync.Once
+	client, server string
+	err            error
+}
+
+// oldSDKPrograms builds e2e/oldsdk's oldclient and oldserver once per test
+// binary into build/e2e-nginx/oldsdk (GOWORK=off; the SDK comes through the
+// module proxy; go.sum as committed).
+func oldSDKPrograms(t testing.TB) (client, server string) {
+	t.Helper()
+	oldSDK.once.Do(func() {
+		dir := filepath.Join(workDir, "oldsdk")
+		cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./oldclient", "./oldserver")
+		cmd.Dir = filepath.Join(repoRoot, "e2e", "oldsdk")
+		cmd.Env = append(os.Environ(), "GOWORK=off")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			oldSDK.err = fmt.Errorf("go build in e2e/oldsdk: %v\n%s", err, out)
+			return
+		}
+		oldSDK.client, oldSDK.server = filepath.Join(dir, "oldclient"), filepath.Join(dir, "oldserver")
+	})
+	if oldSDK.err != nil {
+		t.Fatal(oldSDK.err)
+	}
+	return oldSDK.client, oldSDK.server
+}
+
+// oldServer is one running e2e/oldsdk/oldserver.
+type oldServer struct {
+	addr   string // 127.0.0.1:port
+	stderr *bytes.Buffer
+}
+
+// startOldServer runs the old server with args on a loopback port until the
+// test ends (it exits when its standard input, held by the test, closes).
+func startOldServer(t testing.TB, bin string, args ...string) *oldServer {
+	t.Helper()
+	cmd := exec.Command(bin, append(args, "-stdin-exit")...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &oldServer{stderr: &bytes.Buffer{}}
+	cmd.Stderr = s.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	t.Cleanup(func() {
+		stdin.Close()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			t.Logf("old server's log:\n%s", s.stderr)
+		}
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	go func() { _, _ = io.Copy(io.Discard, stdout); done <- cmd.Wait() }()
+	var l struct{ Listen string }
+	if err != nil || json.Unmarshal([]byte(line), &l) != nil || l.Listen == "" {
+		t.Fatalf("old server did not say where it listens: %q %v", line, err)
+	}
+	s.addr = l.Listen
+	return s
+}
+
+// runs reads how often each tool ran on the old server.
+func (s *oldServer) runs(t testing.TB) map[string]int {
+	t.Helper()
+	resp, err := http.Get("http://" + s.addr + "/runs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var n map[string]int
+	if err := json.NewDecoder(resp.Body).Decode(&n); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /runs: %d %v", resp.StatusCode, err)
+	}
+	return n
+}
+
+// oldStep is one line of oldclient's output.
+type oldStep struct {
+	Step            string   `json:"step"`
+	OK              bool     `json:"ok"`
+	Protocol        string   `json:"protocol"`
+	Tools           []string `json:"tools"`
+	Text            string   `json:"text"`
+	Error           string   `json:"error"`
+	Status          int      `json:"status"`
+	WWWAuthenticate string   `json:"www_authenticate"`
+	HTTP            []struct {
+		RPC       string `json:"rpc"`
+		Version   string `json:"mcp_protocol_version"`
+		McpMethod string `json:"mcp_method"`
+		McpName   string `json:"mcp_name"`
+		Status    int    `json:"status"`
+		Proto     string `json:"proto"`
+	} `json:"http"`
+}
+
+// runOldClient runs oldclient against endpoint (Host tools.example.com) with
+// token, calling tool, and returns its steps. The client trusts the suite's
+// test CA (SSL_CERT_FILE). Exit status 1 (a step failed) is not an error
+// here: the steps say what failed.
+func runOldClient(t testing.TB, bin, endpoint, token, tool string) []oldStep {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "-url", endpoint, "-host", "tools.example.com", "-token", token,
+		"-tool", tool, "-args", `{"city":"Oslo"}`)
+	cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+filepath.Join(workDir, "ca.crt"))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	var exit *exec.ExitError
+	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) {
+		t.Fatalf("oldclient: %v\n%s%s", err, out, stderr.Bytes())
+	}
+	t.Logf("oldclient -tool %s:\n%s", tool, bytes.TrimSpace(out))
+	var steps []oldStep
+	for _, line := range bytes.Split(bytes.TrimSpace(out), []byte("\n")) {
+		var s oldStep
+		if err := json.Unmarshal(line, &s); err != nil {
+			t.Fatalf("oldclient output %q: %v", line, err)
+		}
+		steps = append(steps, s)
+	}
+	return steps
+}
+
+// wantOldSteps checks the steps' outcomes (connect, list_tools, call_tool),
+// the protocol, and that every POST was a 2025-06-18 one (no version header
+// on initialize) without Mcp-Method or Mcp-Name, over proto.
+func wantOldSteps(t testing.TB, steps []oldStep, proto string, ok ...bool) {
+	t.Helper()
+	var got []bool
+	for i, s := range steps {
+		got = append(got, s.OK)
+		if want := []string{"connect", "list_tools", "call_tool"}[min(i, 2)]; s.Step != want {
+			t.Errorf("step %d is %q, want %q", i, s.Step, want)
+		}
+		for _, x := range s.HTTP {
+			v := "2025-06-18"
+			if x.RPC == "initialize" {
+				v = ""
+			}
+			if x.Version != v || x.McpMethod != "" || x.McpName != "" || x.Proto != proto {
+				t.Errorf("%s: the old client sent %q over %s with MCP-Protocol-Version %q, Mcp-Method %q, Mcp-Name %q; want %s, %q and neither",
+					s.Step, x.RPC, x.Proto, x.Version, x.McpMethod, x.McpName, proto, v)
+			}
+		}
+	}
+	if !slices.Equal(got, ok) {
+		t.Fatalf("steps ok %v, want %v", got, ok)
+	}
+	if steps[0].Protocol != "2025-06-18" {
+		t.Errorf("negotiated %q, want 2025-06-18", steps[0].Protocol)
+	}
+	if !slices.Equal(steps[1].Tools, []string{"delete_forecast", "get_forecast"}) {
+		t.Errorf("tools %q", steps[1].Tools)
+	}
+}
+
+// TestOldSDKOnRealHost: the MCP Go SDK v1.1.0 client and server with the
+// filter on nginx, over HTTP/1.1 and HTTP/2 (TLS).
+//
+// Old client: a token with mcp:tools lists the tools and calls get_forecast;
+// delete_forecast is refused 403 with WWW-Authenticate naming "mcp:tools
+// mcp:admin" and does not run; a token with mcp:tools mcp:admin calls it.
+//
+// Lying client (raw HTTP, in a session it opened): headers naming
+// get_forecast (Mcp-Name alone, or with Mcp-Method tools/call) on a body
+// calling delete_forecast, under MCP-Protocol-Version 2025-06-18 and
+// 2026-07-28, are refused by the filter (400, JSON-RPC -32020 with the id)
+// and the old server never runs delete_forecast; the honest get_forecast
+// calls run. The control: the same lies sent straight to another old
+// server run delete_forecast there.
+func TestOldSDKOnRealHost(t *testing.T) {
+	clientBin, serverBin := oldSDKPrograms(t)
+	behind := startOldServer(t, serverBin) // sessions, event streams: v1.1.0's defaults
+	cfg := mustJSON(t, map[string]any{
+		"mode": "enforce", "authority_from": "host",
+		"issuers": []any{map[string]any{"name": "corp", "issuer": issuer,
+			"jwks": map[string]any{"keys": []any{keys.rs.Public()}}}},
+		"resources": []any{resource(resTools, "tools.example.com", "tools", map[string]any{
+			"operations": []any{map[string]any{"method": "tools/call", "name": "delete_forecast", "scopes": []string{"mcp:admin"}}},
+		})},
+	})
+	n := startNginx(t, nginxBin, conf{workers: 1, modules: withMetrics(module{"audguard", wasmPath}),
+		httpExtra: fmt.Sprintf("upstream oldmcp { server %s; keepalive 8; }", behind.addr),
+		servers: []server{
+			{names: []string{"tools.example.com"}, module: "audguard", config: cfg, upstream: "oldmcp"},
+			{names: []string{"metrics.test"}, module: "metrics"},
+		}})
+	defer n.checkHealthy(t)
+	tools := sign(keys.rs, resTools, nil)
+	admin := sign(keys.rs, resTools, map[string]any{"scope": "mcp:tools mcp:admin"})
+	const challenge = `Bearer error="insufficient_scope", scope="mcp:tools mcp:admin", resource_metadata="https://tools.example.com/.well-known/oauth-protected-resource/mcp", error_description="The access token lacks a required scope."`
+	endpoints := map[transport]string{
+		h1:    "http://127.0.0.1:" + strconv.Itoa(n.h1) + "/mcp",
+		h2TLS: "https://127.0.0.1:" + strconv.Itoa(n.tls) + "/mcp",
+	}
+	protos := map[transport]string{h1: "HTTP/1.1", h2TLS: "HTTP/2.0"}
+
+	t.Run("old client", func(t *testing.T) {
+		for _, tr := range []transport{h1, h2TLS} {
+			t.Run(string(tr), func(t *testing.T) {
+				u, proto := endpoints[tr], protos[tr]
+				before := behind.runs(t)
+				steps := runOldClient(t, clientBin, u, tools, "get_forecast")
+				wantOldSteps(t, steps, proto, true, true, true)
+				if steps[2].Text != "sunny in Oslo" {
+					t.Errorf("get_forecast: %q", steps[2].Text)
+				}
+				steps = runOldClient(t, clientBin, u, tools, "delete_forecast")
+				wantOldSteps(t, steps, proto, true, true, false)
+				if c := steps[2]; c.Status != 403 || c.WWWAuthenticate != challenge || !strings.Contains(c.Error, "Forbidden") {
+					t.Errorf("delete_forecast with mcp:tools: status %d, WWW-Authenticate %q, SDK error %q; want 403, %q", c.Status, c.WWWAuthenticate, c.Error, challenge)
+				}
+				if got := behind.runs(t); got["get_forecast"] != before["get_forecast"]+1 || got["delete_forecast"] != before["delete_forecast"] {
+					t.Errorf("runs %v after get_forecast and the refused delete_forecast, were %v", got, before)
+				}
+				steps = runOldClient(t, clientBin, u, admin, "delete_forecast")
+				wantOldSteps(t, steps, proto, true, true, true)
+				if steps[2].Text != "deleted Oslo" {
+					t.Errorf("delete_forecast with mcp:admin: %q", steps[2].Text)
+				}
+				if got := behind.runs(t)["delete_forecast"]; got != before["delete_forecast"]+1 {
+					t.Errorf("delete_forecast ran %d times in all, want %d", got, before["delete_forecast"]+1)
+				}
+			})
+		}
+	})
+
+	call := func(id int, tool string) string {
+		return fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":%q,"arguments":{"city":"Oslo"}}}`, id, tool)
+	}
+	type lie struct{ version, method, name string }
+	var lies []lie
+	for _, v := range []string{"2025-06-18", "2026-07-28"} {
+		lies = append(lies, lie{v, "", "get_forecast"}, lie{v, "tools/call", "get_forecast"})
+	}
+	honest := []lie{{"2025-06-18", "", ""}, {"2025-06-18", "tools/call", "get_forecast"}, {"2026-07-28", "tools/call", "get_forecast"}}
+	headers := func(session string, l lie) [][2]string {
+		h := [][2]string{{"content-type", "application/json"}, {"accept", "application/json, text/event-stream"},
+			{"mcp-session-id", session}, {"mcp-protocol-version", l.version}}
+		if l.method != "" {
+			h = append(h, [2]string{"mcp-method", l.method})
+		}
+		if l.name != "" {
+			h = append(h, [2]string{"mcp-name", l.name})
+		}
+		return h
+	}
+
+	t.Run("control: without the filter the old server runs the lie", func(t *testing.T) {
+		direct := startOldServer(t, serverBin)
+		do := func(hdr [][2]string, body string) reply {
+			req, _ := http.NewRequestWithContext(t.Context(), "POST", "http://"+direct.addr+"/mcp", strings.NewReader(body))
+			for _, kv := range hdr {
+				req.Header.Add(kv[0], kv[1])
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return reply{resp.StatusCode, resp.Header, b, resp.Proto}
+		}
+		session := openSession(t, do)
+		for i, l := range lies {
+			if r := do(headers(session, l), call(i+1, "delete_forecast")); r.status != 200 || !strings.Contains(string(r.body), "deleted Oslo") {
+				t.Errorf("%+v straight to the old server: %d %s", l, r.status, r.body)
+			}
+		}
+		if got := direct.runs(t)["delete_forecast"]; got != len(lies) {
+			t.Errorf("delete_forecast ran %d times without the filter, want %d", got, len(lies))
+		}
+	})
+
+	t.Run("lying client", func(t *testing.T) {
+		for _, tr := range []transport{h1, h2TLS} {
+			t.Run(string(tr), func(t *testing.T) {
+				before := behind.runs(t)
+				do := func(hdr [][2]string, body string) reply {
+					return n.do(t, tr, "POST", tr.scheme()+"://tools.example.com/mcp", append(hdr, [2]string{"authorization", "Bearer " + tools}), body)
+				}
+				session := openSession(t, do)
+				for i, l := range lies {
+					id := 10 + i
+					r := do(headers(session, l), call(id, "delete_forecast"))
+					want := `{"jsonrpc":"2.0","id":` + strconv.Itoa(id) + `,"error":{"code":-32020,"message":"The Mcp-Method or Mcp-Name header is missing or does not match the JSON-RPC body."}}`
+					if r.status != 400 || strings.TrimSpace(string(r.body)) != want {
+						t.Errorf("lie %+v: %d %s, want 400 %s", l, r.status, r.body, want)
+					}
+				}
+				for i, h := range honest {
+					if r := do(headers(session, h), call(20+i, "get_forecast")); r.status != 200 || !strings.Contains(string(r.body), "sunny in Oslo") {
+						t.Errorf("honest %+v: %d %s", h, r.status, r.body)
+					}
+				}
+				got := behind.runs(t)
+				if got["delete_forecast"] != before["delete_forecast"] || got["get_forecast"] != before["get_forecast"]+len(honest) {
+					t.Errorf("old server's runs %v, were %v: want delete_forecast unchanged, get_forecast +%d", got, before, len(honest))
+				}
+			})
+		}
+	})
+	if got, ok := n.metric(t, "audguard.denied.header_mismatch"); !ok || got != uint64(2*len(lies)) {
+		t.Errorf("denied.header_mismatch = %d (read %v), want %d", got, ok, 2*len(lies))
+	}
+}
+
+// openSession opens an MCP session as a 2025-06-18 client does (initialize,
+// then notifications/initialized) through do, and returns its id.
+func openSession(t testing.TB, do func(hdr [][2]string, body string) reply) string {
+	t.Helper()
+	base := [][2]string{{"content-type", "application/json"}, {"accept", "application/json, text/event-stream"}}
+	r := do(base, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`)
+	session := r.header.Get("mcp-session-id")
+	if r.status != 200 || session == "" || !strings.Contains(string(r.body), `"protocolVersion":"2025-06-18"`) {
+		t.Fatalf("initialize: %d session %q %s", r.status, session, r.body)
+	}
+	r = do(append(base, [2]string{"mcp-session-id", session}, [2]string{"mcp-protocol-version", "2025-06-18"}),
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	if r.status != 202 {
+		t.Fatalf("notifications/initialized: %d %s", r.status, r.body)
+	}
+	return session
+}
