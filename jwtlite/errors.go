@@ -23,6 +23,10 @@ var (
 	ErrInvalidKey = errors.New("jwtlite: invalid key")
 	// ErrNoUsableKey: after skipping, no usable key is left (docs/configuration.md#keys).
 	ErrNoUsableKey = errors.New("jwtlite: no usable key")
+	// ErrRSAParameters: an RSA key whose modulus is outside 2048–8192 bits or whose public
+	// exponent is not odd with 3 ≤ e ≤ 2³¹−1 (docs/configuration.md#keys). An error wrapping
+	// it wraps ErrInvalidKey too.
+	ErrRSAParameters = errors.New("jwtlite: RSA modulus or exponent out of range")
 )
 
 // reasons maps each verification sentinel to its reason string (docs/responses.md#denials).

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"math/bits"
 	"strconv"
 
 	"github.com/buger/jsonparser"
@@ -36,6 +37,21 @@ func (j *jwk) name() string {
 
 func (j *jwk) errorf(format string, args ...any) error {
 	return fmt.Errorf("%w: %s: %s", ErrInvalidKey, j.name(), fmt.Sprintf(format, args...))
+}
+
+// keyError is a refused key of a kind a caller may tell apart (ErrRSAParameters): its message
+// reads as errorf's, and it wraps both ErrInvalidKey and kind.
+type keyError struct {
+	msg  string
+	kind error
+}
+
+func (e *keyError) Error() string   { return e.msg }
+func (e *keyError) Unwrap() []error { return []error{ErrInvalidKey, e.kind} }
+
+// refuse is errorf for an error that also wraps kind.
+func (j *jwk) refuse(kind error, format string, args ...any) error {
+	return &keyError{msg: j.errorf(format, args...).Error(), kind: kind}
 }
 
 // errSkip carries the reason a key is skipped (a warning, not a failure).
@@ -317,22 +333,38 @@ func (j *jwk) material(k *Key) error {
 		if len(n) == 0 || n[0] == 0 || len(e) == 0 || e[0] == 0 {
 			return j.errorf(`RSA "n" and "e" must be non-empty and without leading zero octets`)
 		}
-		nb := new(big.Int).SetBytes(n)
-		if nb.BitLen() < 2048 {
-			return j.errorf("RSA modulus has %d bits; at least 2048 are required", nb.BitLen())
+		// The modulus bounds, both ways (docs/configuration.md#keys): below 2048 bits a key
+		// falls short of 112-bit security (NIST SP 800-57 Part 1 Rev. 5 §5.6.1.1, SP 800-131A
+		// Rev. 2 §3); above 8192 bits it is a denial of service: each verification costs
+		// about the square of the modulus length, any client's token naming the key pays it
+		// (a forged signature is checked in full), and a published set chooses the size —
+		// 48,000 bits cost 108 ms per request in the module, 8192 bits 3.4 ms (BENCHMARKS.md,
+		// "Worst-case key cost"). Counted on the octets, before anything reads the number.
+		if size := 8*len(n) - bits.LeadingZeros8(n[0]); size < minRSABits {
+			return j.refuse(ErrRSAParameters, "RSA modulus has %d bits; at least %d are required", size, minRSABits)
+		} else if size > maxRSABits {
+			return j.refuse(ErrRSAParameters, "RSA modulus has %d bits; at most %d are accepted", size, maxRSABits)
 		}
+		nb := new(big.Int).SetBytes(n)
 		if nb.Bit(0) == 0 {
 			return j.errorf("RSA modulus is even")
 		}
+		// The public exponent: odd and 3 ≤ e ≤ 2³¹−1. RFC 8017 §3.1 asks 3 ≤ e ≤ n−1 (odd,
+		// being coprime to λ(n)); Go's crypto/rsa refuses e < 2, an even e and e > 2³¹−1
+		// (crypto/internal/fips140/rsa checkPublicKey). NIST SP 800-56B Rev. 2 §6.2.1 and
+		// FIPS 186-5 §5.5(e) want 2¹⁶ < e < 2²⁵⁶ for keys they approve; we do not refuse
+		// e = 3, which signature verification with an exact encoding check (Go's) does not
+		// weaken, and the 31-bit ceiling bounds the cost of e at 30 squarings and 30
+		// multiplications where 65537 takes 16 and 1 (measured ×2.2–2.7).
 		if len(e) > 4 {
-			return j.errorf("RSA exponent is too large")
+			return j.refuse(ErrRSAParameters, "RSA exponent is too large: it must be odd, greater than 1 and below 2^31")
 		}
 		var ev int64
 		for _, b := range e {
 			ev = ev<<8 | int64(b)
 		}
 		if ev <= 1 || ev%2 == 0 || ev > 1<<31-1 {
-			return j.errorf("RSA exponent must be odd, greater than 1 and below 2^31")
+			return j.refuse(ErrRSAParameters, "RSA exponent must be odd, greater than 1 and below 2^31")
 		}
 		if hasROCAFingerprint(nb) {
 			return j.errorf("RSA modulus has the ROCA fingerprint (CVE-2017-15361); replace the key")
@@ -386,6 +418,12 @@ func (j *jwk) material(k *Key) error {
 	return nil
 }
 
+// The accepted RSA modulus lengths, in bits (docs/configuration.md#keys).
+const (
+	minRSABits = 2048
+	maxRSABits = 8192
+)
+
 // checkAlgorithms refuses an explicit allowlist that is empty or names anything we do not implement.
 func checkAlgorithms(algorithms []Algorithm) error {
 	if algorithms != nil && len(algorithms) == 0 {
@@ -406,12 +444,13 @@ func checkAlgorithms(algorithms []Algorithm) error {
 // Each key is bound to one algorithm (RFC 8725 §3.1): its "alg"; else the one algorithm in
 // algorithms that fits its type and curve; else, for EC and OKP, the curve's algorithm
 // (P-256→ES256, P-384→ES384, P-521→ES512, Ed25519→EdDSA); else an error naming the key.
-// Errors: RSA below 2048 bits, exponent not odd/>1/<2^31, a ROCA modulus; EC point off its
-// curve; "alg" not fitting kty/crv; malformed members; an HS* algorithm in algorithms next to
-// non-oct keys; an oct key shorter than its hash; duplicate "kid" among usable keys; duplicate
-// JSON members anywhere. Skipped with a warning: "use" not "sig"; "key_ops" without "verify";
-// unsupported kty, crv or "alg"; bound algorithm not in an explicit algorithms; oct keys
-// unless algorithms lists an HS* algorithm. No usable key left gives ErrNoUsableKey.
+// Errors: RSA modulus outside 2048–8192 bits or exponent not odd/>1/<2^31 (these also wrap
+// ErrRSAParameters), a ROCA modulus; EC point off its curve; "alg" not fitting kty/crv;
+// malformed members; an HS* algorithm in algorithms next to non-oct keys; an oct key shorter
+// than its hash; duplicate "kid" among usable keys; duplicate JSON members anywhere. Skipped
+// with a warning: "use" not "sig"; "key_ops" without "verify"; unsupported kty, crv or "alg";
+// bound algorithm not in an explicit algorithms; oct keys unless algorithms lists an HS*
+// algorithm. No usable key left gives ErrNoUsableKey.
 // Errors wrap ErrInvalidKey or ErrNoUsableKey and never contain key material.
 func ParseKeySet(jwks []byte, algorithms []Algorithm) (ks *KeySet, warnings []string, err error) {
 	if err := checkAlgorithms(algorithms); err != nil {

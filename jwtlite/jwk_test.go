@@ -20,6 +20,16 @@ func TestParseKeySet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// rsaBits is an RSA public JWK whose modulus is a random odd number of exactly bits bits:
+	// parsing judges size and form, not whether the number is a product of two primes.
+	rsaBits := func(bits int) string {
+		n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), uint(bits-1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.SetBit(n, bits-1, 1).SetBit(n, 0, 1)
+		return `{"kty":"RSA","alg":"RS256","kid":"big","n":"` + b64(n.Bytes()) + `","e":"AQAB"}`
+	}
 	pubP256, _ := k.p256.PublicKey.Bytes()
 	offY := append([]byte(nil), pubP256[33:]...)
 	offY[31] ^= 1
@@ -43,6 +53,9 @@ func TestParseKeySet(t *testing.T) {
 		{"okp bound to Ed25519 by algorithms", []string{ed(map[string]any{"alg": nil})}, []Algorithm{Ed25519}, nil, []Algorithm{Ed25519}, 0, ""},
 		{"okp alg Ed25519", []string{ed(map[string]any{"alg": "Ed25519"})}, nil, nil, []Algorithm{Ed25519}, 0, ""},
 		{"rsa 1024 refused", []string{`{"kty":"RSA","alg":"RS256","n":"` + b64(small.N.Bytes()) + `","e":"AQAB"}`}, nil, ErrInvalidKey, nil, 0, "1024 bits"},
+		{"rsa 8192 bits", []string{rsaBits(8192)}, nil, nil, []Algorithm{RS256}, 0, ""},
+		{"rsa 8193 bits refused", []string{rsaBits(8193)}, nil, ErrRSAParameters, nil, 0, "RSA modulus has 8193 bits; at most 8192 are accepted"},
+		{"rsa 48000 bits refused", []string{rsaBits(48000)}, nil, ErrRSAParameters, nil, 0, "RSA modulus has 48000 bits; at most 8192 are accepted"},
 		{"rsa e=1", []string{rs(map[string]any{"e": "AQ"})}, nil, ErrInvalidKey, nil, 0, "exponent"},
 		{"rsa e even", []string{rs(map[string]any{"e": "AQAA"})}, nil, ErrInvalidKey, nil, 0, "exponent"},
 		{"rsa e huge", []string{rs(map[string]any{"e": "AQAAAAAB"})}, nil, ErrInvalidKey, nil, 0, "exponent"},

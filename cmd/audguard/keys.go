@@ -23,7 +23,7 @@ const keysUsage = `usage: audguard keys [--json] [--timeout 5s] [--issuer-metada
 
 Fetches each issuer's jwks_uri from where you run it (the filter fetches
 through jwks_cluster) and judges every key as the filter will: one algorithm
-per key under the issuer's "algorithms", RSA of at least 2048 bits, EC points
+per key under the issuer's "algorithms", RSA of 2048 to 8192 bits, EC points
 on their curve, "use" and "key_ops" honoured, "oct" never taken from a fetched
 set, a kid that a configured key has left to the configured key. Prints kid,
 kty, crv, bound algorithm, use and the verdict of each key (never key

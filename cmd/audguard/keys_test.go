@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -574,5 +575,67 @@ func TestKeysUsage(t *testing.T) {
 	}
 	if code, out, _ := cli(t, "", "keys", filepath.Join(t.TempDir(), "missing.json")); code != exitInvalid || !strings.Contains(out, "cannot read the file") {
 		t.Errorf("missing file: exit %d\n%s", code, out)
+	}
+}
+
+// bigRSAJWK is an RS256 public JWK whose modulus is an odd number of exactly
+// bits bits (the filter judges size and form, not primality).
+func bigRSAJWK(kid string, bits int) map[string]any {
+	n := []byte(strings.Repeat("\xa5", (bits+7)/8)) // 0xa5: top and bottom bit set
+	if r := bits % 8; r != 0 {
+		n[0] = 1<<(r-1) | 1
+	}
+	return map[string]any{"kty": "RSA", "alg": "RS256", "kid": kid, "n": base64.RawURLEncoding.EncodeToString(n), "e": "AQAB"}
+}
+
+// goodECJWK is the EC key of good.json.
+func goodECJWK(t *testing.T) map[string]any {
+	t.Helper()
+	var set struct {
+		Keys []map[string]any `json:"keys"`
+	}
+	if err := json.Unmarshal(keysFixture(t, "good.json"), &set); err != nil {
+		t.Fatal(err)
+	}
+	return set.Keys[1]
+}
+
+// TestKeysOversizedRSA: an RSA key of 48,000 bits (each verification with it
+// costs a worker about half a second) is skipped in a fetched set and refuses
+// a configured one; keys and check name the reason.
+func TestKeysOversizedRSA(t *testing.T) {
+	set, _ := json.Marshal(map[string]any{"keys": []any{goodECJWK(t), bigRSAJWK("big", 48000)}})
+	const reason = "RSA modulus has 48000 bits; at most 8192 are accepted"
+	srv := newKeysServer(t, true, map[string]keysAnswer{"/jwks": {body: set}})
+	code, rep, _ := keysJSON(t, srv.URL+"/jwks")
+	fetched := onlySet(t, rep)
+	if code != exitWarnings || fetched.Verdict != setAccepted || strings.Join(keyVerdicts(fetched), "; ") != "ec-1 usable ES256; big skipped RS256" ||
+		fetched.Keys[1].Reason != reason {
+		t.Errorf("fetched: exit %d, set %+v", code, fetched)
+	}
+	if code, out, _ := cli(t, "", "keys", srv.URL+"/jwks"); code != exitWarnings || !strings.Contains(out, "skipped: "+reason) {
+		t.Errorf("fetched, text: exit %d\n%s", code, out)
+	}
+
+	cfg, _ := json.Marshal(map[string]any{
+		"issuers":   []any{map[string]any{"name": "corp", "issuer": "https://auth.example.com", "jwks": json.RawMessage(set)}},
+		"resources": []any{map[string]any{"resource": "https://mcp.example.com/mcp", "default": true}},
+	})
+	path := filepath.Join(t.TempDir(), "plugin.json")
+	if err := os.WriteFile(path, cfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, rep, _ = keysJSON(t, path)
+	if code != exitInvalid || len(rep.Filters) != 1 || len(rep.Filters[0].Issuers) != 1 {
+		t.Fatalf("configured: exit %d, %+v", code, rep)
+	}
+	configured := rep.Filters[0].Issuers[0].Sets
+	if len(configured) != 1 || configured[0].Verdict != setRefused || !strings.Contains(configured[0].Reason, reason) ||
+		strings.Join(keyVerdicts(configured[0]), "; ") != "ec-1 usable ES256; big invalid RS256" || configured[0].Keys[1].Reason != reason {
+		t.Errorf("configured: %+v", configured)
+	}
+	code, out, _ := cli(t, "", "check", path)
+	if code != exitInvalid || !strings.Contains(out, reason) || !strings.Contains(out, "2048 to 8192 bits") {
+		t.Errorf("check: exit %d\n%s", code, out)
 	}
 }

@@ -88,8 +88,11 @@ func readIssuerJWKS(l *loader, n, v *node, is *Issuer) error {
 	}
 	if err != nil {
 		fix := "correct or remove the key named in the message; keys follow RFC 7517/7518 and docs/configuration.md#keys"
-		if errors.Is(err, jwtlite.ErrNoUsableKey) {
+		switch {
+		case errors.Is(err, jwtlite.ErrNoUsableKey):
 			fix = "add a signature verification key (see the warnings about skipped keys)"
+		case errors.Is(err, jwtlite.ErrRSAParameters):
+			fix = `use an RSA key of 2048 to 8192 bits with public exponent 65537 ("e": "AQAB"), or remove the key named in the message`
 		}
 		return refuseCause(v.path(), strings.TrimPrefix(err.Error(), "jwtlite: "), fix, err)
 	}

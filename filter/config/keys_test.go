@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -87,4 +88,15 @@ func octKey(kid string, n int) map[string]any {
 		secret[i] = byte('a' + i%26)
 	}
 	return map[string]any{"kty": "oct", "kid": kid, "k": base64.RawURLEncoding.EncodeToString(secret)}
+}
+
+// bigRSAKey is an RS256 public JWK whose modulus is an odd number of exactly bits bits (not a
+// product of two primes: the loader judges size and form only).
+func bigRSAKey(t testing.TB, kid string, bits int) map[string]any {
+	t.Helper()
+	n := bytes.Repeat([]byte{0xa5}, (bits+7)/8) // 0xa5: top and bottom bit set
+	if r := bits % 8; r != 0 {
+		n[0] = 1<<(r-1) | 1
+	}
+	return map[string]any{"kty": "RSA", "alg": "RS256", "kid": kid, "n": base64.RawURLEncoding.EncodeToString(n), "e": "AQAB"}
 }

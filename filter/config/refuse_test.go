@@ -180,6 +180,18 @@ func refusals() []refusal {
 			iss0(c)["jwks"] = jwks(octKey("h1", 32), rsaKey(t))
 			iss0(c)["algorithms"] = arr{"HS256", "RS256"}
 		}, path: "issuers[0].jwks", msg: `every key must be "oct"`, wrapped: jwtlite.ErrInvalidKey},
+		{name: "RSA modulus over 8192 bits", mutate: func(t testing.TB, c obj) {
+			iss0(c)["jwks"] = jwks(rsaKey(t), bigRSAKey(t, "big", 48000))
+		}, path: "issuers[0].jwks", msg: `key 1 (kid "big"): RSA modulus has 48000 bits; at most 8192 are accepted`,
+			fix: "2048 to 8192 bits", wrapped: jwtlite.ErrRSAParameters},
+		{name: "RSA modulus of 8193 bits", mutate: func(t testing.TB, c obj) {
+			iss0(c)["jwks"] = jwks(bigRSAKey(t, "big", 8193))
+		}, path: "issuers[0].jwks", msg: "RSA modulus has 8193 bits; at most 8192 are accepted", fix: "2048 to 8192 bits", wrapped: jwtlite.ErrRSAParameters},
+		{name: "RSA exponent out of range", mutate: func(t testing.TB, c obj) {
+			k := rsaKey(t)
+			k["e"] = "gAAAAQ" // 2^31 + 1
+			iss0(c)["jwks"] = jwks(k)
+		}, path: "issuers[0].jwks", msg: "RSA exponent", fix: `public exponent 65537 ("e": "AQAB")`, wrapped: jwtlite.ErrRSAParameters},
 		{name: "malformed base64url", mutate: func(t testing.TB, c obj) {
 			k := edKey(t)
 			k["x"] = "not base64!"

@@ -11,7 +11,7 @@
 // Keys(i) is the configured keys plus the last good fetched set; a fetched key whose kid a
 // configured key has is skipped (configured keys win). Every key, configured, fetched or taken
 // from shared data, is judged by jwtlite under the issuer's algorithms: bound to exactly one
-// algorithm (RFC 8725 §3.1), RSA ≥ 2048 bits, EC points on their curve, "use"/"key_ops"
+// algorithm (RFC 8725 §3.1), RSA of 2048–8192 bits, EC points on their curve, "use"/"key_ops"
 // honoured. A fetched "oct" key is always skipped.
 //
 // # The state machine, per issuer with a jwks_uri

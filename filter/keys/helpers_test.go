@@ -1,6 +1,7 @@
 package keys
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -90,6 +91,16 @@ func rsaJWK(t testing.TB, weak bool, kid string) string {
 	}
 	return jwk(t, map[string]any{"kty": "RSA", "alg": "RS256", "kid": kid,
 		"n": b64(k.N.Bytes()), "e": b64(big.NewInt(int64(k.E)).Bytes())})
+}
+
+// bigRSAJWK is an RS256 public JWK whose modulus is an odd number of exactly bits bits (not a
+// product of two primes: parsing judges size and form only).
+func bigRSAJWK(t testing.TB, kid string, bits int) string {
+	n := bytes.Repeat([]byte{0xa5}, (bits+7)/8) // 0xa5: top and bottom bit set
+	if r := bits % 8; r != 0 {
+		n[0] = 1<<(r-1) | 1
+	}
+	return jwk(t, map[string]any{"kty": "RSA", "alg": "RS256", "kid": kid, "n": b64(n), "e": "AQAB"})
 }
 
 func octJWK(kid string) string {

@@ -51,7 +51,7 @@ var verificationMembers = [...]string{"kty", "kid", "alg", "use", "crv", "n", "e
 
 // ParseSet judges a JWK Set response body (RFC 7517 §5) under the rules for configured keys
 // (docs/configuration.md#keys, through jwtlite.ParseKey with the issuer's explicit algorithms, nil for the
-// default): each key bound to exactly one algorithm (RFC 8725 §3.1), RSA of at least 2048 bits,
+// default): each key bound to exactly one algorithm (RFC 8725 §3.1), RSA of 2048 to 8192 bits,
 // EC points on their curve, "use" and "key_ops" honoured. A key that breaks a rule — and every
 // "oct" key, whatever algorithms allows: a shared secret has no place in a published set — is
 // skipped and counted in Skipped, never fatal; so is an element of "keys" that is not an

@@ -54,6 +54,9 @@ func TestParseSet(t *testing.T) {
 		{"RSA without alg bound by algorithms", jwks(strings.Replace(rsaJWK(t, false, "r"), `"alg":"RS256",`, "", 1)), []jwtlite.Algorithm{jwtlite.RS256}, nil, 1, 0},
 		{"algorithms allowlist skips", jwks(k1, rsaJWK(t, false, "r")), []jwtlite.Algorithm{jwtlite.RS256}, nil, 1, 1},
 		{"too many keys", jwks(many...), nil, ErrTooManyKeys, 0, 0},
+		{"RSA over 8192 bits skipped", jwks(k1, bigRSAJWK(t, "big", 48000)), nil, nil, 1, 1},
+		{"RSA of 8193 bits skipped", jwks(k1, bigRSAJWK(t, "big", 8193)), nil, nil, 1, 1},
+		{"RSA of 8192 bits", jwks(k1, bigRSAJWK(t, "big", 8192)), nil, nil, 2, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
