@@ -27,6 +27,10 @@ var (
 	// exponent is not odd with 3 ≤ e ≤ 2³¹−1 (docs/configuration.md#keys). An error wrapping
 	// it wraps ErrInvalidKey too.
 	ErrRSAParameters = errors.New("jwtlite: RSA modulus or exponent out of range")
+	// ErrPrivateKey: a JWK with private key members (RFC 7518 §6.2.2, §6.3.2; RFC 8037 §2), or
+	// an "oct" key's secret outside an issuer whose algorithms list an HS algorithm
+	// (docs/configuration.md#keys). An error wrapping it wraps ErrInvalidKey too.
+	ErrPrivateKey = errors.New("jwtlite: private key material")
 )
 
 // reasons maps each verification sentinel to its reason string (docs/responses.md#denials).

@@ -11,12 +11,14 @@ import (
 	"math/big"
 	"math/bits"
 	"strconv"
+	"strings"
 
 	"github.com/buger/jsonparser"
 )
 
-// jwk holds the members of one JWK (RFC 7517 §4, RFC 7518 §6) that matter for verification.
-// Private members (d, p, q, dp, dq, qi, oth) and certificate members are ignored.
+// jwk holds the members of one JWK (RFC 7517 §4, RFC 7518 §6) that matter for verification,
+// and which private members it has (a key with any is refused, docs/configuration.md#keys).
+// Certificate members are ignored.
 type jwk struct {
 	idx                            int
 	kty, kid, alg, use, crv        string
@@ -25,6 +27,23 @@ type jwk struct {
 	hasN, hasE, hasX, hasY, hasK   bool
 	keyOps                         []string
 	hasKeyOps                      bool
+	private                        [len(privateMembers)]bool // by index into privateMembers
+}
+
+// privateMembers are the private key members of a JWK: RSA's d, p, q, dp, dq, qi and oth (RFC
+// 7518 §6.3.2), EC's d (§6.2.2), OKP's d (RFC 8037 §2). A verification key is the public half
+// only; a JWK with any of them is someone's signing key, which must not sit in a proxy's
+// configuration (where its config dump shows it) or be published in a JWK Set.
+var privateMembers = [...]string{"d", "p", "q", "dp", "dq", "qi", "oth"}
+
+// IsPrivateMember reports whether name is a private key member of a JWK (privateMembers).
+func IsPrivateMember(name string) bool {
+	for _, m := range privateMembers {
+		if name == m {
+			return true
+		}
+	}
+	return false
 }
 
 // name identifies the key in messages by index and kid (never key material).
@@ -105,6 +124,11 @@ func decodeJWK(idx int, raw []byte) (*jwk, error) {
 			}
 			return nil
 		default:
+			for i, m := range privateMembers {
+				if string(key) == m {
+					j.private[i] = true // of any type: its presence is the problem
+				}
+			}
 			return nil
 		}
 		switch string(key) {
@@ -178,6 +202,23 @@ func listed(a Algorithm, algorithms []Algorithm) bool {
 // buildKey applies docs/configuration.md#keys to one decoded JWK. It returns the usable key, or an *errSkip
 // (a warning) or an error wrapping ErrInvalidKey.
 func buildKey(j *jwk, algorithms []Algorithm) (*Key, error) {
+	// Private key material refuses the key whatever else it is (RFC 7517 §9.2: private keys
+	// must be protected from disclosure), before any rule could merely skip it: a configured
+	// one is in the host's config dump, a published one signs tokens for whoever reads it.
+	var names []string
+	for i, has := range j.private {
+		if has {
+			names = append(names, strconv.Quote(privateMembers[i]))
+		}
+	}
+	if len(names) > 0 {
+		return nil, j.refuse(ErrPrivateKey, "holds private key members (%s): a verification key is the public half only", strings.Join(names, ", "))
+	}
+	// An "oct" key's "k" is a shared secret (RFC 7518 §6.4.1): it belongs in the configuration
+	// of an issuer that verifies HMAC tokens with it, and nowhere else.
+	if j.kty == "oct" && j.hasK && !hsListed(algorithms) {
+		return nil, j.refuse(ErrPrivateKey, `"k" is a shared secret, and "algorithms" lists no HS algorithm`)
+	}
 	if j.kty == "" {
 		return nil, j.errorf(`"kty" is missing or empty`)
 	}
@@ -449,7 +490,9 @@ func checkAlgorithms(algorithms []Algorithm) error {
 // malformed members; an HS* algorithm in algorithms next to non-oct keys; an oct key shorter
 // than its hash; duplicate "kid" among usable keys; duplicate JSON members anywhere. Skipped
 // with a warning: "use" not "sig"; "key_ops" without "verify"; unsupported kty, crv or "alg";
-// bound algorithm not in an explicit algorithms; oct keys unless algorithms lists an HS*
+// bound algorithm not in an explicit algorithms; oct keys without "k" unless algorithms lists
+// an HS* algorithm. Refused whatever else the key is (and wrapping ErrPrivateKey): a private
+// key member (d, p, q, dp, dq, qi, oth), and an oct key's "k" unless algorithms lists an HS*
 // algorithm. No usable key left gives ErrNoUsableKey.
 // Errors wrap ErrInvalidKey or ErrNoUsableKey and never contain key material.
 func ParseKeySet(jwks []byte, algorithms []Algorithm) (ks *KeySet, warnings []string, err error) {

@@ -79,7 +79,9 @@ func TestParseKeySet(t *testing.T) {
 		{"not in explicit algorithms skipped", []string{rs(nil), es(nil)}, []Algorithm{ES256}, nil, []Algorithm{ES256}, 1, ""},
 		{"all skipped", []string{rs(map[string]any{"use": "enc"})}, nil, ErrNoUsableKey, nil, 1, "no usable key"},
 		{"empty set", nil, nil, ErrNoUsableKey, nil, 0, ""},
-		{"oct skipped without HS", []string{hs(nil), es(nil)}, nil, nil, []Algorithm{ES256}, 1, ""},
+		{"oct secret refused without HS", []string{hs(nil), es(nil)}, nil, ErrPrivateKey, nil, 0, `key 0 (no kid): "k" is a shared secret, and "algorithms" lists no HS algorithm`},
+		{"oct secret refused with other algorithms", []string{hs(map[string]any{"kid": "h"}), es(nil)}, []Algorithm{ES256}, ErrPrivateKey, nil, 0, `key 0 (kid "h"): "k" is a shared secret`},
+		{"oct without k skipped without HS", []string{hs(map[string]any{"k": nil}), es(nil)}, nil, nil, []Algorithm{ES256}, 1, ""},
 		{"oct with HS", []string{hs(map[string]any{"kid": "h"})}, []Algorithm{HS256}, nil, []Algorithm{HS256}, 0, ""},
 		{"oct bound by algorithms", []string{k.jwkJSON(t, HS512, map[string]any{"alg": nil})}, []Algorithm{HS512}, nil, []Algorithm{HS512}, 0, ""},
 		{"oct without alg, two HS", []string{hs(map[string]any{"alg": nil})}, []Algorithm{HS256, HS384}, ErrInvalidKey, nil, 0, "exactly one HS algorithm"},
@@ -90,7 +92,14 @@ func TestParseKeySet(t *testing.T) {
 		{"HS next to skipped key type", []string{hs(nil), rs(map[string]any{"use": "enc"})}, []Algorithm{HS256}, ErrInvalidKey, nil, 0, `must be "oct"`},
 		{"duplicate kid", []string{rs(map[string]any{"kid": "a"}), es(map[string]any{"kid": "a"})}, nil, ErrInvalidKey, nil, 0, "duplicate kid"},
 		{"duplicate kid of a skipped key refused", []string{rs(map[string]any{"kid": "a", "use": "enc"}), es(map[string]any{"kid": "a"})}, nil, ErrInvalidKey, nil, 0, "duplicate kid"},
-		{"private members ignored", []string{es(map[string]any{"d": "AAAA", "p": "x", "q": 1})}, nil, nil, []Algorithm{ES256}, 0, ""},
+		{"EC private key refused", []string{es(map[string]any{"kid": "e", "d": b64(k.p256.D.Bytes())})}, nil, ErrPrivateKey, nil, 0, `key 0 (kid "e"): holds private key members ("d")`},
+		{"RSA private key refused", []string{es(nil), rs(map[string]any{"d": "AAAA", "p": "AAAA", "q": "AAAA", "dp": "AAAA", "dq": "AAAA", "qi": "AAAA"})}, nil, ErrPrivateKey, nil, 0, `key 1 (no kid): holds private key members ("d", "p", "q", "dp", "dq", "qi")`},
+		{"RSA oth refused", []string{rs(map[string]any{"oth": []any{map[string]any{"r": "AAAA", "d": "AAAA", "t": "AAAA"}}})}, nil, ErrPrivateKey, nil, 0, `("oth")`},
+		{"Ed25519 private key refused", []string{ed(map[string]any{"d": "AAAA"})}, nil, ErrPrivateKey, nil, 0, `("d")`},
+		{"private member of the wrong type refused", []string{es(map[string]any{"d": 1})}, nil, ErrPrivateKey, nil, 0, `("d")`},
+		{"private key refused though skipped otherwise", []string{es(map[string]any{"use": "enc", "d": "AAAA"}), rs(nil)}, nil, ErrPrivateKey, nil, 0, `("d")`},
+		{"private key of an unsupported type refused", []string{`{"kty":"OKP","crv":"X25519","x":"AA","d":"AA"}`, es(nil)}, nil, ErrPrivateKey, nil, 0, `("d")`},
+		{"private key in an HS issuer refused", []string{hs(nil), `{"kty":"oct","k":"` + b64(k.hs) + `","d":"AA"}`}, []Algorithm{HS256}, ErrPrivateKey, nil, 0, `key 1 (no kid): holds private key members ("d")`},
 		{"x5c ignored", []string{es(map[string]any{"x5c": []string{"MII"}, "x5u": "https://x"})}, nil, nil, []Algorithm{ES256}, 0, ""},
 		{"algorithms with none", []string{es(nil)}, []Algorithm{"none"}, ErrInvalidKey, nil, 0, "none"},
 		{"algorithms empty", []string{es(nil)}, []Algorithm{}, ErrInvalidKey, nil, 0, "empty"},
@@ -132,7 +141,7 @@ func TestParseKeySet(t *testing.T) {
 func checkNoKeyMaterial(t *testing.T, msg string, keys []string) {
 	t.Helper()
 	for _, k := range keys {
-		for _, m := range []string{"n", "x", "y", "k", "e"} {
+		for _, m := range []string{"n", "x", "y", "k", "e", "d"} {
 			marker := `"` + m + `":"`
 			if i := strings.Index(k, marker); i >= 0 {
 				v := k[i+len(marker):]

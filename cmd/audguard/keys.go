@@ -24,8 +24,9 @@ const keysUsage = `usage: audguard keys [--json] [--timeout 5s] [--issuer-metada
 Fetches each issuer's jwks_uri from where you run it (the filter fetches
 through jwks_cluster) and judges every key as the filter will: one algorithm
 per key under the issuer's "algorithms", RSA of 2048 to 8192 bits, EC points
-on their curve, "use" and "key_ops" honoured, "oct" never taken from a fetched
-set, a kid that a configured key has left to the configured key. Prints kid,
+on their curve, "use" and "key_ops" honoured, no private key members, "oct"
+never taken from a fetched set, a kid that a configured key has left to the
+configured key. Prints kid,
 kty, crv, bound algorithm, use and the verdict of each key (never key
 material), the verdict on each set, and a summary.
 
@@ -149,6 +150,7 @@ type keysSet struct {
 	Reason     string    `json:"reason,omitempty"`
 	Usable     int       `json:"usable"`
 	Skipped    int       `json:"skipped"`
+	Private    int       `json:"private,omitempty"` // keys holding private material (skipped or invalid)
 	Keys       []keysKey `json:"keys"`
 }
 
@@ -170,6 +172,8 @@ type keysKey struct {
 	Use     string  `json:"use,omitempty"`
 	Verdict string  `json:"verdict"`
 	Reason  string  `json:"reason,omitempty"`
+
+	private bool // holds private key material (jwtlite.ErrPrivateKey, or a fetched oct key's "k")
 }
 
 type keysMetadata struct {
@@ -197,10 +201,10 @@ func (k *keysRun) run(arg string) keysReport {
 			is.Issuer = arg
 			k.checkMetadata(&is, "")
 			if is.Metadata != nil && is.Metadata.JWKSURI != "" && len(is.Metadata.Errors) == 0 {
-				is.Sets = append(is.Sets, k.fetchSet(is.Metadata.JWKSURI, nil, nil))
+				is.addFetched(k.fetchSet(is.Metadata.JWKSURI, nil, nil))
 			}
 		} else {
-			is.Sets = append(is.Sets, k.fetchSet(arg, nil, nil))
+			is.addFetched(k.fetchSet(arg, nil, nil))
 		}
 		f.Issuers = []keysIssuer{is}
 		rep.Filters = append(rep.Filters, f)
@@ -361,9 +365,20 @@ func (k *keysRun) issuer(path string, raw json.RawMessage) keysIssuer {
 				return is
 			}
 		}
-		is.Sets = append(is.Sets, k.fetchSet(jwksURI, algs, cfgKids))
+		is.addFetched(k.fetchSet(jwksURI, algs, cfgKids))
 	}
 	return is
+}
+
+// addFetched adds a fetched set, and a warning when it publishes private key
+// material: the filter skips those keys and warns at every fetch, and the
+// keys themselves are exposed.
+func (is *keysIssuer) addFetched(set keysSet) {
+	is.Sets = append(is.Sets, set)
+	if set.Private > 0 {
+		is.Warnings = append(is.Warnings, "jwks_uri "+set.URI+" publishes private key material in "+plural(set.Private, "key")+
+			" (skipped): whoever reads the set can sign tokens with them; the issuer must rotate them and publish only their public half")
+	}
 }
 
 // configuredJWKS returns the issuer's "jwks": a JWK Set object, or a string
@@ -438,6 +453,9 @@ func countKeys(set *keysSet) {
 		case keySkipped:
 			set.Skipped++
 		}
+		if key.private {
+			set.Private++
+		}
 	}
 }
 
@@ -484,11 +502,13 @@ func judgeKeys(body []byte, algs []jwtlite.Algorithm, fetched bool, cfgKids map[
 			seen[*key.Kid] = i
 		}
 		if fetched && key.Kty == "oct" {
+			_, key.private = m["k"]
 			key.Verdict, key.Reason = keySkipped, `"oct": a shared secret is never taken from a published set`
 			out = append(out, key)
 			continue
 		}
 		k, _, err := jwtlite.ParseKey(elem, algs)
+		key.private = errors.Is(err, jwtlite.ErrPrivateKey)
 		switch {
 		case err == nil:
 			key.Verdict, key.Alg = keyUsable, string(k.Alg)

@@ -639,3 +639,53 @@ func TestKeysOversizedRSA(t *testing.T) {
 		t.Errorf("check: exit %d\n%s", code, out)
 	}
 }
+
+// TestKeysPrivateKeys: keys published or configured with their private half
+// (or an oct secret outside an HS issuer) are never usable: skipped in a
+// fetched set, with a warning that the issuer publishes private material;
+// refusing a configured set, with the fix in check. No output quotes them.
+func TestKeysPrivateKeys(t *testing.T) {
+	const d = "c2VjcmV0LXByaXZhdGUtc2NhbGFyLXZhbHVl"
+	priv := goodECJWK(t)
+	priv["kid"], priv["d"] = "ec-priv", d
+	oct := map[string]any{"kty": "oct", "kid": "hmac-1", "alg": "HS256", "k": d}
+	set, _ := json.Marshal(map[string]any{"keys": []any{goodECJWK(t), priv, oct}})
+	const reason = `holds private key members ("d"): a verification key is the public half only`
+	srv := newKeysServer(t, true, map[string]keysAnswer{"/jwks": {body: set}})
+	code, rep, out := keysJSON(t, srv.URL+"/jwks")
+	fetched := onlySet(t, rep)
+	is := rep.Filters[0].Issuers[0]
+	if code != exitWarnings || fetched.Verdict != setAccepted ||
+		strings.Join(keyVerdicts(fetched), "; ") != "ec-1 usable ES256; ec-priv skipped ; hmac-1 skipped HS256" ||
+		fetched.Keys[1].Reason != reason || !strings.Contains(fetched.Keys[2].Reason, "shared secret") ||
+		len(is.Warnings) != 1 || !strings.Contains(is.Warnings[0], "publishes private key material in 2 keys") {
+		t.Errorf("fetched: exit %d, warnings %q, set %+v", code, is.Warnings, fetched)
+	}
+	if strings.Contains(out, d) {
+		t.Errorf("output quotes a private member:\n%s", out)
+	}
+	code, out, _ = cli(t, "", "keys", srv.URL+"/jwks")
+	if code != exitWarnings || !strings.Contains(out, "skipped: "+reason) || !strings.Contains(out, "warning: jwks_uri ") || strings.Contains(out, d) {
+		t.Errorf("fetched, text: exit %d\n%s", code, out)
+	}
+
+	cfgSet, _ := json.Marshal(map[string]any{"keys": []any{goodECJWK(t), priv}})
+	cfg, _ := json.Marshal(map[string]any{
+		"issuers":   []any{map[string]any{"name": "corp", "issuer": "https://auth.example.com", "jwks": json.RawMessage(cfgSet)}},
+		"resources": []any{map[string]any{"resource": "https://mcp.example.com/mcp", "default": true}},
+	})
+	path := filepath.Join(t.TempDir(), "plugin.json")
+	if err := os.WriteFile(path, cfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, rep, out = keysJSON(t, path)
+	configured := rep.Filters[0].Issuers[0].Sets
+	if code != exitInvalid || len(configured) != 1 || configured[0].Verdict != setRefused || !strings.Contains(configured[0].Reason, reason) ||
+		strings.Join(keyVerdicts(configured[0]), "; ") != "ec-1 usable ES256; ec-priv invalid " || configured[0].Keys[1].Reason != reason || strings.Contains(out, d) {
+		t.Errorf("configured: exit %d, %+v", code, configured)
+	}
+	code, out, _ = cli(t, "", "check", path)
+	if code != exitInvalid || !strings.Contains(out, reason) || !strings.Contains(out, "publish only the public half: remove d, p, q, dp, dq, qi") || strings.Contains(out, d) {
+		t.Errorf("check: exit %d\n%s", code, out)
+	}
+}

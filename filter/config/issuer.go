@@ -9,11 +9,6 @@ import (
 	"github.com/audguard/audguard/jwtlite"
 )
 
-// privateJWKMembers are the private key members of RFC 7518 §6.2.2, §6.3.2 and
-// RFC 8037 §2. They are never used for verification (docs/configuration.md#keys) and are
-// dropped from the stored JWK Set so Plugin.JSON never echoes them.
-var privateJWKMembers = map[string]bool{"d": true, "p": true, "q": true, "dp": true, "dq": true, "qi": true, "oth": true}
-
 func (l *loader) issuers(n *node) error {
 	if n.kind != kindArray {
 		return wrongType(n, "an array of issuers")
@@ -91,6 +86,10 @@ func readIssuerJWKS(l *loader, n, v *node, is *Issuer) error {
 		switch {
 		case errors.Is(err, jwtlite.ErrNoUsableKey):
 			fix = "add a signature verification key (see the warnings about skipped keys)"
+		case errors.Is(err, jwtlite.ErrPrivateKey) && strings.Contains(err.Error(), `"k" is a shared secret`):
+			fix = `remove the "oct" key, or list its HS algorithm in "algorithms" if this issuer signs with that secret (never next to "jwks_uri")`
+		case errors.Is(err, jwtlite.ErrPrivateKey):
+			fix = "publish only the public half: remove d, p, q, dp, dq, qi (and oth) from the key named in the message"
 		case errors.Is(err, jwtlite.ErrRSAParameters):
 			fix = `use an RSA key of 2048 to 8192 bits with public exponent 65537 ("e": "AQAB"), or remove the key named in the message`
 		}
@@ -129,8 +128,9 @@ func readAlgorithms(n *node) ([]jwtlite.Algorithm, error) {
 }
 
 // readJWKS reads issuers[].jwks, a JWK Set (RFC 7517 §5) given as a JSON
-// object or as a string holding one, and returns it as compact JSON with the
-// private key members removed.
+// object or as a string holding one, and returns it as compact JSON. Private
+// key members are not removed: jwtlite refuses a key that has any
+// (docs/configuration.md#keys), so a loaded configuration holds none.
 func readJWKS(n *node) ([]byte, error) {
 	set := n
 	switch n.kind {
@@ -146,7 +146,5 @@ func readJWKS(n *node) ([]byte, error) {
 	default:
 		return nil, wrongType(n, "a JWK Set object or a string holding one")
 	}
-	return set.encode(nil, func(at []string, key string) bool {
-		return len(at) == 2 && at[0] == "keys" && at[1] == "[]" && privateJWKMembers[key]
-	}, nil), nil
+	return set.encode(nil, nil, nil), nil
 }

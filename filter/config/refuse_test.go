@@ -192,6 +192,16 @@ func refusals() []refusal {
 			k["e"] = "gAAAAQ" // 2^31 + 1
 			iss0(c)["jwks"] = jwks(k)
 		}, path: "issuers[0].jwks", msg: "RSA exponent", fix: `public exponent 65537 ("e": "AQAB")`, wrapped: jwtlite.ErrRSAParameters},
+		{name: "private key", mutate: func(t testing.TB, c obj) {
+			k := ecKey(t)
+			k["d"] = "c2VjcmV0"
+			iss0(c)["jwks"] = jwks(rsaKey(t), k)
+		}, path: "issuers[0].jwks", msg: `key 1 (kid "ec-1"): holds private key members ("d")`,
+			fix: "publish only the public half: remove d, p, q, dp, dq, qi", wrapped: jwtlite.ErrPrivateKey},
+		{name: "oct secret outside an HS issuer", mutate: func(t testing.TB, c obj) {
+			iss0(c)["jwks"] = jwks(rsaKey(t), octKey("h1", 32))
+		}, path: "issuers[0].jwks", msg: `key 1 (kid "h1"): "k" is a shared secret, and "algorithms" lists no HS algorithm`,
+			fix: `remove the "oct" key`, wrapped: jwtlite.ErrPrivateKey},
 		{name: "malformed base64url", mutate: func(t testing.TB, c obj) {
 			k := edKey(t)
 			k["x"] = "not base64!"

@@ -39,6 +39,7 @@ type Set struct {
 	Compact []byte
 	Keys    []*jwtlite.Key // usable keys, in set order
 	Skipped int            // keys skipped as unusable, oct keys included
+	Private int            // of those, keys that publish private material (see ParseSet)
 
 	elems  [][]byte // the usable keys' compact JSON, aliasing Compact
 	kids   []string // their kids ("" when absent; see hasKid)
@@ -55,22 +56,32 @@ var verificationMembers = [...]string{"kty", "kid", "alg", "use", "crv", "n", "e
 // EC points on their curve, "use" and "key_ops" honoured. A key that breaks a rule — and every
 // "oct" key, whatever algorithms allows: a shared secret has no place in a published set — is
 // skipped and counted in Skipped, never fatal; so is an element of "keys" that is not an
-// object. Refused, with one of the errors above: a body over MaxBodyBytes; anything but a UTF-8
+// object. A key with a private member (d, p, q, dp, dq, qi, oth: jwtlite.IsPrivateMember), or
+// an "oct" key with its "k", publishes private material: it is skipped whatever else it is and
+// counted in Private too (the state warns once per fetch; the issuer's signing keys are
+// exposed). Refused, with one of the errors above: a body over MaxBodyBytes; anything but a UTF-8
 // JSON object nested at most 32 deep with a "keys" array; a duplicate member name in any
 // object (compared after unescaping, as jwtlite does); more than MaxSetKeys elements; two
 // elements with the same "kid", usable or not (RFC 7517 §4.5 asks for distinct kids; which key
 // a kid names must not depend on which keys happen to be usable, and refusing the set keeps
 // the last good one — fail static); no usable key at all.
 func ParseSet(body []byte, algorithms []jwtlite.Algorithm) (*Set, error) {
+	s, _, err := parseSet(body, algorithms)
+	return s, err
+}
+
+// parseSet is ParseSet that also reports how many keys published private material, whether
+// or not the set is accepted (a set of nothing but private keys has no usable key).
+func parseSet(body []byte, algorithms []jwtlite.Algorithm) (*Set, int, error) {
 	if len(body) > MaxBodyBytes {
-		return nil, ErrBodyTooLarge
+		return nil, 0, ErrBodyTooLarge
 	}
 	if err := checkJSON(body); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	arr, vt, _, err := jsonparser.Get(body, "keys")
 	if err != nil || vt != jsonparser.Array {
-		return nil, ErrNotJWKSet
+		return nil, 0, ErrNotJWKSet
 	}
 	s := &Set{}
 	out := append(make([]byte, 0, len(body)/2+16), `{"keys":[`...)
@@ -92,7 +103,7 @@ func ParseSet(body []byte, algorithms []jwtlite.Algorithm) (*Set, error) {
 			s.Skipped++
 			return
 		}
-		elem := compactKey(v)
+		elem, private, hasK := compactKey(v)
 		kid, kerr := jsonparser.GetString(elem, "kid")
 		hasKid := kerr == nil
 		if hasKid {
@@ -102,7 +113,13 @@ func ParseSet(body []byte, algorithms []jwtlite.Algorithm) (*Set, error) {
 			}
 			seen[kid] = true
 		}
-		if kty, _ := jsonparser.GetString(elem, "kty"); kty == "oct" {
+		kty, _ := jsonparser.GetString(elem, "kty")
+		if private || kty == "oct" && hasK {
+			s.Skipped++
+			s.Private++
+			return
+		}
+		if kty == "oct" {
 			s.Skipped++
 			return
 		}
@@ -121,22 +138,23 @@ func ParseSet(body []byte, algorithms []jwtlite.Algorithm) (*Set, error) {
 		s.hasKid = append(s.hasKid, hasKid)
 	})
 	if fatal != nil {
-		return nil, fatal
+		return nil, s.Private, fatal
 	}
 	if len(s.Keys) == 0 {
-		return nil, ErrNoUsableKey
+		return nil, s.Private, ErrNoUsableKey
 	}
 	s.Compact = append(out, "]}"...)
 	for _, sp := range spans {
 		s.elems = append(s.elems, s.Compact[sp[0]:sp[1]:sp[1]])
 	}
-	return s, nil
+	return s, s.Private, nil
 }
 
 // compactKey re-encodes one JWK object with only the verification members, values copied as
-// they are (strings still escaped). Member names come unescaped from jsonparser.ObjectEach, the
-// same view jwtlite's decoder has; a member the checker has already proven unique.
-func compactKey(obj []byte) []byte {
+// they are (strings still escaped), and reports whether the object has a private member and a
+// "k". Member names come unescaped from jsonparser.ObjectEach, the same view jwtlite's decoder
+// has; a member the checker has already proven unique.
+func compactKey(obj []byte) (elem []byte, private, hasK bool) {
 	var vals [len(verificationMembers)][]byte
 	var types [len(verificationMembers)]jsonparser.ValueType
 	_ = jsonparser.ObjectEach(obj, func(key, v []byte, vt jsonparser.ValueType, _ int) error {
@@ -145,6 +163,8 @@ func compactKey(obj []byte) []byte {
 				vals[i], types[i] = v, vt
 			}
 		}
+		private = private || jwtlite.IsPrivateMember(string(key))
+		hasK = hasK || string(key) == "k"
 		return nil
 	})
 	out := []byte{'{'}
@@ -162,7 +182,7 @@ func compactKey(obj []byte) []byte {
 			out = append(out, vals[i]...)
 		}
 	}
-	return append(out, '}')
+	return append(out, '}'), private, hasK
 }
 
 // checkJSON accepts a UTF-8 JSON text that is one object, nested at most 32 deep, with no

@@ -78,17 +78,44 @@ func TestParseSet(t *testing.T) {
 	}
 }
 
-// TestParseSetCompactDropsPrivateMembers: a set that (wrongly) publishes a private key is
-// accepted for its public part, and the private member never reaches Compact.
-func TestParseSetCompactDropsPrivateMembers(t *testing.T) {
+// TestParseSetSkipsPrivateKeys: a key published with private members (RFC 7518 §6.2.2,
+// §6.3.2; RFC 8037 §2), or an "oct" key with its secret, is skipped and counted in Skipped and
+// in Private; the rest of the set is used, and no private member reaches Compact.
+func TestParseSetSkipsPrivateKeys(t *testing.T) {
 	testKeys(t)
-	d := b64(ecKeys[0].D.Bytes())
-	s, err := ParseSet(jwks(ecJWK(t, 0, "k1", map[string]any{"d": d, "x5c": []string{"AAAA"}})), nil)
-	if err != nil {
-		t.Fatal(err)
+	d := b64(ecKeys[1].D.Bytes())
+	rsaPriv := strings.Replace(rsaJWK(t, false, "r1"), `{`, `{"p":"AAAA","q":"AAAA","dp":"AAAA","dq":"AAAA","qi":"AAAA",`, 1)
+	cases := []struct {
+		name                     string
+		body                     []byte
+		usable, skipped, private int
+		err                      error
+	}{
+		{"EC d", jwks(ecJWK(t, 0, "k1", map[string]any{"x5c": []string{"AAAA"}}), ecJWK(t, 1, "k2", map[string]any{"d": d})), 1, 1, 1, nil},
+		{"RSA primes", jwks(ecJWK(t, 0, "k1", nil), rsaPriv), 1, 1, 1, nil},
+		{"oth", jwks(ecJWK(t, 0, "k1", nil), strings.Replace(rsaJWK(t, false, "r1"), `{`, `{"oth":[],`, 1)), 1, 1, 1, nil},
+		{"d of an encryption key", jwks(ecJWK(t, 0, "k1", nil), ecJWK(t, 1, "enc", map[string]any{"use": "enc", "d": d})), 1, 1, 1, nil},
+		{"oct secret", jwks(ecJWK(t, 0, "k1", nil), octJWK("h1")), 1, 1, 1, nil},
+		{"oct without a secret", jwks(ecJWK(t, 0, "k1", nil), `{"kty":"oct","kid":"h1","alg":"HS256"}`), 1, 1, 0, nil},
+		{"only private keys", jwks(ecJWK(t, 1, "k2", map[string]any{"d": d}), octJWK("h1")), 0, 0, 0, ErrNoUsableKey},
 	}
-	if bytes.Contains(s.Compact, []byte(d)) || bytes.Contains(s.Compact, []byte(`"d"`)) || bytes.Contains(s.Compact, []byte("x5c")) {
-		t.Fatalf("compact keeps private or unused members: %s", s.Compact)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, err := ParseSet(c.body, nil)
+			if !errors.Is(err, c.err) {
+				t.Fatalf("err %v, want %v", err, c.err)
+			}
+			if err != nil {
+				return
+			}
+			if len(s.Keys) != c.usable || s.Skipped != c.skipped || s.Private != c.private {
+				t.Fatalf("%d usable, %d skipped, %d private; want %d, %d, %d", len(s.Keys), s.Skipped, s.Private, c.usable, c.skipped, c.private)
+			}
+			if bytes.Contains(s.Compact, []byte(d)) || bytes.Contains(s.Compact, []byte(`"d"`)) || bytes.Contains(s.Compact, []byte("AAAA")) ||
+				bytes.Contains(s.Compact, []byte("x5c")) {
+				t.Fatalf("compact keeps private or unused members: %s", s.Compact)
+			}
+		})
 	}
 }
 

@@ -197,6 +197,7 @@ func TestPlantedSharedEntry(t *testing.T) {
 		{"wrong generation", encodeSet(7, t0.UnixMilli(), jwks(ecJWK(t, 1, "evil", nil))), "the shared entry does not match"},
 		{"not a JWK Set", encodeSet(2, t0.UnixMilli(), []byte(`{"keys":`)), "not a JWK Set"},
 		{"oct key", encodeSet(2, t0.UnixMilli(), jwks(octJWK("evil"))), "no usable key"},
+		{"private key", encodeSet(2, t0.UnixMilli(), jwks(ecJWK(t, 1, "evil", map[string]any{"d": "x"}))), "no usable key"},
 		{"weak RSA", encodeSet(2, t0.UnixMilli(), jwks(rsaJWK(t, true, "evil"))), "no usable key"},
 		{"duplicate kid", encodeSet(2, t0.UnixMilli(), jwks(ecJWK(t, 1, "evil", nil), ecJWK(t, 2, "evil", nil))), "two keys share a kid"},
 		{"duplicate member", encodeSet(2, t0.UnixMilli(), []byte(`{"keys":[],"keys":[`+ecJWK(t, 1, "evil", nil)+`]}`)), "duplicate JSON member"},
@@ -244,7 +245,7 @@ func TestPlantedSharedEntry(t *testing.T) {
 		c := &clock{t: t0}
 		store := newMapStore()
 		a := started(t, c, store, jwks(ecJWK(t, 0, "k1", nil)), nil)
-		store.plant(setKey, encodeSet(9, t0.UnixMilli(), jwks(ecJWK(t, 1, "other", map[string]any{"d": "x"}))))
+		store.plant(setKey, encodeSet(9, t0.UnixMilli(), jwks(ecJWK(t, 1, "other", nil))))
 		ctl, _ := decodeControl(store.m[ctlKey])
 		ctl.gen = 9
 		store.plant(ctlKey, ctl.encode())

@@ -447,8 +447,9 @@ func (s *State) Cancel(waiter uint32) bool {
 // ParseSet accepts replace the issuer's fetched keys at once, publish the set to the other VMs
 // and schedule the next refresh in jwks_refresh_seconds ±10 %; anything else keeps the last good
 // set (fail static), warns, and retries after 1 s, 2 s, 4 s … up to jwks_refresh_seconds. Both
-// wake the requests waiting for the issuer. A response to a fetch this VM has already given up
-// on is ignored.
+// wake the requests waiting for the issuer. A body whose keys publish private material (see
+// ParseSet) warns once more, naming the issuer and the number of such keys. A response to a
+// fetch this VM has already given up on is ignored.
 func (s *State) OnFetchResponse(now time.Time, seq uint64, status int, body []byte) []Action {
 	is := s.inflightFor(seq)
 	if is == nil {
@@ -461,11 +462,21 @@ func (s *State) OnFetchResponse(now time.Time, seq uint64, status int, body []by
 		}
 		return s.finishFailed(now, is, why, nil)
 	}
-	set, err := ParseSet(body, is.algs)
-	if err != nil {
-		return s.finishFailed(now, is, "status 200, "+err.Error(), nil)
+	set, private, err := parseSet(body, is.algs)
+	var acts []Action
+	if private > 0 {
+		keys := " keys"
+		if private == 1 {
+			keys = " key"
+		}
+		acts = append(acts, Action{Kind: ActWarn, Issuer: is.idx, Text: "audguard: jwks set publishes private key material: issuer " +
+			strconv.Quote(is.name) + ": " + strconv.Itoa(private) + keys + " skipped; whoever reads the set can sign tokens with them: " +
+			"the issuer must rotate those keys and publish only their public half"})
 	}
-	return s.finishOK(now, is, set)
+	if err != nil {
+		return s.finishFailed(now, is, "status 200, "+err.Error(), acts)
+	}
+	return append(acts, s.finishOK(now, is, set)...)
 }
 
 // OnFetchFailed reports that the fetch Seq could not be made (DispatchHttpCall failed); reason

@@ -65,7 +65,7 @@ func TestFirstFetch(t *testing.T) {
 		{"bad JSON", 200, []byte(`{"keys":[`), false, "not a JWK Set"},
 		{"duplicate members", 200, []byte(`{"keys":[],"keys":[]}`), false, "duplicate JSON member"},
 		{"only unusable keys", 200, jwks(rsaJWK(t, true, "w")), false, "no usable key"},
-		{"only oct keys", 200, jwks(octJWK("h")), false, "no usable key"},
+		{"only oct keys", 200, jwks(`{"kty":"oct","kid":"h","alg":"HS256"}`), false, "no usable key"}, // with "k": TestPrivateKeysWarned
 		{"duplicate kid", 200, jwks(ecJWK(t, 0, "k1", nil), ecJWK(t, 1, "k1", nil)), false, "share a kid"},
 	}
 	for _, tc := range cases {
@@ -207,6 +207,42 @@ func TestFailedRefreshKeepsKeys(t *testing.T) {
 	}
 	if w := v.warns[len(v.warns)-1]; !strings.HasSuffix(w, "last good fetch "+t0.UTC().Format(time.RFC3339)) {
 		t.Fatalf("warning %q does not name the last good fetch", w)
+	}
+}
+
+// TestPrivateKeysWarned: a fetched set that publishes private key material has those keys
+// skipped and warns once per fetch that brings it — good or refused — naming the issuer and the
+// number of keys, never a kid or key material.
+func TestPrivateKeysWarned(t *testing.T) {
+	testKeys(t)
+	c := &clock{t: t0}
+	d := b64(ecKeys[1].D.Bytes())
+	leaky := jwks(ecJWK(t, 0, "k1", nil), ecJWK(t, 1, "secret-kid", map[string]any{"d": d}), octJWK("h1"))
+	v := started(t, c, nil, leaky, nil)
+	if !v.has("k1") || v.has("secret-kid") || v.stats().FetchedKeys != 1 {
+		t.Fatal("private keys used, or the public one not")
+	}
+	want := `audguard: jwks set publishes private key material: issuer "corp": 2 keys skipped`
+	if len(v.warns) != 1 || !strings.HasPrefix(v.warns[0], want) {
+		t.Fatalf("warnings %q, want one starting %q", v.warns, want)
+	}
+	c.add(10 * time.Minute)
+	v.tick()
+	v.respond(200, jwks(ecJWK(t, 1, "k2", map[string]any{"d": d}))) // refused: no usable key
+	if len(v.warns) != 3 || !strings.HasPrefix(v.warns[1], `audguard: jwks set publishes private key material: issuer "corp": 1 key skipped`) ||
+		!strings.Contains(v.warns[2], "jwks fetch failed") || !v.has("k1") {
+		t.Fatalf("warnings %q", v.warns)
+	}
+	c.add(10 * time.Minute)
+	v.tick()
+	v.respond(200, jwks(ecJWK(t, 2, "k3", nil)))
+	if len(v.warns) != 3 || !v.has("k3") {
+		t.Fatalf("a clean set warned: %q", v.warns)
+	}
+	for _, w := range v.warns {
+		if strings.Contains(w, d) || strings.Contains(w, "secret-kid") || strings.Contains(w, "h1") {
+			t.Fatalf("warning quotes a kid or key material: %q", w)
+		}
 	}
 }
 
@@ -519,9 +555,12 @@ func TestNewRefuses(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	// Configured keys that are all skipped are fine next to a jwks_uri.
-	if _, err := New([]Issuer{{Name: "x", Configured: jwks(octJWK("h")), Remote: remoteCfg(nil)}}, Options{}); err != nil {
+	// Configured keys that are all skipped are fine next to a jwks_uri; a secret never is.
+	if _, err := New([]Issuer{{Name: "x", Configured: jwks(ecJWK(t, 0, "e", map[string]any{"use": "enc"})), Remote: remoteCfg(nil)}}, Options{}); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := New([]Issuer{{Name: "x", Configured: jwks(octJWK("h")), Remote: remoteCfg(nil)}}, Options{}); err == nil || !strings.Contains(err.Error(), "shared secret") {
+		t.Fatalf("configured oct secret next to a jwks_uri: %v", err)
 	}
 	if _, err := New([]Issuer{{Name: "x", Configured: conf}}, Options{}); err != nil {
 		t.Fatal(err)
