@@ -25,7 +25,8 @@
 //	│                                                        next = 1 s, 2 s, 4 s … ≤ refresh
 //	└── next due · unknown kid (≥ refetch_min since the last fetch started) · expired lease
 //
-//	a good set older than jwks_max_stale_seconds (≠ 0) is dropped at the next Tick
+//	a good set older than jwks_max_stale_seconds (≠ 0) is dropped once a fetch that started at or
+//	after that age has failed (this VM's or, by the control entry, another's) — never on age alone
 //
 // The request path asks Select(i, header). On jwtlite.ErrUnknownKey it asks OnMiss, which
 // answers MissWait (pause; an ActWake follows when the fetch ends: the request is decided again

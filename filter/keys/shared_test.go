@@ -167,19 +167,39 @@ func TestNewerGenerationOnTick(t *testing.T) {
 	}
 }
 
-// TestStaleSharedSetNotTaken: a VM that starts after the published set went stale does not
-// use it.
-func TestStaleSharedSetNotTaken(t *testing.T) {
+// TestStaleSharedSet: a VM that starts after the published set passed jwks_max_stale_seconds
+// takes it while no attempt to replace it has failed; once one that started past the bound
+// fails (made by another VM), every VM drops it, and a VM starting then does not take it.
+func TestStaleSharedSet(t *testing.T) {
 	c := &clock{t: t0}
 	store := newMapStore()
 	mut := func(r *Remote) { r.RefreshSeconds, r.MaxStaleSeconds = 60, 60 }
 	a := started(t, c, store, jwks(ecJWK(t, 0, "k1", nil)), mut)
-	_ = a
-	c.add(61 * time.Second)
+	c.add(59 * time.Second)
+	a.tick()
+	c.add(2 * time.Second)
 	b := newVM(t, c, store, 2, remoteIssuer(mut), nil)
-	b.tick()
-	if b.has("k1") || b.stats().SinceGoodFetch != 61 {
-		t.Fatal("stale shared set taken")
+	b.tick() // b takes the set, and the refresh (due at 60 s) is its to make
+	if !b.has("k1") || b.stats().SinceGoodFetch != 61 || b.calls != 1 {
+		t.Fatalf("a set past the bound, not yet replaced, not taken: keys %v, calls %d", b.has("k1"), b.calls)
+	}
+	a.tick() // b's fetch holds the lease
+	if !a.has("k1") || a.calls != 1 {
+		t.Fatal("a dropped the set, or fetched, while b's attempt was in flight")
+	}
+	c.add(100 * time.Millisecond)
+	b.respond(500, nil)
+	if b.has("k1") {
+		t.Fatal("b kept the set after its attempt past the bound failed")
+	}
+	a.tick()
+	if a.has("k1") {
+		t.Fatal("a kept the set after b's attempt past the bound failed")
+	}
+	late := newVM(t, c, store, 3, remoteIssuer(mut), nil)
+	late.tick()
+	if late.has("k1") {
+		t.Fatal("a VM starting after the failed attempt took the stale set")
 	}
 }
 

@@ -160,9 +160,10 @@ type issuer struct {
 	rejectGen uint64    // a generation refused: not read again
 	rejected  bool
 
-	inflight bool // this VM's fetch
-	seq      uint64
-	started  time.Time
+	inflight    bool // this VM's fetch
+	seq         uint64
+	started     time.Time
+	failedStart time.Time // start of this VM's last failed fetch; zero: none
 
 	watching           bool // waiters of this VM wait for another VM's fetch: this one
 	watchOwner         uint64
@@ -302,7 +303,8 @@ func (s *State) Stats(now time.Time, i int) Stats {
 // Tick runs the schedule at now; the glue calls it when the plugin starts (the first fetch)
 // and on every tick. For each issuer with a jwks_uri, in order: take a newer set another VM
 // published (judged again; a refused one is warned about and changes nothing); drop fetched
-// keys older than jwks_max_stale_seconds; end this VM's fetch if it outlived its timeout; wake
+// keys older than jwks_max_stale_seconds once an attempt to replace them has failed (see
+// expired); end this VM's fetch if it outlived its timeout; wake
 // the requests waiting for another VM's fetch once that fetch has ended; and start a fetch when
 // one is due (first fetch, refresh, retry) and no VM holds the lease.
 func (s *State) Tick(now time.Time) []Action {
@@ -315,13 +317,7 @@ func (s *State) Tick(now time.Time) []Action {
 		if ok && ctl.gen != is.gen && ctl.gen != 0 {
 			acts = s.adopt(now, is, ctl, acts)
 		}
-		if is.fetched != nil && is.rem.stale > 0 && now.Sub(is.fetchedAt) >= is.rem.stale {
-			is.fetched = nil
-			s.rebuild(is)
-			acts = append(acts, Action{Kind: ActWarn, Issuer: is.idx, Text: "audguard: jwks keys dropped: issuer " +
-				strconv.Quote(is.name) + ": no good fetch for " + strconv.FormatInt(int64(is.rem.stale/time.Second), 10) +
-				" s; last good fetch " + stamp(is.lastGood)})
-		}
+		acts = s.dropStale(now, is, ctl, ok, acts)
 		if is.inflight && !now.Before(is.started.Add(is.rem.timeout+leaseMargin)) {
 			acts = s.finishFailed(now, is, "no response within "+strconv.FormatUint(uint64(is.rem.timeoutMS), 10)+" ms", acts)
 			ctl, _, ok = s.readControl(is)
@@ -561,9 +557,12 @@ func (s *State) finishOK(now time.Time, is *issuer, set *Set) []Action {
 	return s.wake(is.idx, nil)
 }
 
-// finishFailed keeps the last good set, warns, and releases the lease with the backoff.
+// finishFailed keeps the last good set — unless this attempt was the one past
+// jwks_max_stale_seconds that the set waited for (expired) —, warns, and releases the lease
+// with the backoff.
 func (s *State) finishFailed(now time.Time, is *issuer, why string, acts []Action) []Action {
 	is.inflight = false
+	is.failedStart = is.started
 	is.stats.FetchesFailed++
 	s.updateControl(is, func(c *control) {
 		if c.failures < 1<<16 {
@@ -574,7 +573,50 @@ func (s *State) finishFailed(now time.Time, is *issuer, why string, acts []Actio
 	})
 	acts = append(acts, Action{Kind: ActWarn, Issuer: is.idx, Text: "audguard: jwks fetch failed: issuer " +
 		strconv.Quote(is.name) + ": " + why + "; last good fetch " + stamp(is.lastGood)})
+	ctl, _, ok := s.readControl(is)
+	acts = s.dropStale(now, is, ctl, ok, acts)
 	return s.wake(is.idx, acts)
+}
+
+// expired reports whether a fetched set fetched at fetchedAt must no longer be used at now
+// (docs/configuration.md#issuersjwks_max_stale_seconds; RATIONALE.md, "Fetched keys are dropped
+// only after an attempt to replace them failed"). Age alone never drops a set: a refresh is
+// due up to jwks_refresh_seconds × 1.1 after the last good fetch, later than a
+// jwks_max_stale_seconds as short as the refresh, and a healthy issuer's keys would go before
+// the refresh that replaces them. So a set past the bound goes once an attempt that started at
+// or after the bound has failed — this VM's (failedStart), or any VM's, as the shared control
+// entry records it (released lease, consecutive failures, start at or after the bound) — or,
+// if no such attempt can be seen, once one must have come and ended under this
+// configuration's schedule: the bound, plus a refresh with its jitter, plus twice a lease
+// (a fetch started just before the bound, then the retry after it), plus a tick. Only a
+// host that stops answering or another module rewriting the schedule gets there.
+func (is *issuer) expired(fetchedAt time.Time, ctl control, ok bool, now time.Time) bool {
+	if is.rem.stale <= 0 {
+		return false
+	}
+	bound := fetchedAt.Add(is.rem.stale)
+	switch {
+	case now.Before(bound):
+		return false
+	case !is.failedStart.IsZero() && !is.failedStart.Before(bound):
+		return true
+	case ok && ctl.failures > 0 && ctl.expiresAt == 0 && ctl.startedAt >= bound.UnixMilli():
+		return true
+	}
+	return !now.Before(bound.Add(is.rem.refresh*11/10 + 2*(is.rem.timeout+leaseMargin) + TickPeriod))
+}
+
+// dropStale drops the issuer's fetched set when it has expired, with a warning.
+func (s *State) dropStale(now time.Time, is *issuer, ctl control, ok bool, acts []Action) []Action {
+	if is.fetched == nil || !is.expired(is.fetchedAt, ctl, ok, now) {
+		return acts
+	}
+	is.fetched = nil
+	s.rebuild(is)
+	return append(acts, Action{Kind: ActWarn, Issuer: is.idx, Text: "audguard: jwks keys dropped: issuer " +
+		strconv.Quote(is.name) + ": no good fetch for " + strconv.FormatInt(int64(now.Sub(is.fetchedAt)/time.Second), 10) +
+		" s (jwks_max_stale_seconds " + strconv.FormatInt(int64(is.rem.stale/time.Second), 10) +
+		") and no attempt since succeeded; last good fetch " + stamp(is.lastGood)})
 }
 
 // backoff is the delay after the n-th consecutive failure: 1 s, 2 s, 4 s … at most refresh.
@@ -656,7 +698,7 @@ func (s *State) adopt(now time.Time, is *issuer, ctl control, acts []Action) []A
 	if fetchedAt.After(is.lastGood) {
 		is.lastGood = fetchedAt
 	}
-	if is.rem.stale > 0 && now.Sub(fetchedAt) >= is.rem.stale {
+	if is.expired(fetchedAt, ctl, true, now) {
 		return acts // already too old to use
 	}
 	is.fetched, is.fetchedAt = set, fetchedAt

@@ -290,8 +290,9 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
-// TestStaleKeysDropped: after jwks_max_stale_seconds without a good fetch the fetched keys go;
-// configured keys stay; the next good fetch brings fetched keys back. 0 keeps them forever.
+// TestStaleKeysDropped: fetched keys older than jwks_max_stale_seconds go once an attempt to
+// replace them, started after that age, has failed — not before; configured keys stay; the
+// next good fetch brings fetched keys back. 0 keeps them forever.
 func TestStaleKeysDropped(t *testing.T) {
 	for _, stale := range []int64{120, 0} {
 		c := &clock{t: t0}
@@ -300,20 +301,24 @@ func TestStaleKeysDropped(t *testing.T) {
 		v := newVM(t, c, nil, 1, is, nil)
 		v.tick()
 		v.respond(200, jwks(ecJWK(t, 0, "k1", nil)))
-		for c.t.Before(t0.Add(119 * time.Second)) {
+		// Every refresh fails: at 60 s, then after 1, 2, 4, 8, 16 and 32 s (123 s: the first
+		// attempt past the bound) and 60 s.
+		var attempts []time.Duration
+		for c.t.Before(t0.Add(123 * time.Second)) {
 			c.add(time.Second)
 			v.tick()
 			if len(v.fetches) > 0 {
+				attempts = append(attempts, c.t.Sub(t0))
+				if c.t.Before(t0.Add(123*time.Second)) && !v.has("k1") {
+					t.Fatalf("stale %d: keys dropped at %v, before a failed attempt past the bound", stale, c.t.Sub(t0))
+				}
 				v.respond(500, nil)
+			} else if !v.has("k1") {
+				t.Fatalf("stale %d: keys dropped at %v, before a failed attempt past the bound", stale, c.t.Sub(t0))
 			}
 		}
-		if !v.has("k1") {
-			t.Fatalf("stale %d: keys dropped before max_stale", stale)
-		}
-		c.add(time.Second)
-		v.tick()
-		if len(v.fetches) > 0 {
-			v.respond(500, nil)
+		if want := []time.Duration{60, 61, 63, 67, 75, 91, 123}; len(attempts) != len(want) || attempts[6] != want[6]*time.Second {
+			t.Fatalf("attempts at %v, want %v s", attempts, want)
 		}
 		if stale == 0 {
 			if !v.has("k1") {
@@ -322,7 +327,7 @@ func TestStaleKeysDropped(t *testing.T) {
 			continue
 		}
 		if v.has("k1") || !v.has("conf") || v.stats().FetchedKeys != 0 {
-			t.Fatal("stale keys not dropped, or configured keys dropped with them")
+			t.Fatal("stale keys not dropped when the attempt past the bound failed, or configured keys dropped with them")
 		}
 		if !strings.Contains(strings.Join(v.warns, "\n"), "jwks keys dropped: issuer \"corp\"") {
 			t.Fatalf("no warning for the drop: %q", v.warns)
@@ -339,6 +344,78 @@ func TestStaleKeysDropped(t *testing.T) {
 		if !v.has("k2") || !v.has("conf") {
 			t.Fatal("keys not back after a good fetch")
 		}
+	}
+}
+
+// TestStaleBoundWaitsForTheRefresh: jwks_refresh_seconds 300, jwks_max_stale_seconds 300,
+// jwks_refetch_min_seconds 600 and the jitter at its top (×1.098): the refresh is due at
+// 329.4 s, after the bound. While the issuer answers, the keys serve at every tick from 301 to
+// 340 s; while it is down, they serve until that refresh fails and go with it.
+func TestStaleBoundWaitsForTheRefresh(t *testing.T) {
+	for _, healthy := range []bool{true, false} {
+		c := &clock{t: t0}
+		v := newVM(t, c, nil, 1, remoteIssuer(func(r *Remote) {
+			r.RefreshSeconds, r.MaxStaleSeconds, r.RefetchMinSeconds = 300, 300, 600
+		}), func(o *Options) { o.Rand = func() float64 { return 0.99 } })
+		v.tick()
+		v.respond(200, jwks(ecJWK(t, 0, "k1", nil)))
+		refresh := time.Duration(float64(300*time.Second) * 1.098)
+		for c.t.Before(t0.Add(340 * time.Second)) {
+			c.add(TickPeriod)
+			v.tick()
+			if len(v.fetches) > 0 {
+				if v.calls == 2 && c.t.Sub(t0) != refresh.Truncate(TickPeriod)+TickPeriod {
+					t.Fatalf("healthy %v: the refresh at %v, want the first tick after %v", healthy, c.t.Sub(t0), refresh)
+				}
+				c.add(50 * time.Millisecond)
+				if healthy {
+					v.respond(200, jwks(ecJWK(t, 0, "k1", nil)))
+				} else {
+					v.respond(503, nil)
+				}
+			}
+			at := c.t.Sub(t0)
+			switch {
+			case healthy && !v.has("k1"):
+				t.Fatalf("healthy issuer: no keys at %v", at)
+			case !healthy && at <= refresh && !v.has("k1"):
+				t.Fatalf("down issuer: keys dropped at %v, before the refresh at %v was tried", at, refresh)
+			case !healthy && at > refresh+time.Second && v.has("k1"):
+				t.Fatalf("down issuer: keys still served at %v, after the refresh past the bound failed", at)
+			}
+			if m := v.miss(1, false); at > 301*time.Second && healthy && m != MissUnknownKey {
+				t.Fatalf("healthy issuer: unknown kid at %v answered %v, want unknown_key (keys there)", at, m)
+			}
+		}
+		if st := v.stats(); healthy && (st.FetchesOK != 2 || st.FetchesFailed != 0) || !healthy && st.FetchesFailed == 0 {
+			t.Fatalf("healthy %v: stats %+v", healthy, st)
+		}
+	}
+}
+
+// TestStaleBoundWithoutAnAttempt: when no attempt can be made (another module keeps
+// rewriting the shared schedule so that no fetch is ever due), the set still goes once an
+// attempt must have come and ended under this configuration.
+func TestStaleBoundWithoutAnAttempt(t *testing.T) {
+	c := &clock{t: t0}
+	store := newMapStore()
+	a := started(t, c, store, jwks(ecJWK(t, 0, "k1", nil)), func(r *Remote) { r.RefreshSeconds, r.MaxStaleSeconds = 60, 60 })
+	deadline := 60*time.Second + 66*time.Second + 2*(2*time.Second+leaseMargin) + TickPeriod
+	for c.t.Before(t0.Add(deadline + 2*time.Second)) {
+		c.add(TickPeriod)
+		ctl, _ := decodeControl(store.m[ctlKey])
+		ctl.nextAt = c.t.Add(50 * time.Second).UnixMilli()
+		store.plant(ctlKey, ctl.encode())
+		a.tick()
+		if a.calls != 1 {
+			t.Fatal("fetched although no fetch was due")
+		}
+		if at := c.t.Sub(t0); at < deadline && !a.has("k1") {
+			t.Fatalf("keys dropped at %v, before %v", at, deadline)
+		}
+	}
+	if a.has("k1") {
+		t.Fatal("keys never dropped without an attempt")
 	}
 }
 
