@@ -50,6 +50,12 @@ type filterCase struct {
 	status uint32 // expected local reply; 0: passed on
 	cache  cacheWant
 	remote bool // the configuration has a jwks_uri: answer its first fetch before timing
+	// body, when set, is sent after the headers (which then do not end the
+	// stream); hold: the filter holds the request on its headers and
+	// decides it on the body (mcp_body verify), else it decides on the
+	// headers and lets the body pass.
+	body func() []byte
+	hold bool
 }
 
 // warmAll: every request of the case is sent once before timing (the
@@ -163,20 +169,34 @@ func runWasm(b *testing.B, c filterCase) {
 		}
 	}
 	reqs := c.reqs()
+	var body []byte
+	if c.body != nil {
+		body = c.body()
+	}
+	send := func(r [][2]string) error {
+		if body != nil {
+			return w.doBody(r, body, c.hold)
+		}
+		return w.do(r, c.status)
+	}
 	if c.cache == cacheAllHit { // warm the cache
-		if err := w.do(reqs[0], c.status); err != nil {
+		if err := send(reqs[0]); err != nil {
 			b.Fatal(err)
 		}
 	}
 	if c.warmAll() {
 		for _, r := range reqs {
-			if err := w.do(r, c.status); err != nil {
+			if err := send(r); err != nil {
 				b.Fatal(err)
 			}
 		}
 	}
 	hits, misses, shared := w.counter(policy.CounterCacheHit), w.counter(policy.CounterCacheMiss), w.counter(policy.CounterCacheShared)
-	w.loop(b, reqs, c.status)
+	if body != nil {
+		w.loopBody(b, reqs, body, c.hold)
+	} else {
+		w.loop(b, reqs, c.status)
+	}
 	checkCache(b, c.cache, w.counter(policy.CounterCacheHit)-hits, w.counter(policy.CounterCacheMiss)-misses,
 		w.counter(policy.CounterCacheShared)-shared)
 }
@@ -202,6 +222,10 @@ func runNative(b *testing.B, c filterCase) {
 		want = policy.OutcomeDenied
 	} else if c.status == 200 {
 		want = policy.OutcomeMetadata
+	}
+	if c.body != nil {
+		runNativeBody(b, e, c, reqs, c.body())
+		return
 	}
 	if c.cache == cacheAllHit {
 		e.Decide(&policy.Request{Headers: reqs[0], EndOfStream: true})

@@ -145,6 +145,9 @@ type configOptions struct {
 	// sharedSlots is shared_cache_slots and cacheSize cache_size; 0 leaves
 	// the defaults.
 	sharedSlots, cacheSize int
+	// mcpBody is the main resource's mcp_body ("verify" or "off"); ""
+	// leaves the fixture's (off with operations: the header rules).
+	mcpBody string
 }
 
 // remoteJWKSURI is where issuer "corp" fetches its keys with remoteKeys.
@@ -211,6 +214,9 @@ func pluginConfig(o configOptions) []byte {
 		main["scope_implies"] = map[string][]string{
 			"mcp:admin": {"mcp:write"}, "mcp:write": {scopeMain}, scopeMain: {"mcp:list"}, "mcp:list": {"mcp:read"},
 		}
+	}
+	if o.mcpBody != "" {
+		resources[0].(map[string]any)["mcp_body"] = o.mcpBody
 	}
 	for i := 1; i < o.resources; i++ {
 		resources = append(resources, map[string]any{

@@ -269,6 +269,7 @@ func writeFilterText(w io.Writer, f filterReport, target string) {
 			}
 			fmt.Fprintf(w, "        operation    %s needs %s\n", what, joinOr(op.Scopes, "nothing more"))
 		}
+		fmt.Fprintf(w, "        body         %s\n", bodyText(r))
 		if r.LegacyProtocol != "" {
 			fmt.Fprintf(w, "        older MCP    %s\n", r.LegacyProtocol)
 		}
@@ -277,7 +278,11 @@ func writeFilterText(w io.Writer, f filterReport, target string) {
 			fmt.Fprintf(w, "        implies      %s\n", strings.Join(implies, "; "))
 		}
 		if len(r.AllowedOrigins) > 0 {
-			fmt.Fprintf(w, "        origins      %s\n", strings.Join(r.AllowedOrigins, ", "))
+			note := ""
+			if len(r.AllowedOrigins) == 1 && r.AllowedOrigins[0] == "*" {
+				note = " (the Origin header is not checked)"
+			}
+			fmt.Fprintf(w, "        origins      %s%s\n", strings.Join(r.AllowedOrigins, ", "), note)
 		}
 		if len(r.PublicPaths) > 0 {
 			fmt.Fprintf(w, "        public paths %s\n", strings.Join(r.PublicPaths, ", "))
@@ -294,6 +299,18 @@ func writeFilterText(w io.Writer, f filterReport, target string) {
 		fmt.Fprintln(w)
 	}
 	writeProblems(w, f)
+}
+
+// bodyText says how a resource judges MCP operations (mcp_body): by the
+// JSON-RPC body, up to max_body_bytes, or by the headers alone.
+func bodyText(r resourceReport) string {
+	if r.MCPBody == "verify" {
+		return fmt.Sprintf("verify (JSON-RPC body judged; max %d bytes)", r.MaxBodyBytes)
+	}
+	if r.LegacyProtocol != "" {
+		return "off (headers only; legacy_protocol " + r.LegacyProtocol + ")"
+	}
+	return "off (headers only; no operations)"
 }
 
 // arrows renders m as "key → value" entries, sorted by key.

@@ -95,6 +95,7 @@ func TestCheckWarnings(t *testing.T) {
 		`resources[0].audience_match: "canonical"`,
 		`issuers[0].token_type: "any" does not check typ`,
 		"resources[0].forward_token: the upstream MCP server receives the access token",
+		`resources[0].allowed_origins: ["*"]: the Origin header is not checked`,
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("missing warning %q in:\n%s", want, all)

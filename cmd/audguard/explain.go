@@ -36,8 +36,18 @@ route are picked from --authority and --path as Envoy's router picks them
 that also matches on headers, query parameters or runtime cannot be decided,
 and explain says so.
 
+A POST to the MCP endpoint of a resource with mcp_body "verify" is held on
+its headers and judged by its JSON-RPC body. --body FILE|- gives that body:
+explain runs the header pass, and when the filter holds the request, reads
+at most the resource's max_body_bytes+1 bytes and runs the body pass as the
+filter does, showing the operation the body names and how the MCP headers
+compare with it. A regular file's size goes as content-length (and a body
+over max_body_bytes is refused on its headers, unread). Without --body, a
+held POST is shown as held, with what the filter needs to decide it.
+
 Exit status: 0 the request would pass (allowed, metadata, public path,
-preflight), 1 it would be denied, 2 bad usage or an invalid configuration.
+preflight), 1 it would be denied (or is held for a body --body did not
+give), 2 bad usage or an invalid configuration.
 
 options:
 `
@@ -67,7 +77,8 @@ type explainOptions struct {
 	headers                 headerFlags
 	token                   string
 	hasAuthority, hasPath   bool
-	jwks                    []byte // --jwks: the set every jwks_uri issuer "fetched"
+	jwks                    []byte      // --jwks: the set every jwks_uri issuer "fetched"
+	body                    *bodySource // --body; nil without
 }
 
 func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -90,6 +101,7 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	mcpMethod := fs.String("mcp-method", "", "Mcp-Method header (MCP 2026-07-28 request metadata)")
 	mcpName := fs.String("mcp-name", "", "Mcp-Name header (a tool, resource or prompt name)")
 	mcpVersion := fs.String("mcp-version", "", "MCP-Protocol-Version header (default 2026-07-28 when --mcp-method is given)")
+	bodyFile := fs.String("body", "", "the request's JSON-RPC body: a file, or - for stdin (then TOKEN cannot be -); read only when the filter holds the request for it, at most max_body_bytes+1 bytes")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return exitInvalid
@@ -148,6 +160,10 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	o.token = pos[0]
+	if *bodyFile == "-" && o.token == "-" {
+		fmt.Fprintln(stderr, "audguard explain: --body - and TOKEN - both read stdin: give one of them as a file or argument")
+		return exitInvalid
+	}
 	if o.token == "-" {
 		if o.token, err = readToken(stdin); err != nil {
 			fmt.Fprintf(stderr, "audguard explain: reading the token from stdin: %v\n", err)
@@ -158,6 +174,14 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "audguard explain: %v\n", err)
 		return exitInvalid
+	}
+	if *bodyFile != "" {
+		var c io.Closer
+		if o.body, c, err = openBody(*bodyFile, stdin); err != nil {
+			fmt.Fprintf(stderr, "audguard explain: --body: %v\n", err)
+			return exitInvalid
+		}
+		defer c.Close()
 	}
 	if explain(stdout, cfg, o.config, src, &o) {
 		return exitOK
@@ -256,7 +280,7 @@ func explain(w io.Writer, cfg *config.Plugin, cfgPath string, src *source, o *ex
 			proxy = "nginx"
 		}
 	}
-	req := &policy.Request{EndOfStream: true}
+	req := &policy.Request{EndOfStream: !bodyFollows(o)}
 	var proxyLines []string
 	disabled := ""
 	switch {
@@ -289,6 +313,8 @@ func explain(w io.Writer, cfg *config.Plugin, cfgPath string, src *source, o *ex
 		req.Headers = append(req.Headers, [2]string{"authorization", "Bearer " + o.token})
 	}
 	req.Headers = append(req.Headers, o.headers...)
+	added, addedWhy := bodyHeaders(o, proxy)
+	req.Headers = append(req.Headers, added...)
 
 	fmt.Fprintln(w, "audguard explain — one request through the filter's decision code (native, no proxy)")
 	where := cfgPath
@@ -312,11 +338,17 @@ func explain(w io.Writer, cfg *config.Plugin, cfgPath string, src *source, o *ex
 		}
 		fmt.Fprintf(w, "         %s: %s\n", h[0], h[1])
 	}
+	for i, h := range added {
+		fmt.Fprintf(w, "         %s: %s (added by explain: %s)\n", h[0], h[1], addedWhy[i])
+	}
 	switch {
 	case o.token == "":
 		fmt.Fprintln(w, "token    none (no Authorization header)")
 	default:
 		fmt.Fprintf(w, "token    Authorization: Bearer <%d bytes, not shown>\n", len(o.token))
+	}
+	if l := bodyLine(o); l != "" {
+		fmt.Fprintf(w, "body     %s\n", l)
 	}
 	fmt.Fprintf(w, "now      %s\n", o.now.UTC().Format(time.RFC3339))
 	if disabled != "" {
@@ -347,14 +379,16 @@ func explain(w io.Writer, cfg *config.Plugin, cfgPath string, src *source, o *ex
 
 	fmt.Fprintln(w, "steps")
 	for _, s := range steps {
-		mark := "ok  "
-		if !s.OK {
-			mark = "FAIL"
-		}
-		fmt.Fprintf(w, "  %s  %-18s %s\n", mark, s.Name, s.Detail)
+		writeStep(w, s)
 	}
 	if d.Reason == policy.ReasonUnknownKey {
 		fmt.Fprintf(w, "  note  %-18s %s\n", "key ids", kidNote(o.token, d.Resource))
+	}
+	if d.Outcome == policy.OutcomeHold {
+		return explainHeld(w, eng, req, d, o, &steps)
+	}
+	if o.body != nil {
+		fmt.Fprintf(w, "body     not read: %s\n", bodyNotRead(d, req, o.method, path))
 	}
 	return writeOutcome(w, d)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,8 +25,10 @@ const (
 
 // explainFixture writes a configuration with freshly generated keys: issuer
 // "a" (ES256, kid k1, sub required) for https://mcp.test/mcp by authority,
-// issuer "b" for https://b.test/mcp by route b_route. Outputs never show key
-// material, so the goldens do not depend on the keys.
+// issuer "b" for https://b.test/mcp by route b_route; https://ops.test/mcp
+// judges MCP operations by the JSON-RPC body (max_body_bytes 1024),
+// https://ops-headers.test/mcp the same rules by the headers (mcp_body off).
+// Outputs never show key material, so the goldens do not depend on the keys.
 func explainFixture(t *testing.T) (cfgPath string, a, forged, b *mint.Key) {
 	t.Helper()
 	var err error
@@ -57,7 +60,13 @@ func explainFixture(t *testing.T) (cfgPath string, a, forged, b *mint.Key) {
 				"required_scopes": []string{"mcp:tools"},
 				"scope_implies":   map[string][]string{"mcp:admin": {"mcp:write"}},
 				"operations":      []any{map[string]any{"method": "tools/call", "name": "delete_forecast", "scopes": []string{"mcp:admin"}}},
-				"allowed_origins": []string{"https://app.test"}},
+				"allowed_origins": []string{"https://app.test"}, "max_body_bytes": 1024},
+			// The same rules judged on the headers alone.
+			map[string]any{"resource": "https://ops-headers.test/mcp", "authorities": []string{"ops-headers.test"}, "issuers": []string{"a"},
+				"required_scopes": []string{"mcp:tools"},
+				"scope_implies":   map[string][]string{"mcp:admin": {"mcp:write"}},
+				"operations":      []any{map[string]any{"method": "tools/call", "name": "delete_forecast", "scopes": []string{"mcp:admin"}}},
+				"mcp_body":        "off"},
 		},
 	}
 	data, _ := json.Marshal(cfg)
@@ -97,6 +106,32 @@ func TestExplainGolden(t *testing.T) {
 		return tok
 	}
 	good := sign(a, baseClaims(), nil)
+	ops := func(scope string) string {
+		return sign(a, with(baseClaims(), "aud", "https://ops.test/mcp", "scope", scope), nil)
+	}
+	opsHeaders := func(scope string) string {
+		return sign(a, with(baseClaims(), "aud", "https://ops-headers.test/mcp", "scope", scope), nil)
+	}
+	dir := filepath.Dir(cfgPath)
+	bodyFile := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	call := func(id int, tool string) string {
+		return `{"jsonrpc":"2.0","id":` + strconv.Itoa(id) + `,"method":"tools/call","params":{"name":"` + tool + `","arguments":{"city":"Oslo"}}}`
+	}
+	forecast := bodyFile("forecast.json", call(1, "get_forecast"))
+	deletion := bodyFile("delete.json", call(2, "delete_forecast"))
+	invalid := bodyFile("invalid.json", `{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"get_forecast","name":"delete_forecast"}}`)
+	batch := bodyFile("batch.json", "["+call(4, "get_forecast")+","+call(5, "delete_forecast")+`,{"jsonrpc":"2.0","method":"notifications/initialized"}]`)
+	big := `{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"get_forecast","arguments":{"text":"` + strings.Repeat("x", 1100) + `"}}}`
+	bigFile := bodyFile("big.json", big)
+	opsPost := []string{"--authority", "ops.test", "--method", "POST"}
+	plus := func(base []string, more ...string) []string { return append(append([]string{}, base...), more...) }
+	stdin := map[string]string{"body_too_large": big} // by case
 	remoteSet := filepath.Join(filepath.Dir(cfgPath), "remote-jwks.json")
 	if err := os.WriteFile(remoteSet, mint.JWKS(b), 0o600); err != nil {
 		t.Fatal(err)
@@ -106,7 +141,7 @@ func TestExplainGolden(t *testing.T) {
 		token  string
 		args   []string
 		code   int
-		reason string // "" when the request passes
+		reason string // "" when the request passes, or is held
 	}{
 		{"allowed", good, nil, 0, ""},
 		{"allowed_by_route", sign(b, with(baseClaims(), "iss", issB, "aud", resB), nil), []string{"--route", "b_route", "--authority", "b.test"}, 0, ""},
@@ -135,21 +170,34 @@ func TestExplainGolden(t *testing.T) {
 		{"remote_keys_from_file", sign(b, with(baseClaims(), "iss", "https://remote.test", "aud", "https://remote.test/mcp", "scope", ""), nil),
 			[]string{"--authority", "remote.test", "--jwks", remoteSet}, 0, ""},
 		{"forbidden_origin", good, []string{"--authority", "ops.test", "-H", "Origin: https://evil.test"}, 1, "forbidden_origin"},
-		{"invalid_mcp_headers", good, []string{"--authority", "ops.test", "--method", "POST", "--mcp-method", "tools/call"}, 1, "invalid_mcp_headers"},
-		{"operation_scope", sign(a, with(baseClaims(), "aud", "https://ops.test/mcp", "scope", "mcp:tools mcp:write"), nil),
-			[]string{"--authority", "ops.test", "--method", "POST", "--mcp-method", "tools/call", "--mcp-name", "delete_forecast"}, 1, "insufficient_scope"},
-		{"operation_allowed", sign(a, with(baseClaims(), "aud", "https://ops.test/mcp", "scope", "mcp:tools mcp:admin"), nil),
-			[]string{"--authority", "ops.test", "--method", "POST", "--mcp-method", "tools/call", "--mcp-name", "delete_forecast"}, 0, ""},
+		{"invalid_mcp_headers", good, plus(opsPost, "--mcp-method", "tools/call", "--mcp-name", "=?base64?not base64?="), 1, "invalid_mcp_headers"},
+		// Operations judged on the headers (mcp_body off).
+		{"operation_scope", opsHeaders("mcp:tools mcp:write"),
+			[]string{"--authority", "ops-headers.test", "--method", "POST", "--mcp-method", "tools/call", "--mcp-name", "delete_forecast"}, 1, "insufficient_scope"},
+		{"operation_allowed", opsHeaders("mcp:tools mcp:admin"),
+			[]string{"--authority", "ops-headers.test", "--method", "POST", "--mcp-method", "tools/call", "--mcp-name", "delete_forecast"}, 0, ""},
+		{"body_not_read", opsHeaders("mcp:tools"),
+			[]string{"--authority", "ops-headers.test", "--method", "POST", "--mcp-method", "tools/call", "--mcp-name", "get_forecast", "--body", deletion}, 0, ""},
+		// Operations judged on the JSON-RPC body (mcp_body verify).
+		{"body_held", ops("mcp:tools mcp:write"), plus(opsPost, "--mcp-method", "tools/call", "--mcp-name", "delete_forecast"), 1, ""},
+		{"body_allowed", ops("mcp:tools"), plus(opsPost, "--mcp-method", "tools/call", "--mcp-name", "get_forecast", "--body", forecast), 0, ""},
+		{"body_operation_scope", ops("mcp:tools mcp:write"), plus(opsPost, "--mcp-method", "tools/call", "--mcp-name", "delete_forecast", "--body", deletion), 1, "insufficient_scope"},
+		{"header_mismatch", ops("mcp:tools"), plus(opsPost, "--mcp-method", "tools/call", "--mcp-name", "get_forecast", "--body", deletion), 1, "header_mismatch"},
+		{"invalid_mcp_body", ops("mcp:tools"), plus(opsPost, "--mcp-version", "2025-06-18", "--body", invalid), 1, "invalid_mcp_body"},
+		{"body_batch", ops("mcp:tools mcp:admin"), plus(opsPost, "--mcp-version", "2025-03-26", "--body", batch), 0, ""},
+		{"body_too_large", ops("mcp:tools"), plus(opsPost, "--mcp-method", "tools/call", "--mcp-name", "get_forecast", "--body", "-"), 1, "body_too_large"},
+		{"body_too_large_length", ops("mcp:tools"), plus(opsPost, "--mcp-method", "tools/call", "--mcp-name", "get_forecast", "--body", bigFile), 1, "body_too_large"},
 	}
 	seen := map[string]bool{}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			args := append([]string{"explain", "--config", cfgPath, "--now", "1750000000"}, c.args...)
-			code, out, errOut := cli(t, "", append(args, c.token)...)
+			code, out, errOut := cli(t, stdin[c.name], append(args, c.token)...)
 			if code != c.code {
 				t.Fatalf("exit %d, want %d; stderr %s\n%s", code, c.code, errOut, out)
 			}
 			out = strings.ReplaceAll(out, cfgPath, "CONFIG")
+			out = strings.ReplaceAll(out, dir+string(filepath.Separator), "")
 			golden(t, "explain/"+c.name+".golden", out)
 			if c.reason != "" {
 				if !strings.Contains(out, "reason "+c.reason+" ") {
@@ -222,4 +270,39 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestExplainBody: --body from stdin on nginx (the body announced by a
+// chunked transfer-encoding, as ngx_wasm_module's filter needs), and the
+// usage errors of --body.
+func TestExplainBody(t *testing.T) {
+	cfgPath, a, _, _ := explainFixture(t)
+	tok, err := a.Sign(with(baseClaims(), "aud", "https://ops.test/mcp", "scope", "mcp:tools mcp:admin"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"delete_forecast"}}`
+	args := []string{"explain", "--config", cfgPath, "--now", "1750000000", "--proxy", "nginx", "--authority", "ops.test", "--method", "POST",
+		"--mcp-method", "tools/call", "--mcp-name", "delete_forecast", "--body", "-", tok}
+	code, out, errOut := cli(t, body, args...)
+	if code != 0 || !strings.Contains(out, "transfer-encoding: chunked (added by explain") ||
+		!strings.Contains(out, `request "tools/call" name "delete_forecast": needs ["mcp:tools", "mcp:admin"]`) ||
+		!strings.Contains(out, "result   allowed") {
+		t.Errorf("nginx, body from stdin: exit %d, stderr %q\n%s", code, errOut, out)
+	}
+	// Without a transfer-encoding (-H content-length: 0), nginx's filter
+	// judges the request as having no body at once.
+	code, out, _ = cli(t, body, append(args[:len(args)-1:len(args)-1], "-H", "content-length: 0", tok)...)
+	if code != 1 || !strings.Contains(out, "reason invalid_mcp_body") || !strings.Contains(out, "judged as an empty body") {
+		t.Errorf("nginx, content-length 0: exit %d\n%s", code, out)
+	}
+	for _, bad := range [][]string{
+		{"--body", "-", "-"}, // both on stdin
+		{"--body", filepath.Join(t.TempDir(), "missing.json"), tok}, // no such file
+	} {
+		code, out, errOut := cli(t, tok, append([]string{"explain", "--config", cfgPath, "--authority", "ops.test", "--method", "POST"}, bad...)...)
+		if code != exitInvalid || out != "" || !strings.Contains(errOut, "--body") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", bad, code, out, errOut)
+		}
+	}
 }

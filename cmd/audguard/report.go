@@ -125,6 +125,10 @@ type resourceReport struct {
 	ScopeImplies         map[string][]string `json:"scope_implies,omitempty"`
 	LegacyProtocol       string              `json:"legacy_protocol,omitempty"`
 	AllowedOrigins       []string            `json:"allowed_origins,omitempty"`
+	// MCPBody is mcp_body: "verify" (a POST to the MCP endpoint is judged by
+	// its JSON-RPC body, at most MaxBodyBytes) or "off" (headers only).
+	MCPBody      string `json:"mcp_body"`
+	MaxBodyBytes int    `json:"max_body_bytes"`
 }
 
 // buildFilterReport validates one source exactly as the filter does at start
@@ -245,6 +249,7 @@ func describe(fr *filterReport, p *config.Plugin) {
 			ExclusiveAudience: r.ExclusiveAudience, ForwardToken: r.ForwardToken,
 			Issuers: []string{}, PublicPaths: []string{}, ClaimHeaders: map[string]string{},
 			Name: r.Name, ScopeImplies: r.ScopeImplies, AllowedOrigins: r.AllowedOrigins,
+			MCPBody: r.Body.String(), MaxBodyBytes: int(r.MaxBodyBytes),
 		}
 		for _, op := range r.Operations {
 			rr.Operations = append(rr.Operations, operationReport{Method: op.Method, Name: op.Name, Scopes: op.Scopes})
