@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -563,6 +565,37 @@ func waitingCases(t *testing.T, run keyRun, k *testKeys, signed func(*mint.Key, 
 		j.answer(500, nil)
 		if r := j.reply(id); r == nil || r.status != 503 {
 			t.Fatalf("after the failed fetch: %+v, want 503", r)
+		}
+	})
+	t.Run("a body that came whole while waiting is judged at the wake", func(t *testing.T) {
+		// A POST to an MCP endpoint judged by its body (operations) waits
+		// for the first fetch; its body (and end of stream) arrives
+		// meanwhile. At the wake it is held for its body, which is already
+		// in: it must be judged then, as no body callback will follow.
+		var cfg map[string]any
+		if err := json.Unmarshal(remoteConfig("enforce", nil, nil), &cfg); err != nil {
+			t.Fatal(err)
+		}
+		cfg["resources"].([]any)[0].(map[string]any)["operations"] = []any{
+			map[string]any{"method": "tools/call", "name": "delete_forecast", "scopes": []string{"mcp:admin"}}}
+		for _, tc := range []struct {
+			tool   string
+			status uint32
+		}{{"get_forecast", 0}, {"delete_forecast", 403}} {
+			t.Run(tc.tool, func(t *testing.T) { // one host per subtest: the SDK's emulator is global
+				j := start(t, mustJSON(cfg))
+				body := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"` + tc.tool + `"}}`)
+				id := j.send([][2]string{{":method", "POST"}, {":path", "/mcp"}, {":authority", "remote.example.com"},
+					{"host", "remote.example.com"}, {"content-length", strconv.Itoa(len(body))}, {"authorization", "Bearer " + signed(k.ed, nil)}}, false)
+				if act := j.body(id, body, true); act != types.ActionPause {
+					t.Fatalf("%s: body of a waiting request: %v, want pause", tc.tool, act)
+				}
+				j.answer(200, set(k.ed))
+				act, st := j.status(id)
+				if st != tc.status || tc.status == 0 && act != types.ActionContinue {
+					t.Fatalf("%s after the fetch: action %v status %d, want status %d (0: continue)", tc.tool, act, st, tc.status)
+				}
+			})
 		}
 	})
 	t.Run("a stream that ends while waiting is forgotten", func(t *testing.T) {

@@ -197,6 +197,12 @@ type httpContext struct {
 	body     []byte
 	hasBody  bool
 	tooLarge bool
+	// bodyEnded: the stream's end (last body chunk or trailers) came while
+	// the request waited for a key fetch, so no body callback will follow
+	// its hold; cacheCounted: the header pass already counted its cache use.
+	bodyEnded    bool
+	cacheCounted bool
+	held         *policy.Request // the header pass's request, for the body pass
 }
 
 // OnHttpRequestHeaders gathers what the host knows, has filter/policy
@@ -215,42 +221,19 @@ func (h *httpContext) decide(mayWait bool) types.Action {
 	if p.engine == nil { // cannot happen after a successful start; fail closed
 		return h.apply(p.engine.HostFailure("plugin not started", nil))
 	}
-	headers, err := proxywasm.GetHttpRequestHeaders()
-	if err != nil {
-		return h.apply(p.engine.HostFailure("reading request headers", nil))
+	req, failed := h.request(mayWait)
+	if failed != nil {
+		return h.apply(failed)
 	}
-	req := policy.Request{Headers: headers, EndOfStream: h.eos, ID: h.id, MayWait: mayWait && p.host.switchesContexts,
-		Body: h.body, HasBody: h.hasBody, BodyTooLarge: h.tooLarge}
-	if what := p.readHostFacts(&req); what != "" {
-		return h.apply(p.engine.HostFailure(what, headers))
-	}
-	h.route, h.hasRoute = req.RouteName, req.HasRoute
 	d := p.engine.Decide(&req)
-	if d.Outcome == policy.OutcomeWait {
+	switch d.Outcome {
+	case policy.OutcomeWait:
 		acts := d.Actions
 		p.waiting[h.id] = h
 		p.run(acts)
 		return types.ActionPause
-	}
-	if d.Outcome == policy.OutcomeHold {
-		// The body decides (OnHttpRequestBody, OnHttpRequestTrailers);
-		// nothing is counted yet. Client-sent claim headers go now, whatever
-		// the body brings.
-		for _, name := range d.Remove {
-			if err := proxywasm.RemoveHttpRequestHeader(name); err != nil {
-				return h.apply(p.engine.HostFailure("removing a request header", nil))
-			}
-		}
-		h.holding, h.maxBody = true, d.MaxBody
-		p.run(d.Actions)
-		if p.kind == hostNginx {
-			// ngx_wasm_module reads the body in its content phase, which
-			// only comes once the headers phase has continued; nothing goes
-			// upstream before the body callback has answered (a Pause here
-			// would stall the request for good).
-			return types.ActionContinue
-		}
-		return types.ActionPause // Envoy: the headers wait with the body
+	case policy.OutcomeHold:
+		return h.hold(d, &req)
 	}
 	acts := d.Actions
 	action := h.apply(d)
@@ -258,12 +241,75 @@ func (h *httpContext) decide(mayWait bool) types.Action {
 	return action
 }
 
+// request gathers what the host knows about the request: its headers and
+// the host facts. The body pass reuses the header pass's (h.held): nothing
+// of them changes in between, and reading them again cost a third of a
+// body-judged cache hit in the module (BENCHMARKS.md). It returns the
+// decision on a failing host call.
+func (h *httpContext) request(mayWait bool) (policy.Request, *policy.Decision) {
+	p := h.plugin
+	if h.held != nil && (h.hasBody || h.tooLarge) {
+		req := *h.held
+		req.MayWait = false
+		req.Body, req.HasBody, req.BodyTooLarge = h.body, h.hasBody, h.tooLarge
+		return req, nil
+	}
+	headers, err := proxywasm.GetHttpRequestHeaders()
+	if err != nil {
+		return policy.Request{}, p.engine.HostFailure("reading request headers", nil)
+	}
+	req := policy.Request{Headers: headers, EndOfStream: h.eos, ID: h.id, MayWait: mayWait && p.host.switchesContexts,
+		Body: h.body, HasBody: h.hasBody, BodyTooLarge: h.tooLarge}
+	if what := p.readHostFacts(&req); what != "" {
+		return policy.Request{}, p.engine.HostFailure(what, headers)
+	}
+	h.route, h.hasRoute = req.RouteName, req.HasRoute
+	return req, nil
+}
+
+// hold holds a request the body will decide (OnHttpRequestBody,
+// OnHttpRequestTrailers). Its cache use is counted now (the token was
+// verified on the headers; the body pass is a cache hit), and client-sent
+// claim headers go now, whatever the body brings.
+func (h *httpContext) hold(d *policy.Decision, req *policy.Request) types.Action {
+	p := h.plugin
+	for _, name := range d.Remove {
+		if err := proxywasm.RemoveHttpRequestHeader(name); err != nil {
+			return h.apply(p.engine.HostFailure("removing a request header", nil))
+		}
+	}
+	held := *req
+	h.held, h.holding, h.maxBody = &held, true, d.MaxBody
+	p.count(d.CacheCounter())
+	h.cacheCounted = true
+	p.run(d.Actions)
+	if h.bodyEnded {
+		// The whole body came in while the request waited for a key
+		// fetch: judge it now, no body callback will come.
+		if int64(h.bodySize) > h.maxBody {
+			h.holding, h.tooLarge = false, true
+			return h.decide(false)
+		}
+		return h.judgeBody()
+	}
+	if p.kind == hostNginx {
+		// ngx_wasm_module reads the body in its content phase, which only
+		// comes once the headers phase has continued; nothing goes upstream
+		// before the body callback has answered (a Pause here would stall
+		// the request for good).
+		return types.ActionContinue
+	}
+	return types.ActionPause // Envoy: the headers wait with the body
+}
+
 // apply carries out a decision: counters, the log line, header removals,
 // then the local reply or the header edits. A failing edit is itself a host
 // failure, decided by policy without the headers (so: 500).
 func (h *httpContext) apply(d *policy.Decision) types.Action {
 	p := h.plugin
-	p.count(d.CacheCounter())
+	if !h.cacheCounted {
+		p.count(d.CacheCounter())
+	}
 	p.count(d.Counter())
 	if key, ok := d.ResourceCounterKey(); ok {
 		c, defined := p.resourceCounters[key]
@@ -326,6 +372,7 @@ func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
 // came.
 func (h *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) types.Action {
 	if h.plugin.waiting[h.id] == h {
+		h.bodySize, h.bodyEnded = bodySize, endOfStream
 		return types.ActionPause
 	}
 	if !h.holding {
@@ -346,6 +393,7 @@ func (h *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) types.Ac
 // request held for its body is decided here when trailers end its stream.
 func (h *httpContext) OnHttpRequestTrailers(int) types.Action {
 	if h.plugin.waiting[h.id] == h {
+		h.bodyEnded = true
 		return types.ActionPause
 	}
 	if h.holding {

@@ -67,6 +67,11 @@ func (e *Engine) bodyOperation(r *config.Resource, req *Request) Reason {
 		e.needs = append(e.needs, r.Rules.For(m.Method, m.Target))
 	}
 	e.need = r.Rules.Union(e.needs)
+	if !body.Batch && body.Messages[0].Kind != jsonrpc.Response {
+		// The log line names the operation judged: the body's (the headers
+		// agreed with it).
+		h.Method, h.Name, h.Era = body.Messages[0].Method, body.Messages[0].Target, mcp.EraCurrent
+	}
 	if e.tracing() {
 		e.trace("body", true, describeBody(&body, e.need))
 	}
