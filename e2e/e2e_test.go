@@ -357,11 +357,12 @@ func TestStepUpDangerousTool(t *testing.T) {
 	}
 }
 
-// TestHeaderBodyMismatchThroughEnvoy: audguard judges by Mcp-Method and
-// Mcp-Name and never reads the body. A client that names the echo tool in
-// the header and the dangerous one in the body passes audguard with
-// mcp:tools alone, and the MCP server (Go SDK, 2026-07-28) refuses it with
-// 400 HeaderMismatch (-32020): the body check the header trust relies on.
+// TestHeaderBodyMismatchThroughEnvoy: envoy.yaml's resources have
+// operations, so audguard reads the JSON-RPC body of each POST to the MCP
+// endpoint (mcp_body verify, docs/request-flow.md#the-body). A client that
+// names the echo tool in the header and the dangerous one in the body is
+// answered by audguard itself: 400 with a JSON-RPC HeaderMismatch (-32020)
+// error carrying the request's id, before the MCP server sees it.
 func TestHeaderBodyMismatchThroughEnvoy(t *testing.T) {
 	tok := mint(t, tokenOpts{aud: resA, scope: "mcp:tools"})
 	v := map[string]string{"Mcp-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call"}
@@ -377,14 +378,13 @@ func TestHeaderBodyMismatchThroughEnvoy(t *testing.T) {
 	if status != http.StatusForbidden || challengeParam(challenge, "scope") != "mcp:tools mcp:admin" {
 		t.Fatalf("honest headers: status %d, challenge %q; want 403 naming mcp:tools mcp:admin", status, challenge)
 	}
+	const mismatch = "The Mcp-Method or Mcp-Name header is missing or does not match the JSON-RPC body."
 	for _, tc := range []struct {
 		name    string
 		headers map[string]string
-		message string
 	}{
-		{"Mcp-Name lies", with("echo_a"), "header mismatch: Mcp-Name header value 'echo_a' does not match body value 'delete_a'"},
-		{"Mcp-Method lies", map[string]string{"Mcp-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/list"},
-			"header mismatch: Mcp-Method header value 'tools/list' does not match body value 'tools/call'"},
+		{"Mcp-Name lies", with("echo_a")},
+		{"Mcp-Method lies", map[string]string{"Mcp-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/list"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, challenge, body := postMCP(t, resA, tok, callBody("delete_a", "all"), tc.headers)
@@ -395,31 +395,32 @@ func TestHeaderBodyMismatchThroughEnvoy(t *testing.T) {
 				} `json:"error"`
 			}
 			if status != http.StatusBadRequest || challenge != "" || json.Unmarshal(body, &resp) != nil || resp.Error == nil {
-				t.Fatalf("want the MCP server's 400 JSON-RPC error; got %d %q %s", status, challenge, body)
+				t.Fatalf("want audguard's 400 JSON-RPC error; got %d %q %s", status, challenge, body)
 			}
-			if resp.Error.Code != -32020 || resp.Error.Message != tc.message {
-				t.Errorf("error %d %q, want -32020 %q", resp.Error.Code, resp.Error.Message, tc.message)
+			if resp.Error.Code != -32020 || resp.Error.Message != mismatch {
+				t.Errorf("error %d %q, want -32020 %q", resp.Error.Code, resp.Error.Message, mismatch)
 			}
 		})
 	}
 	after := stats(t)
-	if got := after["audguard.allowed"] - before["audguard.allowed"]; got < 2 {
-		t.Errorf("audguard.allowed rose by %d; the two lying requests must have passed audguard (the server refused them)", got)
+	if got := after["audguard.denied.header_mismatch"] - before["audguard.denied.header_mismatch"]; got != 2 {
+		t.Errorf("audguard.denied.header_mismatch rose by %d, want 2 (the two lies)", got)
 	}
 }
 
-// TestLegacyProtocolRequiresAll: a request without MCP-Protocol-Version
-// 2026-07-28 (here a 2025-06-18 initialize) carries no header the server
-// checks against the body, so audguard trusts none: under legacy_protocol
-// "require_all" it needs every rule's scopes.
-func TestLegacyProtocolRequiresAll(t *testing.T) {
-	status, challenge, _ := postMCP(t, resA, mint(t, tokenOpts{aud: resA, scope: "mcp:tools"}), initializeBody, nil)
+// TestLegacyClientJudgedByBody: a request without MCP-Protocol-Version
+// 2026-07-28 (here a 2025-06-18 initialize, then a tools/call without
+// Mcp-Method/Mcp-Name) is judged by its body: initialize needs
+// required_scopes alone, the dangerous tool mcp:admin as well.
+func TestLegacyClientJudgedByBody(t *testing.T) {
+	tools := mint(t, tokenOpts{aud: resA, scope: "mcp:tools"})
+	if status, challenge, _ := postMCP(t, resA, tools, initializeBody, nil); status != http.StatusOK {
+		t.Fatalf("legacy initialize with mcp:tools: %d %q; want 200", status, challenge)
+	}
+	legacy := map[string]string{"Mcp-Protocol-Version": "2025-06-18"}
 	want := `Bearer error="insufficient_scope", scope="mcp:tools mcp:admin", resource_metadata="` + metaA +
 		`", error_description="The access token lacks a required scope."`
-	if status != http.StatusForbidden || challenge != want {
-		t.Fatalf("legacy initialize with mcp:tools: %d %q; want 403 %q", status, challenge, want)
-	}
-	if status, challenge, _ := postMCP(t, resA, mint(t, tokenOpts{aud: resA, scope: "mcp:tools mcp:admin"}), initializeBody, nil); status != http.StatusOK {
-		t.Fatalf("legacy initialize with mcp:tools mcp:admin: %d %q", status, challenge)
+	if status, challenge, _ := postMCP(t, resA, tools, callBody("delete_a", "all"), legacy); status != http.StatusForbidden || challenge != want {
+		t.Fatalf("legacy tools/call delete_a with mcp:tools: %d %q; want 403 %q", status, challenge, want)
 	}
 }
