@@ -34,6 +34,7 @@ type variant struct {
 	name, host string
 	auth       string // Authorization header, "" for none
 	status     int    // expected status
+	body       string // a POST with this JSON-RPC body; "" for a GET
 }
 
 type report struct{ lines []string }
@@ -72,6 +73,15 @@ func TestPerformance(t *testing.T) {
 // round, and reads the worker's CPU time (schedstat) around each batch.
 func cpuPerRequest(t *testing.T) {
 	cfg := localConfig(t, "enforce")
+	// tools.example.com has operations: a POST to /mcp is judged by its body
+	// (mcp_body verify); toolshdr.example.com is the same resource judged
+	// from its headers only (mcp_body off).
+	bodyCfg := func(mode, host string) string {
+		return mustJSON(t, map[string]any{"mode": "enforce", "authority_from": "host",
+			"issuers": []any{map[string]any{"name": "corp", "issuer": issuer, "jwks": map[string]any{"keys": []any{keys.rs.Public()}}}},
+			"resources": []any{resource(resTools, host, "tools", map[string]any{"mcp_body": mode,
+				"operations": []any{map[string]any{"method": "tools/call", "name": "delete_forecast", "scopes": []string{"mcp:admin"}}}})}})
+	}
 	n := startNginx(t, nginxBin, conf{workers: 1, logLevel: "notice",
 		modules: []module{{"audguard", wasmPath}, {"noop", helperModules["noop"]}, {"readheaders", helperModules["readheaders"]}},
 		servers: []server{
@@ -79,6 +89,8 @@ func cpuPerRequest(t *testing.T) {
 			{names: []string{"noop.test"}, module: "noop"},
 			{names: []string{"readheaders.test"}, module: "readheaders"},
 			{names: []string{"mcp-a.example.com"}, module: "audguard", config: cfg},
+			{names: []string{"tools.example.com"}, module: "audguard", config: bodyCfg("verify", "tools.example.com")},
+			{names: []string{"toolshdr.example.com"}, module: "audguard", config: bodyCfg("off", "toolshdr.example.com")},
 		}})
 	defer n.checkHealthy(t)
 	workers := n.workers()
@@ -86,18 +98,30 @@ func cpuPerRequest(t *testing.T) {
 		t.Fatalf("workers %v, want 1", workers)
 	}
 	tok := "Bearer " + sign(keys.rs, resA, map[string]any{"exp": time.Now().Add(time.Hour).Unix()})
+	toolsTok := "Bearer " + sign(keys.rs, resTools, map[string]any{"exp": time.Now().Add(time.Hour).Unix()})
+	toolCall := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_forecast","arguments":{"city":"` +
+		strings.Repeat("x", 1024-83) + `"}}}`
 	variants := []variant{
-		{"no filter", "nofilter.test", "", 204},
-		{"do-nothing Go plugin", "noop.test", "", 204},
-		{"header-reading Go plugin", "readheaders.test", "", 204},
-		{"audguard cache hit", "mcp-a.example.com", tok, 204},
-		{"audguard 401 (no token)", "mcp-a.example.com", "", 401},
+		{"no filter", "nofilter.test", "", 204, ""},
+		{"do-nothing Go plugin", "noop.test", "", 204, ""},
+		{"header-reading Go plugin", "readheaders.test", "", 204, ""},
+		{"audguard cache hit", "mcp-a.example.com", tok, 204, ""},
+		{"audguard 401 (no token)", "mcp-a.example.com", "", 401, ""},
+		{"audguard hit, tools/call judged by its 1 KiB body", "tools.example.com", toolsTok, 204, toolCall},
+		{"audguard hit, the same judged by its headers (mcp_body off)", "toolshdr.example.com", toolsTok, 204, toolCall},
 	}
 	rounds, per := envInt("AUDGUARD_E2E_PERF_ROUNDS", 7), envInt("AUDGUARD_E2E_PERF_REQUESTS", 3000)
 	c := n.client(h1, nil)
 	send := func(v variant, k int) {
 		for range k {
 			req, _ := http.NewRequest("GET", "http://"+v.host+"/mcp", nil)
+			if v.body != "" {
+				req, _ = http.NewRequest("POST", "http://"+v.host+"/mcp", strings.NewReader(v.body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("MCP-Protocol-Version", "2026-07-28")
+				req.Header.Set("Mcp-Method", "tools/call")
+				req.Header.Set("Mcp-Name", "get_forecast")
+			}
 			if v.auth != "" {
 				req.Header.Set("Authorization", v.auth)
 			}
@@ -139,8 +163,9 @@ func cpuPerRequest(t *testing.T) {
 		perfReport.add("| %s | %.1f | %.1f–%.1f |", v.name, med[i], s[0], s[len(s)-1])
 	}
 	perfReport.add("")
-	perfReport.add("Cache hit: %.2f× the header-reading plugin, %.2f× the do-nothing plugin; 401: %.2f× the header-reading plugin.",
-		med[3]/med[2], med[3]/med[1], med[4]/med[2])
+	perfReport.add("Cache hit: %.2f× the header-reading plugin, %.2f× the do-nothing plugin; 401: %.2f× the header-reading plugin. "+
+		"A tools/call judged by its 1 KiB body: %.2f× the same judged by its headers.",
+		med[3]/med[2], med[3]/med[1], med[4]/med[2], med[5]/med[6])
 	perfReport.add("")
 }
 
