@@ -164,6 +164,10 @@ func bodyCases() []dualCase {
 			c.props, c.headers = map[string]string{"ngxhost": "ops.example.com"}, [][2]string{{"x-mcp-subject", "spoof"}}
 			c.gone = []string{"authorization"}
 		}),
+		// The body is judged whatever its content-type says: a server may parse it all the same.
+		with(b("no content-type: judged all the same", del, "mcp:tools mcp:write", 403, scope), func(c *dualCase) { c.contentType = "-" }),
+		with(b("text/plain: judged all the same", del, "mcp:tools mcp:write", 403, scope), func(c *dualCase) { c.contentType = "text/plain" }),
+		with(b("text/plain, allowed", get, "mcp:tools mcp:write", 0, allowed), func(c *dualCase) { c.contentType = "text/plain" }),
 		// Other requests keep the header rules.
 		with(b("GET on the endpoint: no body judged", "", "mcp:tools", 0, allowed), func(c *dualCase) { c.method = "GET" }),
 		with(b("POST elsewhere: header rules (require_all)", del, "mcp:tools mcp:write", 403, scope), func(c *dualCase) {

@@ -71,7 +71,12 @@ func runDualCase(t *testing.T, h *host, c *tctx, tc *dualCase, counterNames []st
 		headers = append(headers, [2]string{"content-length", "7"})
 	}
 	if tc.rpc != "" {
-		headers = append(headers, [2]string{"content-type", "application/json"})
+		if ct := tc.contentType; ct != "-" {
+			if ct == "" {
+				ct = "application/json"
+			}
+			headers = append(headers, [2]string{"content-type", ct})
+		}
 		if !tc.noLength {
 			headers = append(headers, [2]string{"content-length", strconv.Itoa(len(tc.rpc))})
 		}

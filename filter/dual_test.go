@@ -9,25 +9,26 @@ import (
 // dualCase is one request through the plugin. Every case runs twice: the
 // native Go build and the compiled build/audguard.wasm under wazero.
 type dualCase struct {
-	name      string
-	cfg       string // "main" (default resource), "nodefault", "report"
-	method    string // default GET
-	authority string // default mcp-a.example.com
-	path      string // default /mcp
-	props     map[string]string
-	headers   [][2]string          // extra request headers
-	authz     []string             // Authorization values, verbatim
-	token     func(*tctx) string   // Authorization: Bearer <token>
-	authzFn   func(*tctx) []string // Authorization values built from the runner's clock
-	openBody  bool                 // the request has a body: end of stream not on the headers, and a content-length
-	hosts     []string             // Host headers; nil: one, equal to authority (as nginx and HTTP/1.1 clients send)
-	noHost    bool                 // no Host header at all (Envoy turns Host into :authority)
-	noEOS     bool                 // end of stream not on the headers, and no content-length (ngx_wasm_module)
-	rpc       string               // a request body: sent after the headers (which must then be held), in chunks
-	chunks    int                  // rpc in this many body calls (0, 1: one, with end of stream, as ngx_wasm_module)
-	trailers  bool                 // end of stream comes with trailers after the body
-	cutBody   int                  // the stream ends (OnHttpStreamDone) after this many chunks, undecided
-	noLength  bool                 // no content-length with rpc (HTTP/2, or a chunked body)
+	name        string
+	cfg         string // "main" (default resource), "nodefault", "report"
+	method      string // default GET
+	authority   string // default mcp-a.example.com
+	path        string // default /mcp
+	props       map[string]string
+	headers     [][2]string          // extra request headers
+	authz       []string             // Authorization values, verbatim
+	token       func(*tctx) string   // Authorization: Bearer <token>
+	authzFn     func(*tctx) []string // Authorization values built from the runner's clock
+	openBody    bool                 // the request has a body: end of stream not on the headers, and a content-length
+	hosts       []string             // Host headers; nil: one, equal to authority (as nginx and HTTP/1.1 clients send)
+	noHost      bool                 // no Host header at all (Envoy turns Host into :authority)
+	noEOS       bool                 // end of stream not on the headers, and no content-length (ngx_wasm_module)
+	rpc         string               // a request body: sent after the headers (which must then be held), in chunks
+	chunks      int                  // rpc in this many body calls (0, 1: one, with end of stream, as ngx_wasm_module)
+	trailers    bool                 // end of stream comes with trailers after the body
+	cutBody     int                  // the stream ends (OnHttpStreamDone) after this many chunks, undecided
+	noLength    bool                 // no content-length with rpc (HTTP/2, or a chunked body)
+	contentType string               // content-type with rpc: "" application/json, "-" none
 
 	// Expectations.
 	status  uint32            // 0: continues upstream
