@@ -3,23 +3,15 @@
 package nginx
 
 import (
-	"bufio"
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
+
+	"github.com/audguard/audguard/internal/oldsdk"
 )
 
 // MCP clients and servers older than 2026-07-28 on the real host: the
@@ -30,177 +22,17 @@ import (
 // answered with event streams, and the client's standing GET stream open
 // through nginx.
 
-var oldSDK struct {
-	once           sync.Once
-	client, server string
-	err            error
-}
-
-// oldSDKPrograms builds e2e/oldsdk's oldclient and oldserver once per test
-// binary into build/e2e-nginx/oldsdk (GOWORK=off; the SDK comes through the
-// module proxy; go.sum as committed).
+// oldSDKPrograms builds e2e/oldsdk's programs once per test binary into
+// build/e2e-nginx/oldsdk.
 func oldSDKPrograms(t testing.TB) (client, server string) {
-	t.Helper()
-	oldSDK.once.Do(func() {
-		dir := filepath.Join(workDir, "oldsdk")
-		cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./oldclient", "./oldserver")
-		cmd.Dir = filepath.Join(repoRoot, "e2e", "oldsdk")
-		cmd.Env = append(os.Environ(), "GOWORK=off")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			oldSDK.err = fmt.Errorf("go build in e2e/oldsdk: %v\n%s", err, out)
-			return
-		}
-		oldSDK.client, oldSDK.server = filepath.Join(dir, "oldclient"), filepath.Join(dir, "oldserver")
-	})
-	if oldSDK.err != nil {
-		t.Fatal(oldSDK.err)
-	}
-	return oldSDK.client, oldSDK.server
+	return oldsdk.Programs(t, repoRoot, filepath.Join(workDir, "oldsdk"))
 }
 
-// oldServer is one running e2e/oldsdk/oldserver.
-type oldServer struct {
-	addr   string // 127.0.0.1:port
-	stderr *bytes.Buffer
-}
-
-// startOldServer runs the old server with args on a loopback port until the
-// test ends (it exits when its standard input, held by the test, closes).
-func startOldServer(t testing.TB, bin string, args ...string) *oldServer {
-	t.Helper()
-	cmd := exec.Command(bin, append(args, "-stdin-exit")...)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &oldServer{stderr: &bytes.Buffer{}}
-	cmd.Stderr = s.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	t.Cleanup(func() {
-		stdin.Close()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-		if t.Failed() {
-			t.Logf("old server's log:\n%s", s.stderr)
-		}
-	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	go func() { _, _ = io.Copy(io.Discard, stdout); done <- cmd.Wait() }()
-	var l struct{ Listen string }
-	if err != nil || json.Unmarshal([]byte(line), &l) != nil || l.Listen == "" {
-		t.Fatalf("old server did not say where it listens: %q %v", line, err)
-	}
-	s.addr = l.Listen
-	return s
-}
-
-// runs reads how often each tool ran on the old server.
-func (s *oldServer) runs(t testing.TB) map[string]int {
-	t.Helper()
-	resp, err := http.Get("http://" + s.addr + "/runs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var n map[string]int
-	if err := json.NewDecoder(resp.Body).Decode(&n); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("GET /runs: %d %v", resp.StatusCode, err)
-	}
-	return n
-}
-
-// oldStep is one line of oldclient's output.
-type oldStep struct {
-	Step            string   `json:"step"`
-	OK              bool     `json:"ok"`
-	Protocol        string   `json:"protocol"`
-	Tools           []string `json:"tools"`
-	Text            string   `json:"text"`
-	Error           string   `json:"error"`
-	Status          int      `json:"status"`
-	WWWAuthenticate string   `json:"www_authenticate"`
-	HTTP            []struct {
-		RPC       string `json:"rpc"`
-		Version   string `json:"mcp_protocol_version"`
-		McpMethod string `json:"mcp_method"`
-		McpName   string `json:"mcp_name"`
-		Status    int    `json:"status"`
-		Proto     string `json:"proto"`
-	} `json:"http"`
-}
-
-// runOldClient runs oldclient against endpoint (Host tools.example.com) with
-// token, calling tool, and returns its steps. The client trusts the suite's
-// test CA (SSL_CERT_FILE). Exit status 1 (a step failed) is not an error
-// here: the steps say what failed.
-func runOldClient(t testing.TB, bin, endpoint, token, tool string) []oldStep {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "-url", endpoint, "-host", "tools.example.com", "-token", token,
-		"-tool", tool, "-args", `{"city":"Oslo"}`)
-	cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+filepath.Join(workDir, "ca.crt"))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	var exit *exec.ExitError
-	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) {
-		t.Fatalf("oldclient: %v\n%s%s", err, out, stderr.Bytes())
-	}
-	t.Logf("oldclient -tool %s:\n%s", tool, bytes.TrimSpace(out))
-	var steps []oldStep
-	for _, line := range bytes.Split(bytes.TrimSpace(out), []byte("\n")) {
-		var s oldStep
-		if err := json.Unmarshal(line, &s); err != nil {
-			t.Fatalf("oldclient output %q: %v", line, err)
-		}
-		steps = append(steps, s)
-	}
-	return steps
-}
-
-// wantOldSteps checks the steps' outcomes (connect, list_tools, call_tool),
-// the protocol, and that every POST was a 2025-06-18 one (no version header
-// on initialize) without Mcp-Method or Mcp-Name, over proto.
-func wantOldSteps(t testing.TB, steps []oldStep, proto string, ok ...bool) {
-	t.Helper()
-	var got []bool
-	for i, s := range steps {
-		got = append(got, s.OK)
-		if want := []string{"connect", "list_tools", "call_tool"}[min(i, 2)]; s.Step != want {
-			t.Errorf("step %d is %q, want %q", i, s.Step, want)
-		}
-		for _, x := range s.HTTP {
-			v := "2025-06-18"
-			if x.RPC == "initialize" {
-				v = ""
-			}
-			if x.Version != v || x.McpMethod != "" || x.McpName != "" || x.Proto != proto {
-				t.Errorf("%s: the old client sent %q over %s with MCP-Protocol-Version %q, Mcp-Method %q, Mcp-Name %q; want %s, %q and neither",
-					s.Step, x.RPC, x.Proto, x.Version, x.McpMethod, x.McpName, proto, v)
-			}
-		}
-	}
-	if !slices.Equal(got, ok) {
-		t.Fatalf("steps ok %v, want %v", got, ok)
-	}
-	if steps[0].Protocol != "2025-06-18" {
-		t.Errorf("negotiated %q, want 2025-06-18", steps[0].Protocol)
-	}
-	if !slices.Equal(steps[1].Tools, []string{"delete_forecast", "get_forecast"}) {
-		t.Errorf("tools %q", steps[1].Tools)
-	}
+// runOldClient runs the old client against endpoint (Host tools.example.com)
+// with token, calling tool; it trusts the suite's test CA (SSL_CERT_FILE).
+func runOldClient(t testing.TB, bin, endpoint, token, tool string) []oldsdk.Step {
+	return oldsdk.RunClient(t, bin, oldsdk.Call{URL: endpoint, Host: "tools.example.com", Token: token, Tool: tool,
+		Args: `{"city":"Oslo"}`, Env: []string{"SSL_CERT_FILE=" + filepath.Join(workDir, "ca.crt")}})
 }
 
 // TestOldSDKOnRealHost: the MCP Go SDK v1.1.0 client and server with the
@@ -219,7 +51,7 @@ func wantOldSteps(t testing.TB, steps []oldStep, proto string, ok ...bool) {
 // server run delete_forecast there.
 func TestOldSDKOnRealHost(t *testing.T) {
 	clientBin, serverBin := oldSDKPrograms(t)
-	behind := startOldServer(t, serverBin) // sessions, event streams: v1.1.0's defaults
+	behind := oldsdk.StartServer(t, serverBin) // sessions, event streams: v1.1.0's defaults
 	cfg := mustJSON(t, map[string]any{
 		"mode": "enforce", "authority_from": "host",
 		"issuers": []any{map[string]any{"name": "corp", "issuer": issuer,
@@ -229,7 +61,7 @@ func TestOldSDKOnRealHost(t *testing.T) {
 		})},
 	})
 	n := startNginx(t, nginxBin, conf{workers: 1, modules: withMetrics(module{"audguard", wasmPath}),
-		httpExtra: fmt.Sprintf("upstream oldmcp { server %s; keepalive 8; }", behind.addr),
+		httpExtra: fmt.Sprintf("upstream oldmcp { server %s; keepalive 8; }", behind.Addr),
 		servers: []server{
 			{names: []string{"tools.example.com"}, module: "audguard", config: cfg, upstream: "oldmcp"},
 			{names: []string{"metrics.test"}, module: "metrics"},
@@ -248,26 +80,26 @@ func TestOldSDKOnRealHost(t *testing.T) {
 		for _, tr := range []transport{h1, h2TLS} {
 			t.Run(string(tr), func(t *testing.T) {
 				u, proto := endpoints[tr], protos[tr]
-				before := behind.runs(t)
+				before := behind.Runs(t)
 				steps := runOldClient(t, clientBin, u, tools, "get_forecast")
-				wantOldSteps(t, steps, proto, true, true, true)
+				oldsdk.WantSteps(t, steps, proto, true, true, true)
 				if steps[2].Text != "sunny in Oslo" {
 					t.Errorf("get_forecast: %q", steps[2].Text)
 				}
 				steps = runOldClient(t, clientBin, u, tools, "delete_forecast")
-				wantOldSteps(t, steps, proto, true, true, false)
+				oldsdk.WantSteps(t, steps, proto, true, true, false)
 				if c := steps[2]; c.Status != 403 || c.WWWAuthenticate != challenge || !strings.Contains(c.Error, "Forbidden") {
 					t.Errorf("delete_forecast with mcp:tools: status %d, WWW-Authenticate %q, SDK error %q; want 403, %q", c.Status, c.WWWAuthenticate, c.Error, challenge)
 				}
-				if got := behind.runs(t); got["get_forecast"] != before["get_forecast"]+1 || got["delete_forecast"] != before["delete_forecast"] {
+				if got := behind.Runs(t); got["get_forecast"] != before["get_forecast"]+1 || got["delete_forecast"] != before["delete_forecast"] {
 					t.Errorf("runs %v after get_forecast and the refused delete_forecast, were %v", got, before)
 				}
 				steps = runOldClient(t, clientBin, u, admin, "delete_forecast")
-				wantOldSteps(t, steps, proto, true, true, true)
+				oldsdk.WantSteps(t, steps, proto, true, true, true)
 				if steps[2].Text != "deleted Oslo" {
 					t.Errorf("delete_forecast with mcp:admin: %q", steps[2].Text)
 				}
-				if got := behind.runs(t)["delete_forecast"]; got != before["delete_forecast"]+1 {
+				if got := behind.Runs(t)["delete_forecast"]; got != before["delete_forecast"]+1 {
 					t.Errorf("delete_forecast ran %d times in all, want %d", got, before["delete_forecast"]+1)
 				}
 			})
@@ -296,9 +128,9 @@ func TestOldSDKOnRealHost(t *testing.T) {
 	}
 
 	t.Run("control: without the filter the old server runs the lie", func(t *testing.T) {
-		direct := startOldServer(t, serverBin)
+		direct := oldsdk.StartServer(t, serverBin)
 		do := func(hdr [][2]string, body string) reply {
-			req, _ := http.NewRequestWithContext(t.Context(), "POST", "http://"+direct.addr+"/mcp", strings.NewReader(body))
+			req, _ := http.NewRequestWithContext(t.Context(), "POST", direct.URL()+"/mcp", strings.NewReader(body))
 			for _, kv := range hdr {
 				req.Header.Add(kv[0], kv[1])
 			}
@@ -316,7 +148,7 @@ func TestOldSDKOnRealHost(t *testing.T) {
 				t.Errorf("%+v straight to the old server: %d %s", l, r.status, r.body)
 			}
 		}
-		if got := direct.runs(t)["delete_forecast"]; got != len(lies) {
+		if got := direct.Runs(t)["delete_forecast"]; got != len(lies) {
 			t.Errorf("delete_forecast ran %d times without the filter, want %d", got, len(lies))
 		}
 	})
@@ -324,7 +156,7 @@ func TestOldSDKOnRealHost(t *testing.T) {
 	t.Run("lying client", func(t *testing.T) {
 		for _, tr := range []transport{h1, h2TLS} {
 			t.Run(string(tr), func(t *testing.T) {
-				before := behind.runs(t)
+				before := behind.Runs(t)
 				do := func(hdr [][2]string, body string) reply {
 					return n.do(t, tr, "POST", tr.scheme()+"://tools.example.com/mcp", append(hdr, [2]string{"authorization", "Bearer " + tools}), body)
 				}
@@ -342,7 +174,7 @@ func TestOldSDKOnRealHost(t *testing.T) {
 						t.Errorf("honest %+v: %d %s", h, r.status, r.body)
 					}
 				}
-				got := behind.runs(t)
+				got := behind.Runs(t)
 				if got["delete_forecast"] != before["delete_forecast"] || got["get_forecast"] != before["get_forecast"]+len(honest) {
 					t.Errorf("old server's runs %v, were %v: want delete_forecast unchanged, get_forecast +%d", got, before, len(honest))
 				}
