@@ -537,22 +537,10 @@ func (p *Parser) value(depth int) error {
 	if p.i >= len(p.b) {
 		return ErrSyntax
 	}
-	switch c := p.b[p.i]; {
-	case c == '"':
-		_, err := p.str()
-		return err
-	case c == '{' || c == '[':
+	if c := p.b[p.i]; c == '{' || c == '[' {
 		return p.container(depth + 1)
-	case c == 't':
-		return p.literal("true")
-	case c == 'f':
-		return p.literal("false")
-	case c == 'n':
-		return p.literal("null")
-	case c == '-' || '0' <= c && c <= '9':
-		return p.number()
 	}
-	return ErrSyntax
+	return p.scalar()
 }
 
 // container validates the object or array at p.i, which opens depth, with
