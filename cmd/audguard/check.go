@@ -2,11 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,12 +23,24 @@ const (
 	exitInvalid  = 2 // refused, unreadable, or bad usage
 )
 
-const checkUsage = `usage: audguard check [--json] [--strict] [--target nginx] CONFIG
+// Report formats of `audguard check --format`.
+const (
+	formatText   = "text"
+	formatJSON   = "json"
+	formatGitHub = "github"
+)
 
-Validates CONFIG exactly as the filter does at start, and judges the proxy
-configuration around it. CONFIG is a plugin configuration (JSON), or an
+const checkUsage = `usage: audguard check [--format text|json|github] [--strict] [--ignore CODES]
+                      [--target nginx] CONFIG|DIR|- ...
+       audguard check --list-codes [--format json]
+
+Validates each CONFIG exactly as the filter does at start, and judges the
+proxy configuration around it. CONFIG is a plugin configuration (JSON), or an
 Envoy YAML/JSON, Istio WasmPlugin, Istio EnvoyFilter, Kong declarative or
-nginx configuration holding one (every audguard filter is checked).
+nginx configuration holding one (every audguard filter is checked). A
+directory is searched recursively, in lexical order, for *.json, *.yaml,
+*.yml and *.conf files (names starting with "." are skipped); - reads one
+configuration from stdin.
 
 An nginx configuration (read as nginx does; include is not followed) is one
 whose top-level directives include an nginx one (events, http, wasm,
@@ -35,62 +50,286 @@ nginx's 4096-byte parameter buffer) or would rewrite its bytes (\' \" \\
 \n \t \r). --target nginx applies the same rules to a plugin configuration
 file that will be wrapped as it is into proxy_wasm <module> '…';.
 
-Every problem is listed, in file order, with its line and column: the
+Every problem is listed, in file order, with its line and column and a
+stable code (AG0102; --list-codes lists every code with its severity): the
 loader's refusals; fail-open settings, a Wasm filter after the router, and
 route or virtual host names the file's route configuration lacks (errors);
 missing connection-manager hardening, authorities no virtual host or route
-sends to the filter, and the loader's warnings (warnings).
+sends to the filter, and the loader's warnings (warnings). A refusal that
+only follows from an earlier one (jwks_cluster without the jwks_uri refused
+before it) is not listed. --ignore AG0311,AG0207 leaves those problems out,
+and out of the exit status; refusals of the filter's loader (AG01xx), of
+nginx (AG04xx) and problems of the file itself cannot be ignored.
 
-Exit status: 0 valid, 1 valid with warnings and --strict, 2 errors.
+The report goes to stdout: text; json (--json is --format json): one file's
+report, or {"status", "errors", "warnings", "files": [reports]} when the
+command line names several files or a directory; github: one workflow
+command per problem (::error file=F,line=L,col=C,title=AG0102::…), which
+GitHub Actions shows on the changed lines. Usage errors, and files that
+cannot be read or searched, are also reported on stderr.
+
+Exit status: 0 valid, 1 valid with warnings and --strict, 2 an error in
+any file, or bad usage.
 `
 
+// codeList collects --ignore: codes, comma-separated, repeatable.
+type codeList []string
+
+func (c *codeList) String() string { return strings.Join(*c, ",") }
+
+func (c *codeList) Set(v string) error {
+	for _, code := range strings.Split(v, ",") {
+		if code = strings.ToUpper(strings.TrimSpace(code)); code != "" {
+			*c = append(*c, code)
+		}
+	}
+	return nil
+}
+
 // runCheck implements `audguard check`.
-func runCheck(args []string, stdout, stderr io.Writer) int {
+func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = commandUsage(fs, stderr, checkUsage)
-	asJSON := fs.Bool("json", false, "print the report as JSON")
+	format := fs.String("format", formatText, "`text|json|github`: the report's format (github: GitHub Actions workflow commands)")
+	asJSON := fs.Bool("json", false, "the same as --format json")
 	strict := fs.Bool("strict", false, "exit 1 when there are warnings")
+	var ignore codeList
+	fs.Var(&ignore, "ignore", "`CODES`: leave out the problems with these codes (comma-separated, repeatable; --list-codes lists them)")
+	listCodes := fs.Bool("list-codes", false, "list every problem code with its severity and what it means, then exit")
 	target := fs.String("target", "", "`nginx`: CONFIG is a plugin configuration file that will be wrapped as it is into one nginx parameter (proxy_wasm <module> '…';): refuse it when nginx would (over 4094 bytes, a ', or an escape nginx rewrites)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return exitInvalid
 	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "audguard check: "+format+"\n", a...)
+		return exitInvalid
+	}
+	formatSet := false
+	fs.Visit(func(f *flag.Flag) { formatSet = formatSet || f.Name == "format" })
+	if *asJSON {
+		if formatSet && *format != formatJSON {
+			return fail("--json is --format json; it cannot go with --format %s", *format)
+		}
+		*format = formatJSON
+	}
+	switch *format {
+	case formatText, formatJSON, formatGitHub:
+	default:
+		msg := fmt.Sprintf("--format %q: want text, json or github", *format)
+		if s := suggest(*format, []string{formatText, formatJSON, formatGitHub}); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		}
+		return fail("%s", msg)
+	}
+	if *listCodes {
+		if len(pos) > 0 {
+			return fail("--list-codes lists the codes and checks nothing: leave out %s", strings.Join(pos, " "))
+		}
+		writeCodeList(stdout, *format)
+		return exitOK
+	}
 	if *target != "" && *target != targetNginx {
-		fmt.Fprintf(stderr, "audguard check: --target %q: the only target is nginx (without --target, CONFIG is judged as the proxy configuration it is)\n", *target)
-		return exitInvalid
+		return fail("--target %q: the only target is nginx (without --target, CONFIG is judged as the proxy configuration it is)", *target)
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitInvalid
+	ignored := map[string]bool{}
+	for _, code := range ignore {
+		c, ok := codeByName(code)
+		if !ok {
+			var all []string
+			for _, c := range codeTable {
+				all = append(all, c.Code)
+			}
+			msg := fmt.Sprintf("--ignore %s: no such code", code)
+			if s := suggest(code, all); s != "" {
+				msg += fmt.Sprintf(" (did you mean %s?)", s)
+			}
+			return fail("%s; audguard check --list-codes lists them", msg)
+		}
+		if !c.Ignorable {
+			return fail("--ignore %s: %s (%s) cannot be ignored: %s", code, code, c.Summary, whyNotIgnorable[c.Group])
+		}
+		ignored[code] = true
 	}
-	rep := checkFile(pos[0], *target)
-	writeReport(stdout, *asJSON, rep, func() { writeCheckText(stdout, rep) })
-	switch rep.Status {
-	case "invalid":
-		return exitInvalid
-	case "warnings":
-		if *strict {
-			return exitWarnings
+	if len(pos) == 0 {
+		return missingArgument(fs, stderr, "CONFIG: name one or more configuration files or directories, or - to read one from stdin",
+			"audguard check [--format text|json|github] [--strict] [--ignore CODES] CONFIG|DIR|- ...")
+	}
+	inputs, err := expandInputs(pos)
+	if err != nil {
+		return fail("%v", err)
+	}
+	var reps []checkReport
+	dirs := map[string]bool{} // directory argument → some file under it holds a configuration
+	for _, in := range inputs {
+		var rep checkReport
+		switch {
+		case in.err != nil:
+			rep = checkReport{File: in.label, Status: "invalid", Error: in.err.Error(), Code: in.code, Errors: 1, Filters: []filterReport{}}
+		case in.stdin:
+			data, err := io.ReadAll(stdin)
+			if err != nil {
+				rep = checkReport{File: in.label, Status: "invalid", Error: "cannot read stdin: " + err.Error(), Code: codeUnreadable, Errors: 1, Filters: []filterReport{}}
+				break
+			}
+			rep = checkData(in.label, data, *target, ignored)
+		default:
+			rep = checkPath(in.label, *target, ignored)
+		}
+		if in.dir != "" && rep.Code == codeNoConfig {
+			// Found in a directory, among other files: not one of ours.
+			rep = checkReport{File: in.label, Status: "skipped", Note: "holds no audguard plugin configuration", Filters: []filterReport{}}
+		}
+		if rep.Error != "" {
+			fmt.Fprintf(stderr, "audguard check: %s: %s (%s)\n", rep.File, rep.Error, rep.Code)
+		}
+		reps = append(reps, rep)
+		if in.dir != "" {
+			dirs[in.dir] = dirs[in.dir] || rep.Status != "skipped"
 		}
 	}
-	return exitOK
+	for _, a := range pos {
+		if found, ok := dirs[a]; ok && !found {
+			rep := checkReport{File: a, Status: "invalid", Errors: 1, Code: codeNoFiles, Filters: []filterReport{},
+				Error: "no file under the directory holds an audguard plugin configuration"}
+			fmt.Fprintf(stderr, "audguard check: %s: %s (%s)\n", rep.File, rep.Error, rep.Code)
+			reps = append(reps, rep)
+		}
+	}
+	several := len(pos) > 1 || len(inputs) != 1 || inputs[0].dir != ""
+	switch *format {
+	case formatJSON:
+		if several {
+			writeReport(stdout, true, summarize(reps), nil)
+		} else {
+			writeReport(stdout, true, reps[0], nil)
+		}
+	case formatGitHub:
+		writeGitHub(stdout, reps)
+	default:
+		for i, rep := range reps {
+			if i > 0 {
+				fmt.Fprintln(stdout)
+			}
+			writeCheckText(stdout, rep)
+		}
+		if several {
+			writeRunSummary(stdout, summarize(reps))
+		}
+	}
+	code := exitOK
+	for _, rep := range reps {
+		switch {
+		case rep.Status == "invalid":
+			code = exitInvalid
+		case rep.Status == "warnings" && *strict && code == exitOK:
+			code = exitWarnings
+		}
+	}
+	return code
+}
+
+// checkInput is one file to check: a path, or stdin ("-"); err when it
+// cannot be checked (a directory without configuration files).
+type checkInput struct {
+	label string
+	stdin bool
+	dir   string // the directory named on the command line it was found in
+	err   error
+	code  string
+}
+
+// configExts are the file names a directory is searched for.
+var configExts = []string{".json", ".yaml", ".yml", ".conf"}
+
+// expandInputs turns the command line's CONFIG arguments into files: a
+// directory into the configuration files under it (lexical order, names
+// starting with "." skipped), "-" into stdin (once).
+func expandInputs(args []string) ([]checkInput, error) {
+	var out []checkInput
+	stdin := false
+	for _, a := range args {
+		if a == "-" {
+			if stdin {
+				return nil, errors.New("- (stdin) is named twice: it can be read once")
+			}
+			stdin = true
+			out = append(out, checkInput{label: "-", stdin: true})
+			continue
+		}
+		fi, err := os.Stat(a)
+		if err != nil || !fi.IsDir() {
+			out = append(out, checkInput{label: a}) // checkPath reports what is wrong
+			continue
+		}
+		var found []checkInput
+		root := a
+		if li, err := os.Lstat(a); err == nil && li.Mode()&iofs.ModeSymlink != 0 {
+			root = a + string(filepath.Separator) // walk the directory the link names
+		}
+		err = filepath.WalkDir(root, func(p string, d iofs.DirEntry, err error) error {
+			if err != nil {
+				found = append(found, checkInput{label: p, dir: a, err: errors.New("cannot read: " + err.Error()), code: codeUnreadable})
+				if d != nil && d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if p != root && strings.HasPrefix(d.Name(), ".") {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.IsDir() || !slices.Contains(configExts, strings.ToLower(filepath.Ext(p))) {
+				return nil
+			}
+			if d.Type()&iofs.ModeSymlink != 0 {
+				if fi, err := os.Stat(p); err != nil || !fi.Mode().IsRegular() {
+					return nil
+				}
+			}
+			found = append(found, checkInput{label: p, dir: a})
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(found) == 0 {
+			found = []checkInput{{label: a, code: codeNoFiles,
+				err: errors.New("the directory holds no *.json, *.yaml, *.yml or *.conf file")}}
+		}
+		out = append(out, found...)
+	}
+	return out, nil
 }
 
 // checkFile reads, finds and validates every plugin configuration in path.
 // With target "nginx", a plugin configuration file is also judged as the
 // one nginx parameter it will be wrapped into.
 func checkFile(path, target string) checkReport {
-	rep := checkReport{File: path, Target: target, Filters: []filterReport{}}
+	return checkPath(path, target, nil)
+}
+
+// checkPath is checkFile, leaving out the problems whose codes ignore holds.
+func checkPath(path, target string, ignore map[string]bool) checkReport {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		rep.Status, rep.Error, rep.Errors = "invalid", "cannot read the file: "+err.Error(), 1
-		return rep
+		return checkReport{File: path, Target: target, Filters: []filterReport{}, Status: "invalid",
+			Error: "cannot read the file: " + err.Error(), Code: codeUnreadable, Errors: 1}
 	}
+	return checkData(path, data, target, ignore)
+}
+
+// checkData validates every plugin configuration in data, read from label.
+func checkData(label string, data []byte, target string, ignore map[string]bool) checkReport {
+	rep := checkReport{File: label, Target: target, Filters: []filterReport{}}
 	sources, notes, err := readSources(data)
 	rep.Notes = notes
 	if err != nil {
 		rep.Status, rep.Error, rep.Errors = "invalid", err.Error(), 1
+		rep.Code = classify(groupFile, problem{Severity: sevError, Message: err.Error()})
 		return rep
 	}
 	if target == targetNginx {
@@ -100,7 +339,7 @@ func checkFile(path, target string) checkReport {
 			case s.Kind == kindPlugin && s.whole:
 				s.target = targetNginx
 			default:
-				rep.Status, rep.Errors = "invalid", 1
+				rep.Status, rep.Errors, rep.Code = "invalid", 1, codeTargetMismatch
 				rep.Error = fmt.Sprintf("--target nginx judges a plugin configuration file (JSON) that will be wrapped into one nginx parameter; this file holds a proxy configuration's (%s at %s): check it without --target", s.Kind, s.Label)
 				if s.Kind == kindPlugin {
 					rep.Error = "--target nginx judges a plugin configuration file as the JSON that will be wrapped into one nginx parameter; this file is YAML, which the filter does not read: write it as JSON"
@@ -111,6 +350,21 @@ func checkFile(path, target string) checkReport {
 	}
 	for _, s := range sources {
 		fr := buildFilterReport(s)
+		if len(ignore) > 0 {
+			kept := fr.Problems[:0]
+			fr.Warnings = []string{}
+			for _, p := range fr.Problems {
+				if ignore[p.Code] {
+					rep.Ignored++
+					continue
+				}
+				kept = append(kept, p)
+				if p.Severity == sevWarning {
+					fr.Warnings = append(fr.Warnings, p.Path+": "+p.Message)
+				}
+			}
+			fr.Problems = kept
+		}
 		for _, p := range fr.Problems {
 			if p.Severity == sevError {
 				rep.Errors++
@@ -131,6 +385,117 @@ func checkFile(path, target string) checkReport {
 	return rep
 }
 
+// checkRun is the --format json report of several files.
+type checkRun struct {
+	Status   string        `json:"status"` // the worst of the files': "ok", "warnings" or "invalid"
+	Errors   int           `json:"errors"`
+	Warnings int           `json:"warnings"`
+	Ignored  int           `json:"ignored,omitempty"`
+	Files    []checkReport `json:"files"`
+}
+
+func summarize(reps []checkReport) checkRun {
+	run := checkRun{Status: "ok", Files: reps}
+	for _, r := range reps {
+		run.Errors += r.Errors
+		run.Warnings += r.Warnings
+		run.Ignored += r.Ignored
+		switch {
+		case r.Status == "invalid":
+			run.Status = "invalid"
+		case r.Status == "warnings" && run.Status == "ok":
+			run.Status = "warnings"
+		}
+	}
+	return run
+}
+
+// writeRunSummary ends the text report of several files.
+func writeRunSummary(w io.Writer, run checkRun) {
+	n := map[string]int{}
+	for _, r := range run.Files {
+		n[r.Status]++
+	}
+	fmt.Fprintf(w, "\nchecked %s: %d invalid, %d with warnings, %d valid; %s, %s%s\n", filesText(run),
+		n["invalid"], n["warnings"], n["ok"], plural(run.Errors, "error"), plural(run.Warnings, "warning"), ignoredText(run.Ignored))
+}
+
+// filesText counts the files checked, and those skipped.
+func filesText(run checkRun) string {
+	skipped := 0
+	for _, r := range run.Files {
+		if r.Status == "skipped" {
+			skipped++
+		}
+	}
+	if skipped == 0 {
+		return plural(len(run.Files), "file")
+	}
+	return fmt.Sprintf("%s (%d skipped)", plural(len(run.Files)-skipped, "file"), skipped)
+}
+
+func ignoredText(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d ignored)", n)
+}
+
+// writeGitHub prints one GitHub Actions workflow command per problem
+// (::error / ::warning, with file, line, col and the code as title), then a
+// summary line.
+func writeGitHub(w io.Writer, reps []checkReport) {
+	for _, rep := range reps {
+		file := ""
+		if rep.File != "-" {
+			file = "file=" + ghProperty(rep.File)
+		}
+		if rep.Error != "" {
+			fmt.Fprintf(w, "::error %s::%s\n", ghJoin(file, "title="+rep.Code), ghData(rep.Code+" "+rep.Error))
+		}
+		for _, f := range rep.Filters {
+			for _, p := range f.Problems {
+				props := []string{file}
+				if p.Line > 0 {
+					props = append(props, "line="+strconv.Itoa(p.Line))
+					if p.Column > 0 {
+						props = append(props, "col="+strconv.Itoa(p.Column))
+					}
+				}
+				props = append(props, "title="+p.Code)
+				msg := p.Code + " " + relPath(p.Path, f.Source) + ": " + p.Message
+				if p.Fix != "" {
+					msg += " (fix: " + p.Fix + ")"
+				}
+				fmt.Fprintf(w, "::%s %s::%s\n", p.Severity, ghJoin(props...), ghData(msg))
+			}
+		}
+	}
+	run := summarize(reps)
+	fmt.Fprintf(w, "audguard check: %s, %s, %s%s: %s\n", filesText(run), plural(run.Errors, "error"),
+		plural(run.Warnings, "warning"), ignoredText(run.Ignored), run.Status)
+}
+
+func ghJoin(props ...string) string {
+	var out []string
+	for _, p := range props {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// ghData escapes a workflow command's message; ghProperty one of its
+// properties (GitHub Actions toolkit, command.ts).
+var (
+	ghDataEscaper     = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
+	ghPropertyEscaper = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
+)
+
+func ghData(s string) string     { return ghDataEscaper.Replace(s) }
+func ghProperty(s string) string { return ghPropertyEscaper.Replace(s) }
+
 // writeCheckText prints the report for a person.
 func writeCheckText(w io.Writer, rep checkReport) {
 	fmt.Fprintf(w, "audguard check %s\n", rep.File)
@@ -140,8 +505,12 @@ func writeCheckText(w io.Writer, rep checkReport) {
 	for _, n := range rep.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
+	if rep.Status == "skipped" {
+		fmt.Fprintf(w, "skipped: %s (found in a directory)\n", rep.Note)
+		return
+	}
 	if rep.Error != "" {
-		fmt.Fprintf(w, "INVALID: %s\n", rep.Error)
+		fmt.Fprintf(w, "INVALID: %s (%s)\n", rep.Error, rep.Code)
 		return
 	}
 	refused, proxyRefuses := false, false
@@ -160,7 +529,7 @@ func writeCheckText(w io.Writer, rep checkReport) {
 			fmt.Fprintln(w)
 		}
 	}
-	counts := plural(rep.Errors, "error") + ", " + plural(rep.Warnings, "warning")
+	counts := plural(rep.Errors, "error") + ", " + plural(rep.Warnings, "warning") + ignoredText(rep.Ignored)
 	switch {
 	case proxyRefuses:
 		fmt.Fprintf(w, "result: INVALID — nginx would refuse the configuration (nginx -t fails); %s\n", counts)
@@ -169,9 +538,9 @@ func writeCheckText(w io.Writer, rep checkReport) {
 	case rep.Errors > 0:
 		fmt.Fprintf(w, "result: INVALID — the filter would start, but the proxy configuration around it is unsafe; %s\n", counts)
 	case rep.Warnings > 0:
-		fmt.Fprintf(w, "result: valid, %s\n", plural(rep.Warnings, "warning"))
+		fmt.Fprintf(w, "result: valid, %s%s\n", plural(rep.Warnings, "warning"), ignoredText(rep.Ignored))
 	default:
-		fmt.Fprintln(w, "result: valid, no warnings")
+		fmt.Fprintf(w, "result: valid, no warnings%s\n", ignoredText(rep.Ignored))
 	}
 }
 
@@ -339,7 +708,7 @@ func authorityFromText(f filterReport, target string) string {
 
 // writeProblems lists a filter's problems in file order:
 //
-//	error   line 12:5  resources[1].resource: is not in canonical form (docs/configuration.md#canonical-resource-uri)
+//	error   line 12:5  AG0117  resources[1].resource: is not in canonical form (docs/configuration.md#canonical-resource-uri)
 //	        fix: use "https://mcp-b.example.com/mcp"
 func writeProblems(w io.Writer, f filterReport) {
 	if len(f.Problems) == 0 {
@@ -355,7 +724,7 @@ func writeProblems(w io.Writer, f filterReport) {
 			}
 		}
 		path := relPath(p.Path, f.Source)
-		fmt.Fprintf(w, "    %-7s %s  %s: %s\n", p.Severity, at, path, p.Message)
+		fmt.Fprintf(w, "    %-7s %s  %s  %s: %s\n", p.Severity, at, p.Code, path, p.Message)
 		if p.Fix != "" {
 			fmt.Fprintf(w, "            fix: %s\n", p.Fix)
 		}

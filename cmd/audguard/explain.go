@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/audguard/audguard/filter/config"
-	jwks "github.com/audguard/audguard/filter/keys"
 	"github.com/audguard/audguard/filter/policy"
 	"github.com/audguard/audguard/jwtlite"
 )
@@ -28,6 +27,19 @@ prints each check: the resource chosen and why, the token header, key,
 signature, each claim check, the final status, the exact WWW-Authenticate and
 the headers that would go upstream. The token itself is never printed; when
 its key is unknown, its kid and the configured kids are.
+
+The filter stops at the first failing check, and its answer is that check's:
+explain shows the same verdict, then goes on with the checks of the token
+that do not depend on the failed one (issuer, key and signature, type,
+time, audience, required claims, scopes), and lists every failure with a
+fix and its section of docs/troubleshooting.md.
+
+Keys: an issuer whose keys come from jwks_uri has none until they are
+fetched. explain fetches the jwks_uri of the token's issuer from where it
+runs (GET, no redirects, at most 256 KiB, as 'audguard keys' does) and
+judges the set as the filter does; --offline forbids the network (the
+issuer then has no keys: 503 keys_unavailable, as the filter before its
+first fetch), --jwks FILE hands every issuer that set instead.
 
 With an Envoy YAML and neither --route nor --vhost, the virtual host and the
 route are picked from --authority and --path as Envoy's router picks them
@@ -45,9 +57,14 @@ compare with it. A regular file's size goes as content-length (and a body
 over max_body_bytes is refused on its headers, unread). Without --body, a
 held POST is shown as held, with what the filter needs to decide it.
 
-Exit status: 0 the request would pass (allowed, metadata, public path,
-preflight), 1 it would be denied (or is held for a body --body did not
-give), 2 bad usage or an invalid configuration.
+--json prints the same as one JSON object: request, keys, steps,
+more_checks, failures (check, reason, detail, fix, docs), result, exit.
+
+Exit status: 0 the request would pass (allowed, metadata answered with 200
+or 204, public path, preflight, a route that disables the filter); 1 it
+would not: denied, would be denied in report mode, a metadata request
+refused (405), or held for a body --body did not give; 2 bad usage, or a
+configuration that is invalid or cannot be read.
 
 options:
 `
@@ -77,8 +94,10 @@ type explainOptions struct {
 	headers                 headerFlags
 	token                   string
 	hasAuthority, hasPath   bool
-	jwks                    []byte      // --jwks: the set every jwks_uri issuer "fetched"
-	body                    *bodySource // --body; nil without
+	jwks                    []byte        // --jwks: the set every jwks_uri issuer "fetched"
+	body                    *bodySource   // --body; nil without
+	offline                 bool          // --offline: never fetch a jwks_uri
+	timeout                 time.Duration // --timeout: of a jwks_uri fetch
 }
 
 func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -86,28 +105,39 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.Usage = commandUsage(fs, stderr, explainUsage)
 	var o explainOptions
-	fs.StringVar(&o.config, "config", "", "plugin configuration or Envoy/Istio manifest (required)")
-	fs.StringVar(&o.filter, "filter", "", "which configuration, by the SOURCE label `audguard check` prints, when the file holds several")
-	route := fs.String("route", "", "Envoy route name (xds.route_name); unset: the host has no such property")
-	vhost := fs.String("vhost", "", "Envoy virtual host name (xds.virtual_host_name)")
-	fs.StringVar(&o.authority, "authority", "", "request :authority (default: the first resource's)")
-	fs.StringVar(&o.path, "path", "", "request :path (default: the first resource's path)")
-	fs.StringVar(&o.method, "method", "GET", "request method")
-	fs.StringVar(&o.proxy, "proxy", "", "the host running the filter: envoy (xds.* properties) or nginx (ngx_wasm_module: Kong; nginx's $host) (default: nginx for a Kong configuration, else envoy)")
-	fs.StringVar(&o.authorityFrom, "authority-from", "", "override the configuration's authority_from: auto, authority or host")
-	nowFlag := fs.String("now", "", "the clock: RFC 3339 or Unix seconds (default: now)")
-	jwksFile := fs.String("jwks", "", "a JWK Set file standing for what every issuer's jwks_uri serves (explain never fetches; `audguard keys` does)")
-	fs.Var(&o.headers, "H", "extra request header 'name: value' (repeatable)")
-	mcpMethod := fs.String("mcp-method", "", "Mcp-Method header (MCP 2026-07-28 request metadata)")
-	mcpName := fs.String("mcp-name", "", "Mcp-Name header (a tool, resource or prompt name)")
-	mcpVersion := fs.String("mcp-version", "", "MCP-Protocol-Version header (default 2026-07-28 when --mcp-method is given)")
-	bodyFile := fs.String("body", "", "the request's JSON-RPC body: a file, or - for stdin (then TOKEN cannot be -); read only when the filter holds the request for it, at most max_body_bytes+1 bytes")
+	fs.StringVar(&o.config, "config", "", "`CONFIG`: a plugin configuration, or an Envoy, Istio, Kong or nginx configuration holding one (required)")
+	fs.StringVar(&o.filter, "filter", "", "`SOURCE`: which configuration, by the label 'audguard check' prints, when the file holds several")
+	route := fs.String("route", "", "`NAME`: the Envoy route name (xds.route_name); unset: the host has no such property")
+	vhost := fs.String("vhost", "", "`NAME`: the Envoy virtual host name (xds.virtual_host_name)")
+	fs.StringVar(&o.authority, "authority", "", "`HOST[:PORT]`: the request's :authority (default: the first resource's)")
+	fs.StringVar(&o.path, "path", "", "`PATH`: the request's :path (default: the first resource's path)")
+	fs.StringVar(&o.method, "method", "GET", "`METHOD`: the request's method")
+	fs.StringVar(&o.proxy, "proxy", "", "`envoy|nginx`: the host running the filter, Envoy (xds.* properties) or ngx_wasm_module (Kong, nginx: no xds.*, nginx's $host) (default: nginx for a Kong or nginx configuration, else envoy)")
+	fs.StringVar(&o.authorityFrom, "authority-from", "", "`auto|authority|host`: overrides the configuration's authority_from")
+	nowFlag := fs.String("now", "", "`RFC3339|UNIX`: the clock, an RFC 3339 time or Unix seconds (default: now)")
+	jwksFile := fs.String("jwks", "", "`FILE`: a JWK Set standing for what every issuer's jwks_uri serves (nothing is fetched)")
+	fs.BoolVar(&o.offline, "offline", false, "never fetch a jwks_uri: an issuer whose keys come from one has no keys (keys_unavailable)")
+	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "time limit of a jwks_uri fetch")
+	asJSON := fs.Bool("json", false, "print the explanation as one JSON object")
+	fs.Var(&o.headers, "H", "`'NAME: VALUE'`: an extra request header (repeatable)")
+	mcpMethod := fs.String("mcp-method", "", "`METHOD`: the Mcp-Method header (MCP 2026-07-28 request metadata)")
+	mcpName := fs.String("mcp-name", "", "`NAME`: the Mcp-Name header (a tool, resource or prompt name)")
+	mcpVersion := fs.String("mcp-version", "", "`VERSION`: the MCP-Protocol-Version header (default 2026-07-28 when --mcp-method is given)")
+	bodyFile := fs.String("body", "", "`FILE|-`: the request's JSON-RPC body, from a file or stdin (then TOKEN cannot be -); read only when the filter holds the request for it, at most max_body_bytes+1 bytes")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return exitInvalid
 	}
-	if o.config == "" || len(pos) != 1 {
-		fs.Usage()
+	const synopsis = "audguard explain --config CONFIG [options] TOKEN|-"
+	switch {
+	case o.config == "" && len(pos) == 0:
+		return missingArgument(fs, stderr, "--config CONFIG and TOKEN: the configuration to decide with, and the token (\"\" for none, - to read it from stdin)", synopsis)
+	case o.config == "":
+		return missingArgument(fs, stderr, "--config CONFIG: the configuration to decide with (a plugin configuration, or an Envoy, Istio, Kong or nginx file)", synopsis)
+	case len(pos) == 0:
+		return missingArgument(fs, stderr, "TOKEN: give the token, \"\" to send no Authorization header, or - to read it from stdin", synopsis)
+	case len(pos) > 1:
+		fmt.Fprintf(stderr, "audguard explain: one TOKEN expected, not %d arguments (%s); quote a token holding spaces, and put options before --\nRun 'audguard explain -h' for its flags and an example.\n", len(pos), strings.Join(shortArgs(pos), " "))
 		return exitInvalid
 	}
 	fs.Visit(func(f *flag.Flag) {
@@ -122,21 +152,28 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			o.hasPath = true
 		}
 	})
+	bad := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "audguard explain: "+format+"\n", a...)
+		return exitInvalid
+	}
 	switch o.proxy {
 	case "", "envoy", "nginx":
 	default:
-		fmt.Fprintf(stderr, "audguard explain: --proxy: want envoy or nginx, not %q\n", o.proxy)
-		return exitInvalid
+		return bad("--proxy: want envoy or nginx, not %q", o.proxy)
 	}
 	if o.proxy == "nginx" && (o.route != nil || o.vhost != nil) {
-		fmt.Fprintln(stderr, "audguard explain: --route and --vhost are Envoy properties; nginx (ngx_wasm_module) has neither")
-		return exitInvalid
+		return bad("--route and --vhost are Envoy properties; nginx (ngx_wasm_module) has neither")
 	}
 	switch o.authorityFrom {
 	case "", "auto", "authority", "host":
 	default:
-		fmt.Fprintf(stderr, "audguard explain: --authority-from: want auto, authority or host, not %q\n", o.authorityFrom)
-		return exitInvalid
+		return bad("--authority-from: want auto, authority or host, not %q", o.authorityFrom)
+	}
+	if o.timeout <= 0 {
+		return bad("--timeout must be positive")
+	}
+	if *jwksFile != "" && o.offline {
+		return bad("--jwks FILE already keeps explain offline; give one of --jwks and --offline")
 	}
 	if *mcpMethod != "" && *mcpVersion == "" {
 		*mcpVersion = "2026-07-28"
@@ -148,45 +185,58 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if *jwksFile != "" {
 		if o.jwks, err = os.ReadFile(*jwksFile); err != nil {
-			fmt.Fprintf(stderr, "audguard explain: --jwks: %v\n", err)
-			return exitInvalid
+			return bad("--jwks: %v", err)
 		}
 	}
 	o.now = time.Now()
 	if *nowFlag != "" {
 		if o.now, err = parseNow(*nowFlag); err != nil {
-			fmt.Fprintf(stderr, "audguard explain: --now: %v\n", err)
-			return exitInvalid
+			return bad("--now: %v", err)
 		}
 	}
 	o.token = pos[0]
 	if *bodyFile == "-" && o.token == "-" {
-		fmt.Fprintln(stderr, "audguard explain: --body - and TOKEN - both read stdin: give one of them as a file or argument")
-		return exitInvalid
+		return bad("--body - and TOKEN - both read stdin: give one of them as a file or argument")
 	}
 	if o.token == "-" {
 		if o.token, err = readToken(stdin); err != nil {
-			fmt.Fprintf(stderr, "audguard explain: reading the token from stdin: %v\n", err)
-			return exitInvalid
+			return bad("reading the token from stdin: %v", err)
 		}
 	}
 	cfg, src, err := loadOne(o.config, o.filter, o.authorityFrom)
 	if err != nil {
-		fmt.Fprintf(stderr, "audguard explain: %v\n", err)
-		return exitInvalid
+		return bad("%v", err)
 	}
 	if *bodyFile != "" {
 		var c io.Closer
 		if o.body, c, err = openBody(*bodyFile, stdin); err != nil {
-			fmt.Fprintf(stderr, "audguard explain: --body: %v\n", err)
-			return exitInvalid
+			return bad("--body: %v", err)
 		}
 		defer c.Close()
 	}
-	if explain(stdout, cfg, o.config, src, &o) {
-		return exitOK
+	x := &explainOut{w: stdout, rep: &explainReport{Steps: []explainStep{}, Failures: []explainFailure{}}}
+	if *asJSON {
+		x.w = io.Discard
 	}
-	return exitWarnings
+	code := explain(x, cfg, o.config, src, &o)
+	x.rep.Exit = code
+	if *asJSON {
+		writeReport(stdout, true, x.rep, nil)
+	}
+	return code
+}
+
+// shortArgs cuts each argument to 24 bytes for a message (a token is long,
+// and not to be echoed whole).
+func shortArgs(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if len(a) > 24 {
+			a = a[:8] + "…"
+		}
+		out[i] = strconv.Quote(a)
+	}
+	return out
 }
 
 // parseNow reads an RFC 3339 time or Unix seconds.
@@ -254,14 +304,19 @@ func loadOne(path, filter, authorityFrom string) (*config.Plugin, *source, error
 	}
 	p, err := config.Load(cfgJSON)
 	if err != nil {
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			err = fmt.Errorf("%s: %s; fix: %s", ce.Path, ce.Msg, unknownMemberFix(ce))
+		}
 		return nil, nil, fmt.Errorf("the configuration is invalid (run `audguard check %s`): %v", path, err)
 	}
 	return p, pick, nil
 }
 
-// explain runs the decision and prints it; it reports whether the request
-// would pass.
-func explain(w io.Writer, cfg *config.Plugin, cfgPath string, src *source, o *explainOptions) bool {
+// explain runs the decision and prints it; it returns the exit status:
+// exitOK when the request would pass, exitWarnings when it would not.
+func explain(x *explainOut, cfg *config.Plugin, cfgPath string, src *source, o *explainOptions) int {
+	w, rep := x.w, x.rep
 	first := cfg.Resources[0]
 	authority, path := o.authority, o.path
 	if !o.hasAuthority {
@@ -320,40 +375,58 @@ func explain(w io.Writer, cfg *config.Plugin, cfgPath string, src *source, o *ex
 	where := cfgPath
 	if src.Label != "$" {
 		where += " at " + src.Label
+		rep.Source = src.Label
 	}
 	override := ""
 	if o.authorityFrom != "" {
 		override = ", set by --authority-from"
 	}
+	rep.Config, rep.Mode, rep.AuthorityFrom, rep.Proxy = cfgPath, cfg.Mode.String(), cfg.AuthorityFrom.String(), proxy
 	fmt.Fprintf(w, "config   %s (mode %s, authority_from %s%s)\n", where, cfg.Mode, cfg.AuthorityFrom, override)
 	for _, l := range proxyLines {
 		fmt.Fprintf(w, "proxy    %s\n", l)
 	}
+	rep.ProxyNotes = proxyLines
 	route, vhost := optionalReq(req.RouteName, req.HasRoute), optionalReq(req.VirtualHost, req.HasVirtualHost)
 	fmt.Fprintf(w, "request  %s %s, authority %q, route %s, virtual host %s\n", o.method, path, authority, route, vhost)
+	rq := &rep.Request
+	rq.Method, rq.Path, rq.Authority, rq.Headers = o.method, path, authority, [][2]string{}
+	if req.HasRoute {
+		rq.Route = &req.RouteName
+	}
+	if req.HasVirtualHost {
+		rq.VirtualHost = &req.VirtualHost
+	}
 	for _, h := range o.headers {
 		if h[0] == "authorization" {
 			fmt.Fprintln(w, "         extra authorization header (not shown)")
+			rq.Headers = append(rq.Headers, [2]string{h[0], "(not shown)"})
 			continue
 		}
 		fmt.Fprintf(w, "         %s: %s\n", h[0], h[1])
+		rq.Headers = append(rq.Headers, h)
 	}
 	for i, h := range added {
 		fmt.Fprintf(w, "         %s: %s (added by explain: %s)\n", h[0], h[1], addedWhy[i])
+		rq.Headers = append(rq.Headers, h)
 	}
 	switch {
 	case o.token == "":
 		fmt.Fprintln(w, "token    none (no Authorization header)")
 	default:
 		fmt.Fprintf(w, "token    Authorization: Bearer <%d bytes, not shown>\n", len(o.token))
+		rq.TokenBytes = len(o.token)
 	}
 	if l := bodyLine(o); l != "" {
 		fmt.Fprintf(w, "body     %s\n", l)
+		rq.Body = l
 	}
-	fmt.Fprintf(w, "now      %s\n", o.now.UTC().Format(time.RFC3339))
+	rq.Now = o.now.UTC().Format(time.RFC3339)
+	fmt.Fprintf(w, "now      %s\n", rq.Now)
 	if disabled != "" {
 		fmt.Fprintf(w, "result   not checked: %s; Envoy passes the request on without running the filter\n", disabled)
-		return true
+		rep.Result = explainResult{Outcome: "not_checked", Passes: true, Detail: disabled}
+		return exitOK
 	}
 
 	var steps []policy.Step
@@ -362,35 +435,28 @@ func explain(w io.Writer, cfg *config.Plugin, cfgPath string, src *source, o *ex
 		CacheSize: -1,
 		Trace:     func(s policy.Step) { steps = append(steps, s) },
 	})
-	if o.jwks != nil {
-		// Hand the file to the key state as the answer to its first fetch,
-		// judged exactly as a fetched set would be.
-		for _, a := range eng.Keys().Tick(o.now) {
-			if a.Kind == jwks.ActFetch {
-				for _, r := range eng.Keys().OnFetchResponse(o.now, a.Fetch.Seq, 200, o.jwks) {
-					if r.Kind == jwks.ActWarn {
-						fmt.Fprintf(w, "keys     --jwks refused for issuer %s: %s\n", cfg.Issuers[a.Issuer].Name, r.Text)
-					}
-				}
-			}
-		}
-	}
+	explainKeys(x, eng, cfg, o)
 	d := eng.Decide(req)
 
 	fmt.Fprintln(w, "steps")
 	for _, s := range steps {
-		writeStep(w, s)
+		x.step(&rep.Steps, s)
 	}
 	if d.Reason == policy.ReasonUnknownKey {
-		fmt.Fprintf(w, "  note  %-18s %s\n", "key ids", kidNote(o.token, d.Resource))
+		note := kidNote(o.token, d.Resource)
+		fmt.Fprintf(w, "  note  %-18s %s\n", "key ids", note)
+		rep.Notes = append(rep.Notes, "key ids: "+note)
 	}
 	if d.Outcome == policy.OutcomeHold {
-		return explainHeld(w, eng, req, d, o, &steps)
+		return explainHeld(x, eng, req, d, o, &steps)
 	}
 	if o.body != nil {
-		fmt.Fprintf(w, "body     not read: %s\n", bodyNotRead(d, req, o.method, path))
+		note := bodyNotRead(d, req, o.method, path)
+		fmt.Fprintf(w, "body     not read: %s\n", note)
+		rep.Notes = append(rep.Notes, "body not read: "+note)
 	}
-	return writeOutcome(w, d)
+	explainFailures(x, eng, cfg, d, steps, req, o, true)
+	return writeOutcome(x, d)
 }
 
 func optionalReq(v string, has bool) string {
@@ -554,8 +620,18 @@ func selectEnvoyRoute(src *source, method, authority, path string) (string, envo
 	return seen, sel
 }
 
-// writeOutcome prints the final status, reply and upstream headers.
-func writeOutcome(w io.Writer, d *policy.Decision) bool {
+// writeOutcome prints the final status, reply and upstream headers, and
+// returns the exit status: exitOK when the request passes (allowed, public
+// path, preflight, report mode's passes, metadata answered 200 or 204),
+// exitWarnings when it does not (denied, would be denied, a metadata
+// request refused with 405).
+func writeOutcome(x *explainOut, d *policy.Decision) int {
+	w := x.w
+	res := &x.rep.Result
+	res.Outcome, res.Status, res.Counter = d.Outcome.String(), int(d.Status), d.Counter()
+	if d.Reason != policy.ReasonNone {
+		res.Reason = d.Reason.String()
+	}
 	pass := false
 	switch d.Outcome {
 	case policy.OutcomeDenied:
@@ -563,8 +639,12 @@ func writeOutcome(w io.Writer, d *policy.Decision) bool {
 	case policy.OutcomeWouldDeny:
 		fmt.Fprintf(w, "result   would deny (report mode passes it on): reason %s (counter %s)\n", d.Reason, d.Counter())
 	case policy.OutcomeMetadata:
-		fmt.Fprintf(w, "result   %d, answered by the filter: RFC 9728 metadata (counter %s)\n", d.Status, d.Counter())
-		pass = true
+		if d.Status == 200 || d.Status == 204 {
+			fmt.Fprintf(w, "result   %d, answered by the filter: RFC 9728 metadata (counter %s)\n", d.Status, d.Counter())
+			pass = true
+		} else {
+			fmt.Fprintf(w, "result   %d, refused by the filter: the RFC 9728 metadata endpoint answers GET, HEAD and OPTIONS (counter %s)\n", d.Status, d.Counter())
+		}
 	default:
 		counter := d.Counter()
 		if counter == "" {
@@ -573,28 +653,38 @@ func writeOutcome(w io.Writer, d *policy.Decision) bool {
 		fmt.Fprintf(w, "result   %s: passed on to the upstream (counter %s)\n", d.Outcome, counter)
 		pass = true
 	}
+	res.Passes = pass
 	if d.Local() {
 		for _, h := range d.ReplyHeaders {
 			fmt.Fprintf(w, "  reply  %s: %s\n", h[0], h[1])
 		}
+		res.ReplyHeaders = append([][2]string{}, d.ReplyHeaders...)
 		if len(d.ReplyBody) > 0 {
 			fmt.Fprintf(w, "  body   %s\n", d.ReplyBody)
+			res.ReplyBody = string(d.ReplyBody)
 		}
 		fmt.Fprintln(w, "upstream nothing (the filter answers)")
-		return pass
-	}
-	if len(d.Remove) == 0 && len(d.Set) == 0 {
-		fmt.Fprintln(w, "upstream request headers unchanged")
-	}
-	for _, h := range d.Remove {
-		fmt.Fprintf(w, "upstream remove %s\n", h)
-	}
-	for _, h := range d.Set {
-		if strings.EqualFold(h[0], "authorization") {
-			fmt.Fprintf(w, "upstream set    %s: (not shown)\n", h[0])
-			continue
+	} else {
+		res.UpstreamRemove, res.UpstreamSet = []string{}, [][2]string{}
+		if len(d.Remove) == 0 && len(d.Set) == 0 {
+			fmt.Fprintln(w, "upstream request headers unchanged")
 		}
-		fmt.Fprintf(w, "upstream set    %s: %s\n", h[0], h[1])
+		for _, h := range d.Remove {
+			fmt.Fprintf(w, "upstream remove %s\n", h)
+			res.UpstreamRemove = append(res.UpstreamRemove, h)
+		}
+		for _, h := range d.Set {
+			if strings.EqualFold(h[0], "authorization") {
+				fmt.Fprintf(w, "upstream set    %s: (not shown)\n", h[0])
+				res.UpstreamSet = append(res.UpstreamSet, [2]string{h[0], "(not shown)"})
+				continue
+			}
+			fmt.Fprintf(w, "upstream set    %s: %s\n", h[0], h[1])
+			res.UpstreamSet = append(res.UpstreamSet, h)
+		}
 	}
-	return pass
+	if pass {
+		return exitOK
+	}
+	return exitWarnings
 }

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -9,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/audguard/audguard/filter/config"
 	"github.com/audguard/audguard/filter/policy"
 	"github.com/audguard/audguard/internal/mint"
 )
@@ -166,9 +170,21 @@ func TestExplainGolden(t *testing.T) {
 		{"insufficient_scope", sign(a, with(baseClaims(), "scope", "mcp:read"), nil), nil, 1, "insufficient_scope"},
 		{"unmatched_resource", good, []string{"--authority", "nowhere.test"}, 1, "unmatched_resource"},
 		{"revoked", sign(b, with(baseClaims(), "iss", issB, "aud", resB, "jti", "leaked"), nil), []string{"--route", "b_route", "--authority", "b.test"}, 1, "revoked"},
-		{"keys_unavailable", sign(b, with(baseClaims(), "iss", "https://remote.test", "aud", "https://remote.test/mcp"), nil), []string{"--authority", "remote.test"}, 1, "keys_unavailable"},
+		// --offline: the issuer's jwks_uri is not fetched, so it has no keys.
+		{"keys_unavailable", sign(b, with(baseClaims(), "iss", "https://remote.test", "aud", "https://remote.test/mcp"), nil), []string{"--authority", "remote.test", "--offline"}, 1, "keys_unavailable"},
 		{"remote_keys_from_file", sign(b, with(baseClaims(), "iss", "https://remote.test", "aud", "https://remote.test/mcp", "scope", ""), nil),
 			[]string{"--authority", "remote.test", "--jwks", remoteSet}, 0, ""},
+		// explain fetches the jwks_uri of the token's issuer (here from a
+		// stand-in transport: the fixture's URL is never dialled).
+		{"remote_keys_fetched", sign(b, with(baseClaims(), "iss", "https://remote.test", "aud", "https://remote.test/mcp", "scope", ""), nil),
+			[]string{"--authority", "remote.test"}, 0, ""},
+		{"remote_keys_fetch_failed", sign(b, with(baseClaims(), "iss", "https://remote.test", "aud", "https://remote.test/mcp", "scope", ""), nil),
+			[]string{"--authority", "remote.test"}, 1, ""},
+		// A typical IdP token: typ JWT, aud the host without the resource's
+		// path, no scope: every failure is listed, the first decides.
+		{"idp_token", sign(a, with(baseClaims(), "aud", "https://mcp.test", "scope", "openid profile"), map[string]any{"typ": "JWT"}), nil, 1, "wrong_token_type"},
+		// A metadata request the filter refuses (405) is not a pass.
+		{"metadata_405", "", []string{"--path", "/.well-known/oauth-protected-resource/mcp", "--method", "POST"}, 1, ""},
 		{"forbidden_origin", good, []string{"--authority", "ops.test", "-H", "Origin: https://evil.test"}, 1, "forbidden_origin"},
 		{"invalid_mcp_headers", good, plus(opsPost, "--mcp-method", "tools/call", "--mcp-name", "=?base64?not base64?="), 1, "invalid_mcp_headers"},
 		// Operations judged on the headers (mcp_body off).
@@ -188,9 +204,18 @@ func TestExplainGolden(t *testing.T) {
 		{"body_too_large", ops("mcp:tools"), plus(opsPost, "--mcp-method", "tools/call", "--mcp-name", "get_forecast", "--body", "-"), 1, "body_too_large"},
 		{"body_too_large_length", ops("mcp:tools"), plus(opsPost, "--mcp-method", "tools/call", "--mcp-name", "get_forecast", "--body", bigFile), 1, "body_too_large"},
 	}
+	transports := map[string]http.RoundTripper{
+		"remote_keys_fetched":      serveSet{200, mint.JWKS(b)},
+		"remote_keys_fetch_failed": serveSet{404, []byte(`{"error":"not found"}`)},
+	}
 	seen := map[string]bool{}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			keysTransport = transports[c.name]
+			if keysTransport == nil {
+				keysTransport = refuseDial{t}
+			}
+			defer func() { keysTransport = nil }()
 			args := append([]string{"explain", "--config", cfgPath, "--now", "1750000000"}, c.args...)
 			code, out, errOut := cli(t, stdin[c.name], append(args, c.token)...)
 			if code != c.code {
@@ -303,6 +328,89 @@ func TestExplainBody(t *testing.T) {
 		code, out, errOut := cli(t, tok, append([]string{"explain", "--config", cfgPath, "--authority", "ops.test", "--method", "POST"}, bad...)...)
 		if code != exitInvalid || out != "" || !strings.Contains(errOut, "--body") {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q", bad, code, out, errOut)
+		}
+	}
+}
+
+// serveSet is an HTTP transport answering every request with status and
+// body: explain's fetch of a jwks_uri in the goldens.
+type serveSet struct {
+	status int
+	body   []byte
+}
+
+func (s serveSet) RoundTrip(r *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: s.status, Status: strconv.Itoa(s.status) + " " + http.StatusText(s.status),
+		Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(bytes.NewReader(s.body)), Request: r}, nil
+}
+
+// refuseDial fails a test that fetches anything.
+type refuseDial struct{ t *testing.T }
+
+func (d refuseDial) RoundTrip(r *http.Request) (*http.Response, error) {
+	d.t.Errorf("explain fetched %s", r.URL)
+	return nil, http.ErrHandlerTimeout
+}
+
+// TestExplainJSON: --json prints the explanation as one object: the same
+// verdict, every failure with its fix and docs section, and the exit status.
+func TestExplainJSON(t *testing.T) {
+	cfgPath, a, _, _ := explainFixture(t)
+	tok, err := a.Sign(with(baseClaims(), "aud", "https://mcp.test", "scope", "openid"), map[string]any{"typ": "JWT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := cli(t, "", "explain", "--json", "--config", cfgPath, "--now", "1750000000", tok)
+	if code != 1 || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	golden(t, "explain/idp_token.json.golden", strings.ReplaceAll(out, cfgPath, "CONFIG"))
+	var rep explainReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	var reasons []string
+	for _, f := range rep.Failures {
+		reasons = append(reasons, f.Reason)
+		if f.Fix == "" || f.Docs != "docs/troubleshooting.md#"+f.Reason {
+			t.Errorf("failure %+v", f)
+		}
+	}
+	if strings.Join(reasons, " ") != "wrong_token_type wrong_audience insufficient_scope" || !rep.Failures[0].Decides || rep.Failures[1].Decides ||
+		rep.Result.Reason != "wrong_token_type" || rep.Result.Status != 401 || rep.Result.Passes || rep.Exit != 1 {
+		t.Errorf("failures %q, result %+v, exit %d", reasons, rep.Result, rep.Exit)
+	}
+	for _, p := range strings.Split(tok, ".")[1:] {
+		if strings.Contains(out, p) {
+			t.Error("--json shows the token")
+		}
+	}
+	// The text and the JSON tell the same: each failure, fix and link.
+	_, text, _ := cli(t, "", "explain", "--config", cfgPath, "--now", "1750000000", tok)
+	for _, f := range rep.Failures {
+		for _, want := range []string{f.Reason + " (" + f.Check + "): " + f.Detail, "fix: " + f.Fix, "see " + f.Docs} {
+			if !strings.Contains(text, want) {
+				t.Errorf("text lacks %q", want)
+			}
+		}
+	}
+}
+
+// TestExplainFailuresDocumented: every reason's fix names a section of
+// docs/troubleshooting.md that exists (TestMessagesCiteDocs checks the
+// sections the sources cite; these are built from the reason's name).
+func TestExplainFailuresDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "troubleshooting.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tf := &tokenFacts{cfg: &config.Plugin{MaxTokenBytes: 8192}}
+	for _, r := range policy.Reasons() {
+		if !strings.Contains(string(doc), "\n### `"+r.String()+"`\n") {
+			t.Errorf("docs/troubleshooting.md has no section for %s", r)
+		}
+		if fix := fixFor(r, tf, "", &explainOptions{}); fix == "" || strings.HasPrefix(fix, "follow the usual causes") {
+			t.Errorf("%s: fix %q", r, fix)
 		}
 	}
 }

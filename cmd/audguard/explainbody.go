@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -102,34 +103,47 @@ func readBody(r io.Reader, limit int64) (body []byte, over bool, err error) {
 // explainHeld goes on with a request the header pass held (OutcomeHold):
 // without --body it says what the filter would need to decide it; with one,
 // it reads the body and decides the request again, as the filter does. It
-// reports whether the request would pass.
-func explainHeld(w io.Writer, eng *policy.Engine, req *policy.Request, d *policy.Decision, o *explainOptions, steps *[]policy.Step) bool {
+// returns the exit status (exitOK when the request would pass).
+func explainHeld(x *explainOut, eng *policy.Engine, req *policy.Request, d *policy.Decision, o *explainOptions, steps *[]policy.Step) int {
+	w, rep := x.w, x.rep
 	r, limit := d.Resource, d.MaxBody
 	removed := append([]string(nil), d.Remove...)
-	fmt.Fprintf(w, "held     the filter holds the request until its body is in (at most %d bytes, max_body_bytes of %s), then decides it again with the body\n", limit, r.URI)
+	held := fmt.Sprintf("the filter holds the request until its body is in (at most %d bytes, max_body_bytes of %s), then decides it again with the body", limit, r.URI)
+	fmt.Fprintf(w, "held     %s\n", held)
+	rep.Notes = append(rep.Notes, "held: "+held)
 	if o.body == nil {
-		writeHoldNeeds(w, r, req.Headers, limit)
+		var needs bytes.Buffer
+		writeHoldNeeds(&needs, r, req.Headers, limit)
+		_, _ = w.Write(needs.Bytes())
+		for _, l := range strings.Split(strings.TrimSpace(needs.String()), "\n") {
+			rep.Notes = append(rep.Notes, strings.TrimSpace(l))
+		}
 		fmt.Fprint(w, "upstream nothing yet (the request is held)")
 		if len(removed) > 0 {
 			fmt.Fprintf(w, "; removed at once, whatever the body: %s", strings.Join(removed, ", "))
 		}
 		fmt.Fprintln(w)
-		return false
+		rep.Result = explainResult{Outcome: policy.OutcomeHold.String(), UpstreamRemove: removed, Detail: "held for its body: not decided on the headers"}
+		return exitWarnings
 	}
 	body, over, err := readBody(o.body.r, limit)
 	if err != nil {
 		fmt.Fprintf(w, "body     cannot be read from %s: %v\n", o.body.name, err)
 		fmt.Fprintln(w, "result   not decided: the body could not be read")
-		return false
+		rep.Result = explainResult{Outcome: "not_decided", Detail: fmt.Sprintf("the body cannot be read from %s: %v", o.body.name, err)}
+		return exitWarnings
 	}
 	first := append([]policy.Step(nil), (*steps)...)
 	*steps = (*steps)[:0]
 	if over {
 		req.BodyTooLarge = true
-		fmt.Fprintf(w, "body     more than %d bytes from %s: the filter stops at byte %d and decides without reading further\n", limit, o.body.name, limit+1)
+		note := fmt.Sprintf("more than %d bytes from %s: the filter stops at byte %d and decides without reading further", limit, o.body.name, limit+1)
+		fmt.Fprintf(w, "body     %s\n", note)
+		rep.Notes = append(rep.Notes, "body: "+note)
 	} else {
 		req.Body, req.HasBody = body, true
 		fmt.Fprintf(w, "body     %d bytes from %s\n", len(body), o.body.name)
+		rep.Notes = append(rep.Notes, fmt.Sprintf("body: %d bytes from %s", len(body), o.body.name))
 	}
 	d = eng.Decide(req)
 
@@ -142,8 +156,9 @@ func explainHeld(w io.Writer, eng *policy.Engine, req *policy.Request, d *policy
 	if same > 0 {
 		fmt.Fprintf(w, "  ...   %-18s the header pass's first %d checks again, with the same results\n", "", same)
 	}
+	rep.BodySteps = []explainStep{}
 	for _, s := range second[same:] {
-		writeStep(w, s)
+		x.step(&rep.BodySteps, s)
 		if s.Name != "body" {
 			continue
 		}
@@ -156,18 +171,11 @@ func explainHeld(w io.Writer, eng *policy.Engine, req *policy.Request, d *policy
 		}
 		if note != "" {
 			fmt.Fprintf(w, "  note  %-18s %s\n", "headers vs body", note)
+			rep.Notes = append(rep.Notes, "headers vs body: "+note)
 		}
 	}
-	return writeOutcome(w, d)
-}
-
-// writeStep prints one traced check.
-func writeStep(w io.Writer, s policy.Step) {
-	mark := "ok  "
-	if !s.OK {
-		mark = "FAIL"
-	}
-	fmt.Fprintf(w, "  %s  %-18s %s\n", mark, s.Name, s.Detail)
+	explainFailures(x, eng, eng.Config(), d, second, req, o, false)
+	return writeOutcome(x, d)
 }
 
 // writeHoldNeeds says what the filter needs to decide a held request whose

@@ -69,11 +69,15 @@ func runKeys(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return exitInvalid
 	}
-	if len(pos) != 1 || *timeout <= 0 {
-		if *timeout <= 0 {
-			fmt.Fprintln(stderr, "audguard keys: --timeout must be positive")
-		}
-		fs.Usage()
+	switch {
+	case *timeout <= 0:
+		fmt.Fprintln(stderr, "audguard keys: --timeout must be positive")
+		return exitInvalid
+	case len(pos) == 0:
+		return missingArgument(fs, stderr, "ISSUER-URL-OR-CONFIG: a jwks_uri (or, with --issuer-metadata, an issuer URL), or a configuration file",
+			"audguard keys [--json] [--timeout 5s] [--issuer-metadata] ISSUER-URL-OR-CONFIG")
+	case len(pos) > 1:
+		fmt.Fprintf(stderr, "audguard keys: one ISSUER-URL-OR-CONFIG expected, not %d (%s)\nRun 'audguard keys -h' for its flags and an example.\n", len(pos), strings.Join(pos, " "))
 		return exitInvalid
 	}
 	k := &keysRun{metadata: *metadata, client: &http.Client{

@@ -553,8 +553,8 @@ func TestKeysUsage(t *testing.T) {
 		t.Fatalf("-h: exit %d, stderr %q", code, errOut)
 	}
 	for _, f := range []string{"json", "timeout", "issuer-metadata"} {
-		if !strings.Contains(out, "\n  -"+f) {
-			t.Errorf("-h does not list -%s", f)
+		if !strings.Contains(out, "\n  --"+f) {
+			t.Errorf("-h does not list --%s", f)
 		}
 	}
 	ex := commandExamples["keys"]

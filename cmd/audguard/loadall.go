@@ -68,6 +68,13 @@ func loadAll(data []byte) loadResult {
 			path, hint, whole = ce.Path, "", true
 			continue
 		}
+		if r.followOn(orig.Path, orig.Msg) {
+			// Caused by a member an earlier refusal removed (jwks_cluster "is
+			// set without jwks_uri" once jwks_uri was refused): not a problem of
+			// its own. Repair it the same way, and report nothing.
+			path, hint, whole = ce.Path, "", false
+			continue
+		}
 		seen[orig.Path+"\x00"+orig.Msg] = true
 		res.refusals = append(res.refusals, orig)
 		path, hint, whole = ce.Path, ce.Fix, false
@@ -88,6 +95,7 @@ type repairer struct {
 	root    *jnode
 	orig    []int        // current index in resources → index in the checked configuration
 	edited  []string     // paths (checked configuration) of members removed or replaced
+	removed []string     // the members of edited that were removed
 	stubbed map[int]bool // issuers replaced whole
 }
 
@@ -124,6 +132,60 @@ func (r *repairer) artifact(path string) bool {
 	return false
 }
 
+// followOn: a refusal or warning at path whose message names a member the
+// repair removed from the same object: what it says follows from that
+// removal, the earlier refusal being its cause.
+func (r *repairer) followOn(path, msg string) bool {
+	for _, e := range r.removed {
+		if e != path && parentPath(e) == parentPath(path) && mentions(msg, lastKey(e)) {
+			return true
+		}
+	}
+	return false
+}
+
+// parentPath is the path of the object or array holding path's value
+// ("" for a top-level member).
+func parentPath(path string) string {
+	if i := strings.LastIndexAny(path, ".["); i >= 0 {
+		return path[:i]
+	}
+	return ""
+}
+
+// lastKey is the member name that ends path ("" when it ends with an index).
+func lastKey(path string) string {
+	if strings.HasSuffix(path, "]") {
+		return ""
+	}
+	if i := strings.LastIndexByte(path, '.'); i >= 0 {
+		return path[i+1:]
+	}
+	return path
+}
+
+// mentions: msg holds key as a word of its own (jwks_uri, not jwks_uri_x).
+func mentions(msg, key string) bool {
+	if key == "" {
+		return false
+	}
+	word := func(c byte) bool {
+		return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+	}
+	for i := 0; ; {
+		j := strings.Index(msg[i:], key)
+		if j < 0 {
+			return false
+		}
+		j += i
+		end := j + len(key)
+		if (j == 0 || !word(msg[j-1])) && (end == len(msg) || !word(msg[end])) {
+			return true
+		}
+		i = j + 1
+	}
+}
+
 // within: path is at or below parent.
 func within(path, parent string) bool {
 	return path == parent || strings.HasPrefix(path, parent+".") || strings.HasPrefix(path, parent+"[")
@@ -143,6 +205,8 @@ func (r *repairer) keepWarnings(ws []string) []string {
 		for i := range r.stubbed {
 			drop = drop || within(path, "issuers["+strconv.Itoa(i)+"]")
 		}
+		_, msg, _ := strings.Cut(w, ": ")
+		drop = drop || r.followOn(path, msg)
 		if !drop {
 			out = append(out, w)
 		}
@@ -167,6 +231,7 @@ func (r *repairer) fix(path, hint string, whole bool) bool {
 		}
 		r.root.del(top) // a top-level scalar: its default applies
 		r.edited = append(r.edited, top)
+		r.removed = append(r.removed, top)
 		return true
 	}
 	list := r.root.member(top)
@@ -193,7 +258,9 @@ func (r *repairer) fix(path, hint string, whole bool) bool {
 		}
 		if !whole && member != "" && member != "resource" {
 			e.del(member)
-			r.edited = append(r.edited, r.origText("resources["+strconv.Itoa(i)+"]")+"."+member)
+			at := r.origText("resources["+strconv.Itoa(i)+"]") + "." + member
+			r.edited = append(r.edited, at)
+			r.removed = append(r.removed, at)
 			return true
 		}
 		if len(list.elems) == 1 {
@@ -214,6 +281,7 @@ func (r *repairer) fix(path, hint string, whole bool) bool {
 			e.del("algorithms")
 		default:
 			e.del(member)
+			r.removed = append(r.removed, "issuers["+strconv.Itoa(i)+"]."+member)
 		}
 		r.edited = append(r.edited, "issuers["+strconv.Itoa(i)+"]."+member)
 		return true

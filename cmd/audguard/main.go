@@ -2,8 +2,9 @@
 // runs the filter's own configuration loader (filter/config) and decision
 // engine (filter/policy) natively:
 //
-//	audguard check CONFIG        validate a configuration as the filter does at start
+//	audguard check CONFIG...     validate configurations as the filter does at start
 //	audguard explain ... TOKEN   run the full decision for one request, step by step
+//	audguard keys CONFIG         fetch and judge each issuer's jwks_uri
 //	audguard token keygen|mint   make test keys and tokens (demos and tests only)
 //	audguard version             print the version and revision it was built as
 //
@@ -15,6 +16,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -26,15 +28,18 @@ import (
 const usage = `audguard — operator CLI for the audguard MCP audience-binding proxy-wasm filter
 
 usage:
-  audguard check [--json] [--strict] [--target nginx] CONFIG
-      Validate CONFIG (plugin JSON, Envoy YAML, Istio WasmPlugin or EnvoyFilter,
-      Kong declarative or nginx configuration) exactly as the filter does at
-      start; list resources, keys and warnings.
+  audguard check [--format text|json|github] [--strict] [--ignore CODES]
+                 [--target nginx] CONFIG|DIR|- ...
+      Validate each CONFIG (plugin JSON, Envoy YAML, Istio WasmPlugin or
+      EnvoyFilter, Kong declarative or nginx configuration; a directory is
+      searched for them) exactly as the filter does at start; list resources,
+      keys, and every problem with a stable code (--list-codes lists them).
   audguard explain --config CONFIG [--filter SOURCE] [--route R] [--vhost V]
                    [--authority A] [--path P] [--method M] [-H 'name: value']...
-                   [--now RFC3339|UNIX] TOKEN|-
-      Run the filter's full decision for one request and print every step.
-      TOKEN "" sends no Authorization header; "-" reads the token from stdin.
+                   [--now RFC3339|UNIX] [--offline|--jwks FILE] [--json] TOKEN|-
+      Run the filter's full decision for one request and print every step,
+      then every failure with its fix. TOKEN "" sends no Authorization
+      header; "-" reads the token from stdin.
   audguard token keygen --alg ES256 --kid k1 --out-private key.jwk
   audguard token mint --key KEYFILE --iss ISS --aud AUD [--scope S] [--sub S] ...
       FOR DEMOS AND TESTS ONLY: make a key pair and sign test access tokens.
@@ -50,7 +55,7 @@ and an example.
 
 // commands maps each command name to its implementation.
 var commands = map[string]func(args []string, stdin io.Reader, stdout, stderr io.Writer) int{
-	"check":   func(args []string, _ io.Reader, stdout, stderr io.Writer) int { return runCheck(args, stdout, stderr) },
+	"check":   runCheck,
 	"explain": runExplain,
 	"token":   func(args []string, _ io.Reader, stdout, stderr io.Writer) int { return runToken(args, stdout, stderr) },
 	"keys":    runKeys,
@@ -82,7 +87,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	cmd, ok := commands[name]
 	if !ok {
-		fmt.Fprintf(stderr, "audguard: unknown command %q\n\n%s", name, usage)
+		msg := fmt.Sprintf("audguard: unknown command %q", name)
+		names := make([]string, 0, len(commands)+1)
+		for n := range commands {
+			names = append(names, n)
+		}
+		if s := suggest(strings.TrimLeft(name, "-"), append(names, "help")); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		}
+		fmt.Fprintf(stderr, "%s\nRun 'audguard help' for the commands.\n", msg)
 		return exitInvalid
 	}
 	if helpRequested(rest) {
@@ -104,8 +117,28 @@ func commandHelp(cmd func([]string, io.Reader, io.Writer, io.Writer) int, args [
 }
 
 // parseInterleaved parses flags that may come before or after positional
-// arguments ("--" ends the flags).
+// arguments ("--" ends the flags). On -h it prints the flag set's usage; on a
+// bad flag it says what is wrong (reportFlagError) on the flag set's output;
+// both return errUsage.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	out, usage := fs.Output(), fs.Usage
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	pos, err := parseLoop(fs, args)
+	fs.SetOutput(out)
+	fs.Usage = usage
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage()
+		} else {
+			reportFlagError(fs, out, err)
+		}
+		return nil, errUsage
+	}
+	return pos, nil
+}
+
+func parseLoop(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {

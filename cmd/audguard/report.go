@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -12,12 +13,15 @@ import (
 // checkReport is what `audguard check` finds in one file (--json prints it).
 type checkReport struct {
 	File     string         `json:"file"`
-	Status   string         `json:"status"` // "ok", "warnings" or "invalid"
+	Status   string         `json:"status"`         // "ok", "warnings", "invalid"; "skipped": found in a directory, holds no configuration
+	Note     string         `json:"note,omitempty"` // why a file was skipped
 	Error    string         `json:"error,omitempty"`
-	Errors   int            `json:"errors"`           // problems of severity "error", all filters
-	Warnings int            `json:"warnings"`         // problems of severity "warning", all filters
-	Target   string         `json:"target,omitempty"` // --target: the proxy a plugin configuration file is for
-	Notes    []string       `json:"notes,omitempty"`  // what the check did not read (an nginx file's include directives)
+	Errors   int            `json:"errors"`            // problems of severity "error", all filters
+	Warnings int            `json:"warnings"`          // problems of severity "warning", all filters
+	Target   string         `json:"target,omitempty"`  // --target: the proxy a plugin configuration file is for
+	Notes    []string       `json:"notes,omitempty"`   // what the check did not read (an nginx file's include directives)
+	Code     string         `json:"code,omitempty"`    // Error's problem code
+	Ignored  int            `json:"ignored,omitempty"` // problems --ignore left out, all filters
 	Filters  []filterReport `json:"filters"`
 }
 
@@ -51,6 +55,10 @@ const (
 // the filter.
 type problem struct {
 	Severity string `json:"severity"`
+	// Code names the problem's kind (codes.go): stable, listed by
+	// --list-codes, suppressed by --ignore. Set where the problem is made,
+	// or by buildFilterReport from the problem's origin and message.
+	Code string `json:"code"`
 	// Path is a JSON path in the plugin configuration (issuers[0].jwks), or
 	// a YAML path in the file ($.static_resources…) starting with "$".
 	Path    string `json:"path"`
@@ -139,14 +147,17 @@ func buildFilterReport(s source) filterReport {
 	var probs []problem
 	add := func(p problem) { probs = append(probs, p) }
 	if s.Err != nil {
-		add(problem{Severity: sevError, Path: s.Label, Line: s.Line, Message: s.Err.Error()})
+		p := problem{Severity: sevError, Path: s.Label, Line: s.Line, Message: s.Err.Error()}
+		p.Code = classify(groupFile, p)
+		add(p)
 		fr.Error = &errorReport{Message: s.Err.Error()}
 	}
 	doc := newCfgDoc(&s)
 	if s.Err == nil {
 		res := loadAll(s.Config)
 		for i, ce := range res.refusals {
-			pr := problem{Severity: sevError, Path: ce.Path, Message: ce.Msg, Fix: ce.Fix}
+			pr := problem{Severity: sevError, Path: ce.Path, Message: ce.Msg, Fix: unknownMemberFix(ce)}
+			pr.Code = classify(groupRefusal, pr)
 			if doc.syntax != nil && (strings.HasPrefix(ce.Msg, "invalid JSON") || strings.HasPrefix(ce.Msg, "trailing data")) {
 				pr.Line, pr.Column = doc.offPos(doc.syntax.off)
 			} else {
@@ -166,9 +177,17 @@ func buildFilterReport(s source) filterReport {
 		}
 	}
 	for _, n := range s.Notes {
+		if n.Code == "" {
+			n.Code = codeYAML11
+		}
 		add(n)
 	}
-	probs = append(probs, proxyProblems(&s, doc)...)
+	for _, p := range proxyProblems(&s, doc) {
+		if p.Code == "" {
+			p.Code = classify(groupProxy, p)
+		}
+		add(p)
+	}
 	sortProblems(probs)
 	fr.Problems = nonNilProblems(probs)
 	fr.Warnings = []string{}
@@ -181,6 +200,28 @@ func buildFilterReport(s source) filterReport {
 	return fr
 }
 
+// unknownMemberFix is the fix of a refusal, with, for an unknown member,
+// the known member its name is nearest to ("did you mean"), when one is
+// near enough to be a slip.
+func unknownMemberFix(ce *config.Error) string {
+	const known = "known members: "
+	if ce.Msg != "unknown member" {
+		return ce.Fix
+	}
+	_, list, ok := strings.Cut(ce.Fix, known)
+	if !ok {
+		return ce.Fix
+	}
+	name := ce.Path
+	if i := strings.LastIndexAny(name, ".]"); i >= 0 {
+		name = name[i+1:]
+	}
+	if s := suggest(name, strings.Split(list, ", ")); s != "" && s != name {
+		return fmt.Sprintf("did you mean %q? (%s)", s, ce.Fix)
+	}
+	return ce.Fix
+}
+
 // loaderWarning turns a "path: message" warning into a located problem.
 func loaderWarning(doc *cfgDoc, w string) problem {
 	path, msg, ok := strings.Cut(w, ": ")
@@ -188,6 +229,7 @@ func loaderWarning(doc *cfgDoc, w string) problem {
 		path, msg = "$", w
 	}
 	pr := problem{Severity: sevWarning, Path: path, Message: msg}
+	pr.Code = classify(groupWarning, pr)
 	pr.Line, pr.Column = doc.pos(path)
 	return pr
 }

@@ -63,11 +63,14 @@ func runKeygen(args []string, stdout, stderr io.Writer) int {
 	alg := fs.String("alg", "ES256", "JWS algorithm the key is bound to")
 	kid := fs.String("kid", "", "key id")
 	out := fs.String("out-private", "", "file for the private JWK (required)")
-	if pos, err := parseInterleaved(fs, args); err != nil || len(pos) != 0 || *out == "" {
-		if err == nil {
-			fs.Usage()
-		}
+	pos, err := parseInterleaved(fs, args)
+	switch {
+	case err != nil:
 		return exitInvalid
+	case len(pos) != 0:
+		return unexpectedArguments(fs, stderr, pos)
+	case *out == "":
+		return missingArgument(fs, stderr, "--out-private FILE: the file to write the private JWK to", "audguard token keygen --alg ES256 --kid k1 --out-private key.jwk")
 	}
 	if strings.HasPrefix(*alg, "HS") {
 		fmt.Fprintln(stderr, "audguard token keygen: HS* keys are shared secrets; use an asymmetric algorithm")
@@ -120,11 +123,24 @@ func runMint(args []string, stdout, stderr io.Writer) int {
 	nowFlag := fs.String("now", "", "iat: RFC 3339 or Unix seconds (default: now)")
 	alg := fs.String("alg", "", "algorithm (default: the key's)")
 	kid := fs.String("kid", "", "key id (default: the JWK's)")
-	if pos, err := parseInterleaved(fs, args); err != nil || len(pos) != 0 || *keyPath == "" || *iss == "" || len(aud) == 0 {
-		if err == nil {
-			fs.Usage()
-		}
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
 		return exitInvalid
+	}
+	if len(pos) != 0 {
+		return unexpectedArguments(fs, stderr, pos)
+	}
+	var missing []string
+	for _, m := range []struct {
+		name string
+		set  bool
+	}{{"--key KEYFILE", *keyPath != ""}, {"--iss ISS", *iss != ""}, {"--aud AUD", len(aud) > 0}} {
+		if !m.set {
+			missing = append(missing, m.name)
+		}
+	}
+	if len(missing) > 0 {
+		return missingArgument(fs, stderr, strings.Join(missing, ", "), "audguard token mint --key KEYFILE --iss ISS --aud AUD [--scope S] [--sub S] ...")
 	}
 	tok, err := mintToken(*keyPath, *alg, *kid, *iss, aud, *scope, *sub, *clientID, *typ, *nowFlag, *lifetime)
 	if err != nil {

@@ -104,8 +104,15 @@ func TestCommandHelp(t *testing.T) {
 				t.Errorf("%q: exit %d, stderr %q", args, code, errOut)
 			}
 			for _, f := range sets[name] {
-				if !strings.Contains(out, "\n  -"+f+" ") && !strings.Contains(out, "\n  -"+f+"\n") {
-					t.Errorf("%q does not list -%s:\n%s", args, f, out)
+				if !strings.Contains(out, "\n  "+dashes(f)+" ") && !strings.Contains(out, "\n  "+dashes(f)+"\n") {
+					t.Errorf("%q does not list %s:\n%s", args, dashes(f), out)
+				}
+			}
+			// A value's name is a word of its own, never a `quoted` part
+			// of the help ("--filter audguard check").
+			for _, l := range strings.Split(out, "\n") {
+				if strings.HasPrefix(l, "  -") && strings.Contains(l, "audguard") {
+					t.Errorf("%q: flag line %q", args, l)
 				}
 			}
 			_, example, ok := strings.Cut(out, "\nexample:\n  ")
@@ -119,8 +126,9 @@ func TestCommandHelp(t *testing.T) {
 	if code, out, _ := cli(t, "", "check", "/nonexistent", "-h"); code != exitOK || !strings.Contains(out, "example:") {
 		t.Errorf("check /nonexistent -h: exit %d\n%s", code, out)
 	}
-	// After a usage error the same text goes to stderr, exit 2.
-	if code, out, errOut := cli(t, "", "check"); code != exitInvalid || out != "" || !strings.Contains(errOut, "example:") {
+	// A usage error says what is wrong on stderr, and where the help is; exit 2.
+	if code, out, errOut := cli(t, "", "check"); code != exitInvalid || out != "" || !strings.Contains(errOut, "missing CONFIG") ||
+		!strings.Contains(errOut, "Run 'audguard check -h'") {
 		t.Errorf("check without CONFIG: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }

@@ -47,8 +47,7 @@ func runVersion(args []string, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	if len(pos) != 0 {
-		fs.Usage()
-		return exitInvalid
+		return unexpectedArguments(fs, stderr, pos)
 	}
 	v, rev := buildVersion()
 	if *asJSON {
