@@ -32,6 +32,14 @@ func TestCheckGolden(t *testing.T) {
 		{"envoy-syntax.yaml", 2, 2, nil},
 		{"istio-fail-open.yaml", 2, 2, nil},
 		{"envoyfilter-fail-open.yaml", 2, 2, nil},
+		// What the proxies' own API types refuse (typed.go): errors; an
+		// unknown field in an EnvoyFilter patch value, which istiod drops,
+		// is a warning.
+		{"envoy-fail-close.yaml", 2, 2, nil},
+		{"envoy-misspelt-key.yaml", 2, 2, nil},
+		{"envoy-bad-any.yaml", 2, 2, nil},
+		{"istio-bad-enums.yaml", 2, 2, nil},
+		{"envoyfilter-unknown-field.yaml", 0, 1, nil},
 		{"kong-problems.yaml", 2, 2, nil},
 		// nginx-example.conf is a copy of envoy/kong/nginx.conf
 		// (TestCheckShippedExamplesStrict checks the file itself).

@@ -13,6 +13,8 @@ import (
 func proxyProblems(s *source, doc *cfgDoc) []problem {
 	b := bindingsOf(doc)
 	out := authorityFromProblems(s, doc)
+	// What the proxy's own API types refuse around the filter (typed.go).
+	out = append(out, typedProblems(s)...)
 	switch s.Kind {
 	case kindEnvoy, kindEnvoyFilter:
 		out = append(out, envoyProblems(s, b)...)
