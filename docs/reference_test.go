@@ -165,6 +165,8 @@ var challengeLabels = map[string]string{
 	"challengeInvalidToken": "[`invalid_token`](#invalid-token)",
 	"challengeInvalidReq":   "[`invalid_request`](#invalid-request)",
 	"challengeInsufficient": "[`insufficient_scope`](#insufficient-scope)",
+	"challengeInvalidProof": "[`invalid_dpop_proof`](#dpop)",
+	"challengeUseNonce":     "[`use_dpop_nonce`](#dpop)",
 }
 
 func reasonsTable(t *testing.T) string {

@@ -424,6 +424,23 @@ func TestSchemaAgreesWithLoader(t *testing.T) {
 		{"public path space", false, func(top, is, res obj) { res["public_paths"] = arr{"/a b"} }},
 		{"forward token", true, func(top, is, res obj) { res["forward_token"] = true }},
 		{"forward token string", false, func(top, is, res obj) { res["forward_token"] = "yes" }},
+		// DPoP
+		{"dpop required", true, func(top, is, res obj) { res["dpop"] = "required" }},
+		{"dpop off", true, func(top, is, res obj) { res["dpop"] = "off" }},
+		{"dpop word", false, func(top, is, res obj) { res["dpop"] = "on" }},
+		{"dpop with every key", true, func(top, is, res obj) {
+			res["dpop"], res["dpop_algorithms"], res["dpop_nonce"], res["dpop_iat_window_seconds"] = "allowed", arr{"EdDSA", "ES256"}, true, 120
+		}},
+		{"dpop_algorithms HS256", false, func(top, is, res obj) { res["dpop"], res["dpop_algorithms"] = "required", arr{"HS256"} }},
+		{"dpop_algorithms none", false, func(top, is, res obj) { res["dpop"], res["dpop_algorithms"] = "required", arr{"none"} }},
+		{"dpop_algorithms empty", false, func(top, is, res obj) { res["dpop"], res["dpop_algorithms"] = "required", arr{} }},
+		{"dpop_nonce without dpop", false, func(top, is, res obj) { res["dpop_nonce"] = true }},
+		{"dpop_algorithms with dpop off", false, func(top, is, res obj) { res["dpop"], res["dpop_algorithms"] = "off", arr{"ES256"} }},
+		{"dpop_iat_window_seconds 4", false, func(top, is, res obj) { res["dpop"], res["dpop_iat_window_seconds"] = "required", 4 }},
+		{"dpop_iat_window_seconds 601", false, func(top, is, res obj) { res["dpop"], res["dpop_iat_window_seconds"] = "required", 601 }},
+		{"dpop_nonce_secret", true, func(top, is, res obj) { top["dpop_nonce_secret"] = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY" }},
+		{"dpop_nonce_secret short", false, func(top, is, res obj) { top["dpop_nonce_secret"] = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZQ" }},
+		{"dpop_nonce_secret base64 with +", false, func(top, is, res obj) { top["dpop_nonce_secret"] = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNk+WY" }},
 		{"claim headers", true, func(top, is, res obj) {
 			res["claim_headers"] = obj{"sub": "x-mcp-subject", "client_id": "X-MCP-Client", "scope": "x_scope"}
 		}},

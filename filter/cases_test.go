@@ -97,6 +97,17 @@ func testConfig(k *testKeys, mode string, withDefault bool) []byte {
 type tctx struct {
 	now  time.Time
 	keys *testKeys
+	live bool // the plugin's clock is time.Now (native), not now (wasm)
+
+	nonce string // the DPoP-Nonce the prelude of a case got (dualCase.prelude)
+}
+
+// clock is the plugin's clock as the runner sets it.
+func (c *tctx) clock() time.Time {
+	if c.live {
+		return time.Now()
+	}
+	return c.now
 }
 
 // claims returns a valid access token's claims for aud, then applies edits

@@ -22,12 +22,13 @@ func TestDual(t *testing.T) {
 		"mcpreport":  mcpConfig(k, "report"),
 		"body":       bodyConfig(k, "enforce"),
 		"bodyreport": bodyConfig(k, "report"),
+		"dpop":       dpopConfig(k),
 	}
 	counterNames := policy.CounterNames()
 	for _, r := range runners() {
 		t.Run(r.name, func(t *testing.T) {
-			c := &tctx{now: r.now, keys: k}
-			for _, tc := range append(append(append(dualCases(), routingCases()...), mcpCases()...), bodyCases()...) {
+			c := &tctx{now: r.now, keys: k, live: r.name == "native"}
+			for _, tc := range append(append(append(append(dualCases(), routingCases()...), mcpCases()...), bodyCases()...), dpopCases()...) {
 				t.Run(tc.name, func(t *testing.T) {
 					cfgName := tc.cfg
 					if cfgName == "" {
@@ -42,8 +43,9 @@ func TestDual(t *testing.T) {
 	}
 }
 
-func runDualCase(t *testing.T, h *host, c *tctx, tc *dualCase, counterNames []string) {
-	t.Helper()
+// dualHeaders builds the request headers of tc and lists the credentials in
+// them (no log line may contain one).
+func dualHeaders(c *tctx, tc *dualCase) ([][2]string, []string) {
 	method, authority, path := tc.method, tc.authority, tc.path
 	if method == "" {
 		method = "GET"
@@ -98,6 +100,57 @@ func runDualCase(t *testing.T, h *host, c *tctx, tc *dualCase, counterNames []st
 		}
 	}
 	headers = append(headers, tc.headers...)
+	if tc.dpopFn != nil {
+		authz, proofs := tc.dpopFn(c)
+		if authz != "" {
+			headers = append(headers, [2]string{"authorization", authz})
+			if _, cred, ok := strings.Cut(authz, " "); ok && len(cred) > 8 {
+				secrets = append(secrets, cred)
+			}
+		}
+		for _, p := range proofs {
+			headers = append(headers, [2]string{"dpop", p})
+			if len(p) > 8 {
+				secrets = append(secrets, p)
+			}
+		}
+	}
+	return headers, secrets
+}
+
+// runPrelude sends tc's request once (dualCase.prelude), checks its status
+// against tc.preStatus, keeps the DPoP-Nonce it got in c.nonce, and returns
+// the counters after it.
+func runPrelude(t *testing.T, h *host, c *tctx, tc *dualCase, counterNames []string) map[string]uint64 {
+	t.Helper()
+	headers, _ := dualHeaders(c, tc)
+	id := h.h.InitializeHttpContext()
+	action := h.h.CallOnRequestHeaders(id, headers, true)
+	local := h.h.GetSentLocalResponse(id)
+	switch {
+	case local != nil:
+		if local.StatusCode != tc.preStatus {
+			t.Fatalf("prelude: status %d, want %d (www-authenticate %q)", local.StatusCode, tc.preStatus, header(local.Headers, "www-authenticate"))
+		}
+		c.nonce = header(local.Headers, "dpop-nonce")
+	case action != types.ActionContinue || tc.preStatus != 0:
+		t.Fatalf("prelude: action %v, want status %d", action, tc.preStatus)
+	default:
+		h.h.CallOnResponseHeaders(id, [][2]string{{":status", "200"}}, false)
+		c.nonce = header(h.h.GetCurrentResponseHeaders(id), "dpop-nonce")
+	}
+	h.h.CompleteHttpContext(id)
+	return h.counters(counterNames)
+}
+
+func runDualCase(t *testing.T, h *host, c *tctx, tc *dualCase, counterNames []string) {
+	t.Helper()
+	c.nonce = ""
+	var before map[string]uint64
+	if tc.prelude {
+		before = runPrelude(t, h, c, tc, counterNames)
+	}
+	headers, secrets := dualHeaders(c, tc)
 
 	id := h.h.InitializeHttpContext()
 	action := h.h.CallOnRequestHeaders(id, headers, !tc.openBody && !tc.noEOS && tc.rpc == "")
@@ -131,6 +184,17 @@ func runDualCase(t *testing.T, h *host, c *tctx, tc *dualCase, counterNames []st
 			t.Errorf("status = %d, want %d (www-authenticate %q, body %s)", local.StatusCode, tc.status,
 				header(local.Headers, "www-authenticate"), local.Data)
 		}
+		if tc.wwwAll != nil {
+			var got []string
+			for _, kv := range local.Headers {
+				if strings.EqualFold(kv[0], "www-authenticate") {
+					got = append(got, kv[1])
+				}
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.wwwAll, "\n") {
+				t.Errorf("www-authenticate values:\n got %q\nwant %q", got, tc.wwwAll)
+			}
+		}
 		if tc.www != "" || tc.status == 403 && strings.Contains(tc.counter, "unmatched") {
 			if got := header(local.Headers, "www-authenticate"); got != tc.www {
 				t.Errorf("www-authenticate:\n got %q\nwant %q", got, tc.www)
@@ -151,7 +215,7 @@ func runDualCase(t *testing.T, h *host, c *tctx, tc *dualCase, counterNames []st
 			}
 		}
 		for name, want := range tc.reply {
-			if got, ok := lookup(local.Headers, name); !ok || got != want {
+			if got, ok := lookup(local.Headers, name); !ok || got != want && want != "*" {
 				t.Errorf("reply header %s = %q (present %v), want %q", name, got, ok, want)
 			}
 		}
@@ -167,6 +231,19 @@ func runDualCase(t *testing.T, h *host, c *tctx, tc *dualCase, counterNames []st
 	}
 
 	up := h.h.GetCurrentRequestHeaders(id)
+	if tc.status == 0 && tc.respHdr != nil {
+		h.h.CallOnResponseHeaders(id, [][2]string{{":status", "200"}}, false)
+		resp := h.h.GetCurrentResponseHeaders(id)
+		for name, want := range tc.respHdr {
+			got, ok := lookup(resp, name)
+			switch {
+			case want == "" && ok:
+				t.Errorf("response header %s = %q, want none", name, got)
+			case want == "*" && !ok, want != "" && want != "*" && got != want:
+				t.Errorf("response header %s = %q (present %v), want %q", name, got, ok, want)
+			}
+		}
+	}
 	if tc.status == 0 {
 		for name, want := range tc.up {
 			got, ok := lookup(up, name)
@@ -193,6 +270,11 @@ func runDualCase(t *testing.T, h *host, c *tctx, tc *dualCase, counterNames []st
 	}
 
 	moved := h.counters(counterNames)
+	for name, n := range before { // the prelude's
+		if moved[name] -= n; moved[name] == 0 {
+			delete(moved, name)
+		}
+	}
 	delete(moved, policy.CounterCacheHit)
 	delete(moved, policy.CounterCacheMiss)
 	want := map[string]uint64{}

@@ -15,26 +15,31 @@ type dualCase struct {
 	authority   string // default mcp-a.example.com
 	path        string // default /mcp
 	props       map[string]string
-	headers     [][2]string          // extra request headers
-	authz       []string             // Authorization values, verbatim
-	token       func(*tctx) string   // Authorization: Bearer <token>
-	authzFn     func(*tctx) []string // Authorization values built from the runner's clock
-	openBody    bool                 // the request has a body: end of stream not on the headers, and a content-length
-	hosts       []string             // Host headers; nil: one, equal to authority (as nginx and HTTP/1.1 clients send)
-	noHost      bool                 // no Host header at all (Envoy turns Host into :authority)
-	noEOS       bool                 // end of stream not on the headers, and no content-length (ngx_wasm_module)
-	rpc         string               // a request body: sent after the headers (which must then be held), in chunks
-	chunks      int                  // rpc in this many body calls (0, 1: one, with end of stream, as ngx_wasm_module)
-	trailers    bool                 // end of stream comes with trailers after the body
-	cutBody     int                  // the stream ends (OnHttpStreamDone) after this many chunks, undecided
-	noLength    bool                 // no content-length with rpc (HTTP/2, or a chunked body)
-	contentType string               // content-type with rpc: "" application/json, "-" none
+	headers     [][2]string                                 // extra request headers
+	authz       []string                                    // Authorization values, verbatim
+	token       func(*tctx) string                          // Authorization: Bearer <token>
+	authzFn     func(*tctx) []string                        // Authorization values built from the runner's clock
+	openBody    bool                                        // the request has a body: end of stream not on the headers, and a content-length
+	hosts       []string                                    // Host headers; nil: one, equal to authority (as nginx and HTTP/1.1 clients send)
+	noHost      bool                                        // no Host header at all (Envoy turns Host into :authority)
+	noEOS       bool                                        // end of stream not on the headers, and no content-length (ngx_wasm_module)
+	rpc         string                                      // a request body: sent after the headers (which must then be held), in chunks
+	chunks      int                                         // rpc in this many body calls (0, 1: one, with end of stream, as ngx_wasm_module)
+	trailers    bool                                        // end of stream comes with trailers after the body
+	cutBody     int                                         // the stream ends (OnHttpStreamDone) after this many chunks, undecided
+	noLength    bool                                        // no content-length with rpc (HTTP/2, or a chunked body)
+	contentType string                                      // content-type with rpc: "" application/json, "-" none
+	dpopFn      func(*tctx) (authz string, proofs []string) // Authorization and DPoP headers (filter/dpop_cases_test.go)
+	prelude     bool                                        // the same request goes once before (c.nonce then holds the DPoP-Nonce it got); the expectations are the second's
+	preStatus   uint32                                      // the prelude's status (0: continues upstream)
 
 	// Expectations.
 	status  uint32            // 0: continues upstream
 	www     string            // exact WWW-Authenticate ("" = absent)
+	wwwAll  []string          // when set: every WWW-Authenticate value, in order
+	respHdr map[string]string // response headers the filter sets on an allowed request's response ("" = absent, "*" = any)
 	body    string            // exact reply body, when set
-	reply   map[string]string // reply headers that must be present with these values
+	reply   map[string]string // reply headers that must be present with these values ("*" = any)
 	up      map[string]string // upstream headers present; "*" = any value
 	gone    []string          // upstream headers absent
 	once    []string          // upstream headers present exactly once

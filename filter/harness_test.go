@@ -65,6 +65,7 @@ func runners() []runner {
 // keys are generated once per test binary.
 type testKeys struct {
 	rs, ec, ed, rsOther, edOther, hs *mint.Key
+	dpopEd, dpopEC, dpopOther        *mint.Key // DPoP proof keys (filter/dpop_cases_test.go)
 }
 
 var (
@@ -87,6 +88,10 @@ func getKeys(t testing.TB) *testKeys {
 			rsOther: must(mint.NewKey("RS256", "rs-1")), // same kid, different key: forged
 			edOther: must(mint.NewKey("EdDSA", "other-1")),
 			hs:      must(mint.NewKey("HS256", "hs-1")),
+
+			dpopEd:    must(mint.NewKey("EdDSA", "")),
+			dpopEC:    must(mint.NewKey("ES256", "")),
+			dpopOther: must(mint.NewKey("EdDSA", "")),
 		}
 	})
 	return &keys

@@ -64,6 +64,7 @@ func (p *pluginContext) OnTick() {
 			p.keyStats[i].export(st.Stats(now, i))
 		}
 	}
+	p.exportDPoP() // filter/dpop_glue.go
 }
 
 // run carries out key-state actions, in order.

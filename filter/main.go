@@ -46,6 +46,7 @@ type pluginContext struct {
 	keyStats         []issuerMetrics         // per issuer, exported on the tick
 	noProperties     bool                    // the host refused proxy_set_property once: stop asking
 	host             hostFacts               // what the start-time probes found (filter/hostprobe.go)
+	dpopStats        dpopMetrics             // the DPoP replay set's metrics, exported on the tick (filter/dpop_glue.go)
 }
 
 // resourceCounter is a per-resource counter and its name, kept alive: the
@@ -103,13 +104,14 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	for _, name := range policy.CounterNames() {
 		p.counters[name] = proxywasm.DefineCounterMetric(name)
 	}
-	p.engine, err = policy.NewEngine(cfg, policy.Options{Shared: hostShared{}, KeysShared: hostShared{},
+	p.engine, err = policy.NewEngine(cfg, policy.Options{Shared: hostShared{}, KeysShared: hostShared{}, DPoPShared: hostShared{},
 		Now: func() time.Time { return clock() }})
 	if err != nil {
 		proxywasm.LogError("audguard: refusing to start: " + err.Error())
 		return types.OnPluginStartStatusFailed
 	}
 	p.startKeys() // remote JWK Sets: first fetch and the tick (filter/keys_glue.go)
+	p.startDPoP() // the DPoP replay metrics (filter/dpop_glue.go)
 	if p.engine.Keys().HasRemote() && !p.host.switchesContexts {
 		proxywasm.LogInfo("audguard: this host does not switch contexts (proxy_set_effective_context accepts " +
 			"any id): requests are decided on the keys at hand and never paused for a key fetch " +
@@ -203,6 +205,9 @@ type httpContext struct {
 	bodyEnded    bool
 	cacheCounted bool
 	held         *policy.Request // the header pass's request, for the body pass
+	// response are headers for the upstream's response (a fresh DPoP-Nonce,
+	// RFC 9449 §8.2), set in OnHttpResponseHeaders.
+	response [][2]string
 }
 
 // OnHttpRequestHeaders gathers what the host knows, has filter/policy
@@ -345,13 +350,22 @@ func (h *httpContext) apply(d *policy.Decision) types.Action {
 			return h.apply(p.engine.HostFailure("setting a claim header", nil))
 		}
 	}
+	h.response = append(h.response[:0], d.Response...) // the Decision is the engine's: copy
 	return types.ActionContinue
 }
 
-// OnHttpResponseHeaders counts route_changed when the host reports a route
-// other than the one the decision used (a later filter cleared the route
-// cache; docs/request-flow.md#6-resource).
+// OnHttpResponseHeaders sets the response headers the decision asked for (a
+// fresh DPoP-Nonce; a failure is logged, the response is not at fault), and
+// counts route_changed when the host reports a route other than the one the
+// decision used (a later filter cleared the route cache;
+// docs/request-flow.md#6-resource).
 func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
+	for _, kv := range h.response {
+		if err := proxywasm.ReplaceHttpResponseHeader(kv[0], kv[1]); err != nil {
+			proxywasm.LogWarnf("audguard: setting the %s response header failed: %v", kv[0], err)
+		}
+	}
+	h.response = nil
 	if h.hasRoute {
 		if route, has, ok := property("xds", "route_name"); ok && has && route != h.route {
 			h.plugin.count(policy.CounterRouteChanged)

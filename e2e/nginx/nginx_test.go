@@ -19,6 +19,8 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
+
+	"github.com/audguard/audguard/internal/mint"
 )
 
 // Descriptions and challenges as docs/responses.md states them.
@@ -460,5 +462,79 @@ func TestBodyOnRealHost(t *testing.T) {
 				t.Errorf("delete_forecast ran %d times", got)
 			}
 		})
+	}
+}
+
+// TestDPoPOnRealHost: sender-constrained tokens (RFC 9449) on
+// ngx_wasm_module, dpop "required" with proxy-issued nonces: a client holding
+// the key meets the nonce challenge, retries with the nonce and passes; the
+// same proof again is a replay; the token with a proof made by another key,
+// or presented as a Bearer token without any proof, is refused.
+func TestDPoPOnRealHost(t *testing.T) {
+	cfg := mustJSON(t, map[string]any{
+		"mode": "enforce", "authority_from": "host",
+		"issuers": []any{map[string]any{"name": "corp", "issuer": issuer,
+			"jwks": map[string]any{"keys": []any{keys.rs.Public()}}}},
+		"resources": []any{resource(resA, "mcp-a.example.com", "a", map[string]any{"dpop": "required", "dpop_nonce": true})},
+	})
+	n := startNginx(t, nginxBin, conf{workers: 1, modules: withMetrics(module{"audguard", wasmPath}), servers: []server{
+		{names: []string{"mcp-a.example.com"}, module: "audguard", config: cfg, upstream: "echo"},
+		{names: []string{"metrics.test"}, module: "metrics"}}})
+	defer n.checkHealthy(t)
+	holder, err := mint.NewKey("ES256", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	thief, err := mint.NewKey("ES256", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := sign(keys.rs, resA, map[string]any{"cnf": map[string]any{"jkt": holder.Thumbprint()}})
+	seq := 0
+	proof := func(k *mint.Key, nonce string) string {
+		seq++
+		c := map[string]any{"jti": fmt.Sprintf("e2e-%d-%d", time.Now().UnixNano(), seq), "htm": "POST",
+			"htu": "https://mcp-a.example.com/mcp", "iat": time.Now().Unix(), "ath": mint.TokenHash(tok)}
+		if nonce != "" {
+			c["nonce"] = nonce
+		}
+		p, err := k.DPoPProof(c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	post := func(scheme, p string) reply {
+		hdr := [][2]string{{"authorization", scheme + " " + tok}}
+		if p != "" {
+			hdr = append(hdr, [2]string{"dpop", p})
+		}
+		return n.do(t, h1, "POST", "http://mcp-a.example.com/mcp", hdr, `{}`)
+	}
+	// No nonce yet: 401 use_dpop_nonce with a DPoP-Nonce to use.
+	r := post("DPoP", proof(holder, ""))
+	nonce := r.header.Get("dpop-nonce")
+	if r.status != 401 || nonce == "" || !strings.Contains(r.header.Get("www-authenticate"), `error="use_dpop_nonce"`) {
+		t.Fatalf("first proof: %d, DPoP-Nonce %q, WWW-Authenticate %q", r.status, nonce, r.header.Get("www-authenticate"))
+	}
+	withNonce := proof(holder, nonce)
+	if r := post("DPoP", withNonce); r.status != 200 {
+		t.Fatalf("proof with the nonce: %d %q %s", r.status, r.header.Get("www-authenticate"), r.body)
+	} else if e := r.echo(t); len(e.Headers["authorization"]) != 0 {
+		t.Errorf("the token reached the upstream")
+	}
+	// The same proof again: a replay.
+	if r := post("DPoP", withNonce); r.status != 401 || !strings.Contains(r.header.Get("www-authenticate"), `error="invalid_dpop_proof"`) {
+		t.Errorf("replayed proof: %d %q", r.status, r.header.Get("www-authenticate"))
+	}
+	// The stolen token: with the thief's own proof, or as a Bearer token.
+	if r := post("DPoP", proof(thief, nonce)); r.status != 401 {
+		t.Errorf("stolen token, thief's proof: %d", r.status)
+	}
+	if r := post("Bearer", ""); r.status != 401 || !strings.HasPrefix(r.header.Get("www-authenticate"), "DPoP ") {
+		t.Errorf("stolen token as Bearer: %d %q", r.status, r.header.Get("www-authenticate"))
+	}
+	if got, ok := n.metric(t, "audguard.denied.use_dpop_nonce"); !ok || got != 1 {
+		t.Errorf("denied.use_dpop_nonce = %d (%v), want 1", got, ok)
 	}
 }

@@ -154,6 +154,8 @@ var topFields = []field[Plugin]{
 	{"max_token_bytes", readMaxTokenBytes, func(p *Plugin) any { return p.MaxTokenBytes }},
 	{"cache_size", readCacheSize, func(p *Plugin) any { return p.CacheSize }},
 	{"shared_cache_slots", readSharedCacheSlots, func(p *Plugin) any { return p.SharedCacheSlots }},
+	// A secret: never written out (a dump of the configuration must not carry it).
+	{"dpop_nonce_secret", readDPoPNonceSecret, func(*Plugin) any { return omit }},
 	{"issuers", readIssuers, func(p *Plugin) any {
 		out := make([]rawJSON, len(p.Issuers))
 		for i, is := range p.Issuers {
@@ -290,6 +292,17 @@ var resourceFields = []field[Resource]{
 		return public
 	}},
 	{"forward_token", readForwardToken, func(r *Resource) any { return r.ForwardToken }},
+	// DPoP (docs/configuration.md#resourcesdpop): written only when not "off".
+	{"dpop", readDPoP, dpopWrite(func(r *Resource) any { return r.DPoP.String() })},
+	{"dpop_algorithms", readDPoPAlgorithms, dpopWrite(func(r *Resource) any {
+		algs := make([]string, len(r.DPoPAlgorithms))
+		for i, a := range r.DPoPAlgorithms {
+			algs[i] = string(a)
+		}
+		return algs
+	})},
+	{"dpop_nonce", readDPoPNonce, dpopWrite(func(r *Resource) any { return r.DPoPNonce })},
+	{"dpop_iat_window_seconds", readDPoPIATWindow, dpopWrite(func(r *Resource) any { return int64(r.DPoPIATWindowSeconds) })},
 	{"claim_headers", readResourceClaimHeaders, func(r *Resource) any {
 		claims := make(map[string]string, len(r.ClaimHeaders))
 		for _, ch := range r.ClaimHeaders {

@@ -395,3 +395,39 @@ func TestJSONWritesDefaults(t *testing.T) {
 		t.Errorf("JSON() =\n%s\nwant\n%s", gb, wb)
 	}
 }
+
+// TestDPoPKeys: the DPoP keys' defaults and values, and that a dump writes
+// them only where dpop is not "off", never the nonce secret.
+func TestDPoPKeys(t *testing.T) {
+	doc := []byte(`{"dpop_nonce_secret":"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+		"issuers":[{"name":"corp","issuer":"https://auth.example.com","algorithms":["HS256"],"jwks":{"keys":[{"kty":"oct","k":"c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXh4eHg","alg":"HS256"}]}}],
+		"resources":[{"resource":"https://a.example.com/mcp","default":true},
+			{"resource":"https://b.example.com/mcp","authorities":["b.example.com"],"dpop":"required"},
+			{"resource":"https://c.example.com/mcp","authorities":["c.example.com"],"dpop":"allowed","dpop_algorithms":["EdDSA"],"dpop_nonce":true,"dpop_iat_window_seconds":30}]}`)
+	p, err := Load(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(p.DPoPNonceSecret) != "0123456789abcdef0123456789abcdef" {
+		t.Errorf("secret %q", p.DPoPNonceSecret)
+	}
+	a, b, c := p.Resources[0], p.Resources[1], p.Resources[2]
+	if a.DPoP != DPoPOff || a.DPoPAlgorithms != nil || b.DPoP != DPoPRequired || len(b.DPoPAlgorithms) != len(DefaultDPoPAlgorithms) ||
+		b.DPoPNonce || b.DPoPIATWindow() != 60*time.Second {
+		t.Errorf("defaults: a %v %v, b %v %v %v %v", a.DPoP, a.DPoPAlgorithms, b.DPoP, b.DPoPAlgorithms, b.DPoPNonce, b.DPoPIATWindow())
+	}
+	if c.DPoP != DPoPAllowed || len(c.DPoPAlgorithms) != 1 || c.DPoPAlgorithms[0] != "EdDSA" || !c.DPoPNonce || c.DPoPIATWindow() != 30*time.Second {
+		t.Errorf("values: %v %v %v %v", c.DPoP, c.DPoPAlgorithms, c.DPoPNonce, c.DPoPIATWindow())
+	}
+	dump := string(p.JSON())
+	if strings.Contains(dump, "dpop_nonce_secret") || strings.Contains(dump, "MDEy") {
+		t.Errorf("the dump carries the nonce secret:\n%s", dump)
+	}
+	if n := strings.Count(dump, `"dpop":`); n != 2 {
+		t.Errorf("%d dpop members in the dump, want 2 (not for the off resource):\n%s", n, dump)
+	}
+	if !strings.Contains(dump, `"dpop_algorithms": [
+        "ES256",`) {
+		t.Errorf("the default algorithms are not written out:\n%s", dump)
+	}
+}

@@ -83,6 +83,21 @@ func refusals() []refusal {
 		{name: "unknown issuer member", mutate: set(iss0, "alg", "RS256"), path: "issuers[0].alg", msg: "unknown member"},
 		{name: "unknown resource member", mutate: set(res0, "audience", "x"), path: "resources[0].audience", msg: "unknown member"},
 		{name: "unknown member with odd name", mutate: set(top, "a b", 1), path: `$["a b"]`, msg: "unknown member"},
+		// DPoP (docs/configuration.md#resourcesdpop).
+		{name: "dpop word", mutate: set(res0, "dpop", "on"), path: "resources[0].dpop", msg: `"on" is not one of`},
+		{name: "dpop_algorithms HS256", mutate: func(t testing.TB, c obj) {
+			res0(c)["dpop"], res0(c)["dpop_algorithms"] = "required", arr{"ES256", "HS256"}
+		},
+			path: "resources[0].dpop_algorithms[1]", msg: "not an asymmetric JWS algorithm", fix: "never none or HS*"},
+		{name: "dpop_algorithms none", mutate: func(t testing.TB, c obj) { res0(c)["dpop"], res0(c)["dpop_algorithms"] = "required", arr{"none"} },
+			path: "resources[0].dpop_algorithms[0]", msg: "not an asymmetric JWS algorithm"},
+		{name: "dpop_algorithms empty", mutate: func(t testing.TB, c obj) { res0(c)["dpop"], res0(c)["dpop_algorithms"] = "allowed", arr{} },
+			path: "resources[0].dpop_algorithms", msg: "must not be empty"},
+		{name: "dpop_nonce with dpop off", mutate: set(res0, "dpop_nonce", true), path: "resources[0].dpop_nonce", msg: `has no effect while "dpop" is "off"`},
+		{name: "dpop_iat_window_seconds 601", mutate: func(t testing.TB, c obj) { res0(c)["dpop"], res0(c)["dpop_iat_window_seconds"] = "required", 601 },
+			path: "resources[0].dpop_iat_window_seconds", msg: "must be an integer from 5 to 600"},
+		{name: "dpop_nonce_secret short", mutate: set(top, "dpop_nonce_secret", "c2hvcnQ"), path: "dpop_nonce_secret", msg: "at least 32 bytes"},
+		{name: "dpop_nonce_secret not base64url", mutate: set(top, "dpop_nonce_secret", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNk+WY"), path: "dpop_nonce_secret", msg: "base64url"},
 		{name: "missing issuers", mutate: del(top, "issuers"), path: "$", msg: `missing required member "issuers"`},
 		{name: "missing resources", mutate: del(top, "resources"), path: "$", msg: `missing required member "resources"`},
 		{name: "no issuer", mutate: set(top, "issuers", arr{}), path: "issuers", msg: "no issuer is configured"},

@@ -89,6 +89,11 @@ type Plugin struct {
 	// that many fixed slots. Off by default: see RATIONALE.md.
 	SharedCacheSlots int
 
+	// DPoPNonceSecret is dpop_nonce_secret, decoded: the key of the DPoP
+	// nonces (docs/configuration.md#dpop_nonce_secret); nil: the VMs of a
+	// proxy make one and share it.
+	DPoPNonceSecret []byte
+
 	Issuers   []*Issuer   // in configuration order
 	Resources []*Resource // in configuration order
 
@@ -207,8 +212,13 @@ type Resource struct {
 	OriginsAny     bool                // allowed_origins ["*"]: Origin is not checked
 
 	// The JSON-RPC body (docs/request-flow.md#9-mcp-operation).
-	Body         BodyMode // mcp_body
-	MaxBodyBytes int32    // max_body_bytes
+	Body BodyMode // mcp_body
+	// DPoP is resources[].dpop (RFC 9449; docs/configuration.md#resourcesdpop),
+	// DPoPNonce dpop_nonce (RFC 9449 §9). The small fields sit in padding:
+	// Load allocates a Resource per configured resource.
+	DPoP         DPoPMode
+	DPoPNonce    bool
+	MaxBodyBytes int32 // max_body_bytes
 
 	ScopesSupported      []string
 	AuthorizationServers []string
@@ -216,6 +226,8 @@ type Resource struct {
 	AudienceMatch     canonical.Mode
 	Audience          *canonical.AudienceMatcher
 	ExclusiveAudience bool
+	// DPoPIATWindowSeconds is dpop_iat_window_seconds (DPoPIATWindow).
+	DPoPIATWindowSeconds int32
 
 	PublicPaths  []PublicPath
 	ForwardToken bool
@@ -223,7 +235,54 @@ type Resource struct {
 
 	MetadataPath string // "/.well-known/oauth-protected-resource" + path
 	MetadataURL  string // scheme://authority + MetadataPath
+
+	// DPoPAlgorithms is dpop_algorithms: the proof algorithms accepted
+	// (docs/configuration.md#resourcesdpop); nil when DPoP is DPoPOff.
+	DPoPAlgorithms []jwtlite.Algorithm
 }
+
+// DPoPIATWindow is dpop_iat_window_seconds: how old a proof's iat may be.
+func (r *Resource) DPoPIATWindow() time.Duration {
+	return time.Duration(r.DPoPIATWindowSeconds) * time.Second
+}
+
+// DPoPMode is resources[].dpop: whether the resource accepts DPoP-bound
+// access tokens (RFC 9449), and whether it accepts anything else.
+type DPoPMode uint8
+
+const (
+	// DPoPOff accepts the Bearer scheme only; a DPoP-bound token presented
+	// as a bearer token is still refused (RFC 9449 §7.2; RATIONALE.md).
+	DPoPOff DPoPMode = iota
+	// DPoPAllowed accepts both schemes: a DPoP-bound token with a valid
+	// proof (DPoP scheme), a token without cnf.jkt as a bearer token.
+	DPoPAllowed
+	// DPoPRequired accepts the DPoP scheme only.
+	DPoPRequired
+)
+
+func (m DPoPMode) String() string {
+	switch m {
+	case DPoPAllowed:
+		return "allowed"
+	case DPoPRequired:
+		return "required"
+	}
+	return "off"
+}
+
+// Defaults and bounds of the DPoP keys (docs/configuration.md#resourcesdpop).
+const (
+	DefaultDPoPIATWindowSeconds = 60
+	MinDPoPIATWindowSeconds     = 5
+	MaxDPoPIATWindowSeconds     = 600
+	// MinDPoPNonceSecretBytes is the shortest dpop_nonce_secret, decoded.
+	MinDPoPNonceSecretBytes = 32
+)
+
+// DefaultDPoPAlgorithms is dpop_algorithms when absent: the asymmetric
+// algorithms DPoP clients commonly sign with (RFC 9449 §4.2; never none or HS*).
+var DefaultDPoPAlgorithms = []jwtlite.Algorithm{jwtlite.ES256, jwtlite.ES384, jwtlite.ES512, jwtlite.EdDSA, jwtlite.PS256, jwtlite.RS256}
 
 // BodyMode is resources[].mcp_body: whether the filter reads the JSON-RPC
 // body of a POST to the MCP endpoint.

@@ -118,6 +118,10 @@ type Proof struct {
 	IssuedAt time.Time
 	// Alg is the proof's "alg".
 	Alg jwtlite.Algorithm
+	// Nonce is the "nonce" claim when Config.Nonce is set (nil otherwise): with Nonces.Stale
+	// it tells whether the response should carry a fresh DPoP-Nonce (RFC 9449 §8.2). It
+	// aliases the Verifier's buffer, as JTI does.
+	Nonce []byte
 	// Target is the canonical form of the target URI "htu" matched (RFC 3986 §6.2.2, §6.2.3).
 	Target string
 	// ReplayKey identifies the proof for replay detection: SHA-256 over JKT, Target and JTI,
@@ -317,8 +321,9 @@ func (v *Verifier) Verify(proof string, req Request, now time.Time) (Proof, erro
 	if !ok || !v.matchTarget(htu, req.Target) {
 		return Proof{}, ErrTarget
 	}
+	var nonce []byte
 	if v.cfg.Nonce != nil {
-		if nonce, ok := cl.get(cNonce, &v.nonce); !ok || !v.cfg.Nonce.Valid(nonce, now) {
+		if nonce, ok = cl.get(cNonce, &v.nonce); !ok || !v.cfg.Nonce.Valid(nonce, now) {
 			return Proof{}, ErrNonce
 		}
 	}
@@ -340,6 +345,7 @@ func (v *Verifier) Verify(proof string, req Request, now time.Time) (Proof, erro
 		IssuedAt:    issued,
 		Alg:         h.Alg,
 		Target:      v.tgtText,
+		Nonce:       nonce,
 		ReplayUntil: issued.Add(v.cfg.MaxAge),
 	}
 	p.ReplayKey = v.replayKey(ck.jkt, v.tgtText, jti)

@@ -88,6 +88,11 @@ type Decision struct {
 	Remove []string
 	Set    [][2]string
 
+	// Response lists headers to set on the upstream's response to an
+	// allowed request (a fresh DPoP-Nonce, RFC 9449 §8.2); the glue sets
+	// them when the response headers come.
+	Response [][2]string
+
 	// RequestID is the request's x-request-id, sanitised for logs.
 	RequestID string
 
@@ -113,6 +118,7 @@ func (d *Decision) reset() {
 		ReplyHeaders: d.ReplyHeaders[:0],
 		Remove:       d.Remove[:0],
 		Set:          d.Set[:0],
+		Response:     d.Response[:0],
 	}
 }
 

@@ -29,6 +29,10 @@ type Options struct {
 	// Trace, when set, receives every check as it is made (for
 	// `audguard explain`). The filter never sets it.
 	Trace func(Step)
+	// DPoPShared is where the VMs of a proxy share the DPoP replay set and
+	// nonce secret (docs/request-flow.md#11a-dpop): the plugin's shared
+	// data. nil keeps them inside this engine (one VM, the CLI, tests).
+	DPoPShared SharedStore
 	// KeysShared is where the VMs of a proxy share fetched JWK Sets and the
 	// fetch lease (docs/configuration.md#remote-key-sets-jwks_uri): the plugin's shared data. nil keeps them
 	// inside this engine (one VM, the CLI, tests).
@@ -50,6 +54,7 @@ type Engine struct {
 	cache   *tokenCache
 	shared  *shared
 	keys    *keys.State
+	dpop    dpopState
 	// knownToken reports a token the cache holds, which extraction need
 	// not scan again (e.lookupToken).
 	knownToken func(string) bool
@@ -84,9 +89,11 @@ type scratch struct {
 	need       *mcp.Need   // the scopes the current request needs
 	checker    mcp.Checker
 	missing    []string
-	tokenSeen  bool   // a token was extracted: e.token is it
-	token      string // the current request's token (valid during Decide)
-	sumDone    bool   // e.sum holds digest() of e.token
+	tokenSeen  bool       // a token was extracted: e.token is it
+	scheme     authScheme // the Authorization scheme of the current request
+	freshNonce bool       // the allowed response carries a fresh DPoP-Nonce (checkDPoP)
+	token      string     // the current request's token (valid during Decide)
+	sumDone    bool       // e.sum holds digest() of e.token
 	// found is the cache entry extraction looked up for foundTok (the
 	// token's bytes in this request's Authorization header), so that
 	// obtain need not hash and compare the token a second time. Reset by
@@ -149,6 +156,11 @@ func NewEngine(cfg *config.Plugin, opts Options) (*Engine, error) {
 	e.cache = newTokenCache(size)
 	e.knownToken = e.lookupToken // made once: a method value per request would allocate
 	e.shared = newShared(opts.Shared, cfg.SharedCacheSlots, cfg)
+	dp, err := newDPoP(cfg, opts.DPoPShared)
+	if err != nil {
+		return nil, err
+	}
+	e.dpop = dp
 	issuers := make([]keys.Issuer, len(cfg.Issuers))
 	prefix := "" // only fetched key sets are shared: no digest of the configuration without one
 	for i, is := range cfg.Issuers {
@@ -186,6 +198,7 @@ func (e *Engine) Decide(req *Request) *Decision {
 	d := &e.d
 	d.reset()
 	e.tokenSeen, e.token, e.desc, e.hit = false, "", "", nil
+	e.scheme, e.freshNonce = schemeNone, false
 	e.found, e.foundTok = nil, ""
 	e.mcpHeaders = mcp.Headers{}
 	e.need = nil
@@ -277,7 +290,7 @@ func (e *Engine) Decide(req *Request) *Decision {
 	}
 
 	// §5.4 token extraction.
-	token, reason := e.extract(v)
+	token, reason := e.extract(r, v)
 	if reason != ReasonNone {
 		e.deny(d, v, r, reason, report)
 		return d
@@ -290,6 +303,9 @@ func (e *Engine) Decide(req *Request) *Decision {
 		// glue applies nothing now and decides the request again on ActWake.
 		d.Outcome, d.Resource = OutcomeWait, r
 		return d
+	}
+	if reason == ReasonNone {
+		reason = e.checkDPoP(r, v, req, claims) // §11a: the proof and the token's binding
 	}
 	if reason == ReasonNone {
 		reason = e.checkScopes(r, claims)
@@ -319,14 +335,24 @@ func (e *Engine) Decide(req *Request) *Decision {
 	d.Outcome = OutcomeAllowed
 	if !report && !r.ForwardToken {
 		e.removeAuthorization(d)
+		// The proof goes with the token: it is bound to this request and
+		// to a token the upstream does not get (RFC 9449 §7.1).
+		for i := 0; i < e.view.dpopCount; i++ {
+			d.Remove = append(d.Remove, "dpop")
+		}
+	}
+	if !report {
+		e.dpopResponse(r, d, e.now())
 	}
 	e.setClaimHeaders(r, claims, d)
 	return d
 }
 
-// extract is docs/request-flow.md#10-token-extraction: the one Bearer token of the request, or the
-// reason there is none (RFC 6750 §2.1, §2.3). Each refusal is traced.
-func (e *Engine) extract(v *requestView) (string, Reason) {
+// extract is docs/request-flow.md#10-token-extraction: the one Bearer token of the request (or,
+// where the resource's dpop is not "off", the one DPoP token), or the reason
+// there is none (RFC 6750 §2.1, §2.3; RFC 9449 §7.1). e.scheme records the
+// scheme. Each refusal is traced.
+func (e *Engine) extract(r *config.Resource, v *requestView) (string, Reason) {
 	fail := func(reason Reason, detail string) (string, Reason) {
 		if e.tracing() {
 			e.trace("token", false, detail)
@@ -342,17 +368,31 @@ func (e *Engine) extract(v *requestView) (string, Reason) {
 	case v.authCount == 0:
 		return fail(ReasonMissingToken, "no Authorization header (RFC 6750 §2.1)")
 	}
-	token, isBearer, ok := bearerCredentialsKnown(v.authorization, e.knownToken)
+	token, scheme, ok := credentials(v.authorization, r.DPoP != config.DPoPOff, e.knownToken)
+	e.scheme = scheme
 	switch {
-	case !isBearer:
+	case scheme == schemeNone && r.DPoP == config.DPoPOff:
 		return fail(ReasonMissingToken, "the Authorization scheme is not Bearer: the request counts as carrying no token (RFC 6750 §2.1)")
+	case scheme == schemeNone:
+		return fail(ReasonMissingToken, "the Authorization scheme is neither Bearer nor DPoP: the request counts as carrying no token (RFC 6750 §2.1, RFC 9449 §7.1)")
+	case scheme == schemeBearer && r.DPoP == config.DPoPRequired:
+		return fail(ReasonMissingToken, "the resource requires the DPoP scheme (dpop \"required\"): a Bearer credential counts as no token (RFC 9449 §7.1)")
+	case !ok && scheme == schemeDPoP:
+		return fail(ReasonInvalidRequest, "DPoP credentials that are not exactly one b64token after one or more spaces (RFC 9449 §7.1)")
 	case !ok:
 		return fail(ReasonInvalidRequest, "Bearer credentials that are not exactly one b64token after one or more spaces (RFC 6750 §2.1)")
 	}
 	if e.tracing() {
-		e.trace("token", true, "one Bearer token in the Authorization header ("+strconv.Itoa(len(token))+" bytes)")
+		e.trace("token", true, "one "+schemeName(scheme)+" token in the Authorization header ("+strconv.Itoa(len(token))+" bytes)")
 	}
 	return token, ReasonNone
+}
+
+func schemeName(s authScheme) string {
+	if s == schemeDPoP {
+		return "DPoP"
+	}
+	return "Bearer"
 }
 
 // removeAuthorization removes every Authorization header: one removal per
@@ -515,7 +555,16 @@ func (e *Engine) deny(d *Decision, v *requestView, r *config.Resource, reason Re
 	info := &reasonTable[reason]
 	d.Status = info.status
 	if r != nil && info.challenge != challengeNone {
-		d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrWWWAuthenticate, e.replies[r.Index].challenge(reason, e.need, r.Rules.Base(), e.desc)})
+		rr := &e.replies[r.Index]
+		ch := rr.challenge(reason, e.need, r.Rules.Base(), e.desc)
+		bearer, dpopCh := e.challengeSchemes(r, reason)
+		if bearer {
+			d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrWWWAuthenticate, ch})
+		}
+		if dpopCh {
+			d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrWWWAuthenticate, rr.dpopChallenge(ch)})
+		}
+		e.dpopReplyHeaders(d, r, reason)
 	}
 	d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrContentType, mimeJSON})
 	if reason == ReasonKeysUnavailable {
@@ -524,7 +573,11 @@ func (e *Engine) deny(d *Decision, v *requestView, r *config.Resource, reason Re
 		d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrRetryAfter, "5"})
 	}
 	if v.hasOrigin {
-		d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrACAO, "*"}, [2]string{hdrACEH, hdrWWWAuthenticate})
+		expose := hdrWWWAuthenticate
+		if reason == ReasonUseDPoPNonce {
+			expose = hdrWWWAuthenticate + ", " + hdrDPoPNonce
+		}
+		d.ReplyHeaders = append(d.ReplyHeaders, [2]string{hdrACAO, "*"}, [2]string{hdrACEH, expose})
 	}
 	desc := info.description
 	if e.desc != "" {

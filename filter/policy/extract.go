@@ -126,24 +126,53 @@ func bearerCredentials(v string) (token string, isBearer, ok bool) {
 // cache holds byte for byte passed this very check before), which spares
 // the scan of every byte on a cache hit.
 func bearerCredentialsKnown(v string, known func(string) bool) (token string, isBearer, ok bool) {
+	token, scheme, ok := credentials(v, false, known)
+	return token, scheme == schemeBearer, ok
+}
+
+// authScheme is the scheme of the request's Authorization credentials.
+type authScheme uint8
+
+const (
+	schemeNone   authScheme = iota // none, or one the resource does not accept
+	schemeBearer                   // Bearer (RFC 6750 §2.1)
+	schemeDPoP                     // DPoP (RFC 9449 §7.1), only where the resource's dpop is not "off"
+)
+
+// credentials splits an Authorization value into its scheme and token:
+// Bearer, or DPoP when dpop is true (both names compared case-insensitively,
+// RFC 9110 §11.1), followed by 1*SP b64token (RFC 6750 §2.1, RFC 9449 §7.1).
+// scheme is schemeNone for any other scheme: then the request counts as
+// carrying no token. ok is false when the scheme is one of ours but the
+// credentials are not one b64token after one or more spaces. known is as
+// for bearerCredentialsKnown.
+//
+// The scheme is the leading run of RFC 9110 tchars, so "Bearer\ttoken" and
+// "Bearer,token" are malformed Bearer credentials (400), not another scheme.
+func credentials(v string, dpop bool, known func(string) bool) (token string, scheme authScheme, ok bool) {
 	n := 0
 	for n < len(v) && lex.Is(v[n], lex.TChar) {
 		n++
 	}
-	scheme, rest := v[:n], v[n:]
-	if !lex.EqualFold(scheme, "bearer") {
-		return "", false, false
+	name, rest := v[:n], v[n:]
+	switch {
+	case lex.EqualFold(name, "bearer"):
+		scheme = schemeBearer
+	case dpop && lex.EqualFold(name, "dpop"):
+		scheme = schemeDPoP
+	default:
+		return "", schemeNone, false
 	}
 	i := 0
 	for i < len(rest) && rest[i] == ' ' {
 		i++
 	}
 	if i == 0 {
-		return "", true, false
+		return "", scheme, false
 	}
 	token = rest[i:]
 	if (known == nil || !known(token)) && !lex.IsB64Token(token) {
-		return "", true, false
+		return "", scheme, false
 	}
-	return token, true, true
+	return token, scheme, true
 }

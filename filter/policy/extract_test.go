@@ -172,7 +172,8 @@ func TestReasons(t *testing.T) {
 		"unsupported_algorithm", "unknown_key", "bad_signature", "unknown_issuer", "expired", "not_yet_valid",
 		"issued_in_future", "wrong_token_type", "missing_claim", "wrong_audience", "extra_audience",
 		"insufficient_scope", "unmatched_resource", "revoked", "keys_unavailable", "forbidden_origin", "invalid_mcp_headers",
-		"invalid_mcp_body", "header_mismatch", "body_too_large"}
+		"invalid_mcp_body", "header_mismatch", "body_too_large",
+		"invalid_dpop_proof", "dpop_replayed", "use_dpop_nonce", "dpop_binding"}
 	if len(rs) != len(want) {
 		t.Fatalf("%d reasons, want the %d of docs/responses.md#denials", len(rs), len(want))
 	}

@@ -38,6 +38,10 @@ const (
 	ReasonInvalidMCPBody
 	ReasonHeaderMismatch
 	ReasonBodyTooLarge
+	ReasonInvalidDPoPProof
+	ReasonDPoPReplayed
+	ReasonUseDPoPNonce
+	ReasonDPoPBinding
 	numReasons
 )
 
@@ -50,6 +54,8 @@ const (
 	challengeInvalidToken                      // error="invalid_token"
 	challengeInvalidReq                        // error="invalid_request"
 	challengeInsufficient                      // error="insufficient_scope", scope="…"
+	challengeInvalidProof                      // DPoP error="invalid_dpop_proof" (RFC 9449 §7.1)
+	challengeUseNonce                          // DPoP error="use_dpop_nonce" (RFC 9449 §9), with a DPoP-Nonce header
 )
 
 // reasonInfo is everything the filter says about one reason: its name in
@@ -118,6 +124,14 @@ var reasonTable = [numReasons]reasonInfo{
 		"The Mcp-Method or Mcp-Name header is missing or does not match the JSON-RPC body.", nil},
 	ReasonBodyTooLarge: {"body_too_large", 413, "request_too_large", challengeNone,
 		"The request body is larger than this resource accepts.", nil},
+	ReasonInvalidDPoPProof: {"invalid_dpop_proof", 401, "invalid_dpop_proof", challengeInvalidProof,
+		"The DPoP proof is missing or invalid.", nil},
+	ReasonDPoPReplayed: {"dpop_replayed", 401, "invalid_dpop_proof", challengeInvalidProof,
+		"The DPoP proof was used before; send a new proof with every request.", nil},
+	ReasonUseDPoPNonce: {"use_dpop_nonce", 401, "use_dpop_nonce", challengeUseNonce,
+		"The DPoP proof must carry the nonce this resource provides in the DPoP-Nonce header.", nil},
+	ReasonDPoPBinding: {"dpop_binding", 401, "invalid_token", challengeInvalidToken,
+		"The access token is not bound to the DPoP proof key, or a DPoP-bound token was presented without a proof.", nil},
 }
 
 // jsonrpcCodes are the reasons answered with a JSON-RPC error body rather

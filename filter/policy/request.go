@@ -66,6 +66,8 @@ type requestView struct {
 	hasACRHeaders                   bool
 	authorization                   string
 	authCount                       int
+	dpop                            [2]string // the first two DPoP headers (RFC 9449 §4.1): two are one too many
+	dpopCount                       int
 	host                            string // first Host header
 	hostCount                       int
 	announcesBody                   bool  // a content-length other than "0", or a transfer-encoding
@@ -73,6 +75,10 @@ type requestView struct {
 	requestID                       string
 	mcp                             mcp.Raw // Mcp-Method, Mcp-Name, MCP-Protocol-Version
 }
+
+// dpopProofs lists the request's DPoP header values for dpop.OneProof (at
+// most two: enough to tell one from several).
+func (v *requestView) dpopProofs() []string { return v.dpop[:min(v.dpopCount, len(v.dpop))] }
 
 func (v *requestView) read(headers [][2]string) {
 	v.contentLength = -1
@@ -100,6 +106,11 @@ func (v *requestView) read(headers [][2]string) {
 				if v.hostCount == 1 {
 					v.host = value
 				}
+			} else if lex.EqualFold(name, "dpop") {
+				if v.dpopCount < len(v.dpop) {
+					v.dpop[v.dpopCount] = value
+				}
+				v.dpopCount++
 			}
 		case len("content-length"):
 			if lex.EqualFold(name, "content-length") {

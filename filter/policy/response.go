@@ -21,6 +21,11 @@ type resourceReplies struct {
 	// missingChallenge is the whole WWW-Authenticate value for a request
 	// without a token: no error attribute (RFC 6750 §3.1).
 	missingChallenge string
+	// algsParam is `algs="<dpop_algorithms>"` (RFC 9449 §7.1) and
+	// dpopMissing the whole DPoP challenge for a request without a token;
+	// both "" when the resource's dpop is "off".
+	algsParam   string
+	dpopMissing string
 	// metadataDoc is the RFC 9728 §3.2 protected-resource metadata document,
 	// rendered on first use (10,000 resources need not render 10,000
 	// documents at start).
@@ -42,7 +47,24 @@ func newResourceReplies(r *config.Resource, tb *textblock.Block) resourceReplies
 		rr.missingChallenge = tb.Join(bearer, param, r.MetadataURL, `"`)
 	}
 	rr.metadataParam = rr.missingChallenge[len(bearer) : len(bearer)+len(param)+len(r.MetadataURL)+1]
+	if r.DPoP != config.DPoPOff {
+		algs := make([]string, len(r.DPoPAlgorithms))
+		for i, a := range r.DPoPAlgorithms {
+			algs[i] = string(a)
+		}
+		rr.algsParam = `algs="` + strings.Join(algs, " ") + `"`
+		rr.dpopMissing = rr.dpopChallenge(rr.missingChallenge)
+	}
 	return rr
+}
+
+// dpopChallenge turns a Bearer challenge of challenge into the DPoP one: the
+// same parameters after algs (RFC 9449 §7.1).
+func (rr *resourceReplies) dpopChallenge(bearer string) string {
+	if bearer == rr.missingChallenge && rr.dpopMissing != "" {
+		return rr.dpopMissing
+	}
+	return "DPoP " + rr.algsParam + ", " + strings.TrimPrefix(bearer, "Bearer ")
 }
 
 // metadataDocument renders the RFC 9728 §3.2 document for r. Its `resource`
@@ -58,7 +80,19 @@ func metadataDocument(r *config.Resource) []byte {
 		b = append(b, `,"scopes_supported":`...)
 		b = jsonw.Strings(b, sc)
 	}
-	return append(b, `,"bearer_methods_supported":["header"]}`...)
+	b = append(b, `,"bearer_methods_supported":["header"]`...)
+	if r.DPoP != config.DPoPOff {
+		// RFC 9728 §2: the proof algorithms, and whether DPoP is the only way in.
+		algs := make([]string, len(r.DPoPAlgorithms))
+		for i, a := range r.DPoPAlgorithms {
+			algs[i] = string(a)
+		}
+		b = append(b, `,"dpop_signing_alg_values_supported":`...)
+		b = jsonw.Strings(b, algs)
+		b = append(b, `,"dpop_bound_access_tokens_required":`...)
+		b = jsonw.Bool(b, r.DPoP == config.DPoPRequired)
+	}
+	return append(b, '}')
 }
 
 // PublishedScopes is what r's metadata document lists as scopes_supported
@@ -146,6 +180,8 @@ func (rr *resourceReplies) challenge(reason Reason, need *mcp.Need, base *mcp.Ne
 			`, error_description="` + info.description + `"`
 	case challengeInvalidToken:
 		return `Bearer error="invalid_token", error_description="` + info.description + `", ` + rr.metadataParam
+	case challengeInvalidProof, challengeUseNonce: // sent as DPoP challenges only (dpopChallenge)
+		return `Bearer error="` + info.code + `", error_description="` + info.description + `", ` + rr.metadataParam
 	}
 	return ""
 }
@@ -161,6 +197,7 @@ const (
 	hdrACMA            = "access-control-max-age"
 	hdrAllow           = "allow"
 	hdrRetryAfter      = "retry-after"
+	hdrDPoPNonce       = "dpop-nonce"
 	mimeJSON           = "application/json"
 	metadataMethods    = "GET, HEAD, OPTIONS"
 	preflightMaxAge    = "86400"
