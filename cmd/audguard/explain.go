@@ -57,6 +57,16 @@ compare with it. A regular file's size goes as content-length (and a body
 over max_body_bytes is refused on its headers, unread). Without --body, a
 held POST is shown as held, with what the filter needs to decide it.
 
+DPoP (RFC 9449): --dpop FILE|- sends "Authorization: DPoP TOKEN" and one
+DPoP header per non-empty line of FILE (a proof; two lines are two headers,
+which the filter refuses); explain shows the filter's dpop step (the proof,
+the token's binding to its key, replay) and, for use_dpop_nonce, the
+DPoP-Nonce the filter answers with. Proofs are never printed. --repeat N
+sends the same request N times to one filter instance (one VM's replay
+set): the second sight of a proof is dpop_replayed. Without --dpop, a
+DPoP-bound token (cnf.jkt) goes as Bearer, which the filter refuses
+(dpop_binding, RFC 9449 §7.2).
+
 --json prints the same as one JSON object: request, keys, steps,
 more_checks, failures (check, reason, detail, fix, docs), result, exit.
 
@@ -98,6 +108,9 @@ type explainOptions struct {
 	body                    *bodySource   // --body; nil without
 	offline                 bool          // --offline: never fetch a jwks_uri
 	timeout                 time.Duration // --timeout: of a jwks_uri fetch
+	dpop                    []string      // --dpop: the DPoP header values (proofs); nil without
+	dpopFrom                string        // --dpop's FILE
+	repeat                  int           // --repeat: how many times the request is sent
 }
 
 func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -123,6 +136,8 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	mcpMethod := fs.String("mcp-method", "", "`METHOD`: the Mcp-Method header (MCP 2026-07-28 request metadata)")
 	mcpName := fs.String("mcp-name", "", "`NAME`: the Mcp-Name header (a tool, resource or prompt name)")
 	mcpVersion := fs.String("mcp-version", "", "`VERSION`: the MCP-Protocol-Version header (default 2026-07-28 when --mcp-method is given)")
+	dpopFile := fs.String("dpop", "", "`FILE|-`: DPoP proofs, one per line (each a DPoP header); the token then goes as \"Authorization: DPoP TOKEN\" (RFC 9449)")
+	fs.IntVar(&o.repeat, "repeat", 1, "`N`: send the same request N times to one filter instance (a DPoP proof's second sight is dpop_replayed); the last is shown")
 	bodyFile := fs.String("body", "", "`FILE|-`: the request's JSON-RPC body, from a file or stdin (then TOKEN cannot be -); read only when the filter holds the request for it, at most max_body_bytes+1 bytes")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -172,6 +187,15 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if o.timeout <= 0 {
 		return bad("--timeout must be positive")
 	}
+	if o.repeat < 1 || o.repeat > 100 {
+		return bad("--repeat: want 1 to 100, not %d", o.repeat)
+	}
+	if o.repeat > 1 && *bodyFile != "" {
+		return bad("--repeat sends the headers only: give it without --body")
+	}
+	if *dpopFile == "-" && (*bodyFile == "-") {
+		return bad("--dpop - and --body - both read stdin: give one of them as a file")
+	}
 	if *jwksFile != "" && o.offline {
 		return bad("--jwks FILE already keeps explain offline; give one of --jwks and --offline")
 	}
@@ -197,6 +221,15 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	o.token = pos[0]
 	if *bodyFile == "-" && o.token == "-" {
 		return bad("--body - and TOKEN - both read stdin: give one of them as a file or argument")
+	}
+	if *dpopFile == "-" && o.token == "-" {
+		return bad("--dpop - and TOKEN - both read stdin: give one of them as a file or argument")
+	}
+	if *dpopFile != "" {
+		if o.dpop, err = readProofs(*dpopFile, stdin); err != nil {
+			return bad("--dpop: %v", err)
+		}
+		o.dpopFrom = *dpopFile
 	}
 	if o.token == "-" {
 		if o.token, err = readToken(stdin); err != nil {
@@ -237,6 +270,34 @@ func shortArgs(args []string) []string {
 		out[i] = strconv.Quote(a)
 	}
 	return out
+}
+
+// readProofs reads the DPoP proofs of --dpop: one per non-empty line of
+// path ("-": stdin), surrounding white space dropped; at most 1 MiB.
+func readProofs(path string, stdin io.Reader) ([]string, error) {
+	var r io.Reader = stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	proofs := []string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			proofs = append(proofs, line)
+		}
+	}
+	if len(proofs) == 0 {
+		return nil, errors.New("no proof (one per line)")
+	}
+	return proofs, nil
 }
 
 // parseNow reads an RFC 3339 time or Unix seconds.
@@ -364,8 +425,15 @@ func explain(x *explainOut, cfg *config.Plugin, cfgPath string, src *source, o *
 		}
 	}
 	req.Headers = [][2]string{{":method", o.method}, {":path", path}, {":authority", authority}, {":scheme", "https"}}
+	scheme := "Bearer"
+	if o.dpop != nil {
+		scheme = "DPoP"
+	}
 	if o.token != "" {
-		req.Headers = append(req.Headers, [2]string{"authorization", "Bearer " + o.token})
+		req.Headers = append(req.Headers, [2]string{"authorization", scheme + " " + o.token})
+	}
+	for _, p := range o.dpop {
+		req.Headers = append(req.Headers, [2]string{"dpop", p})
 	}
 	req.Headers = append(req.Headers, o.headers...)
 	added, addedWhy := bodyHeaders(o, proxy)
@@ -414,8 +482,20 @@ func explain(x *explainOut, cfg *config.Plugin, cfgPath string, src *source, o *
 	case o.token == "":
 		fmt.Fprintln(w, "token    none (no Authorization header)")
 	default:
-		fmt.Fprintf(w, "token    Authorization: Bearer <%d bytes, not shown>\n", len(o.token))
+		fmt.Fprintf(w, "token    Authorization: %s <%d bytes, not shown>\n", scheme, len(o.token))
 		rq.TokenBytes = len(o.token)
+	}
+	if o.dpop != nil {
+		sizes := make([]string, len(o.dpop))
+		for i, p := range o.dpop {
+			sizes[i] = fmt.Sprintf("<%d bytes, not shown>", len(p))
+		}
+		from := o.dpopFrom
+		if from == "-" {
+			from = "stdin"
+		}
+		fmt.Fprintf(w, "dpop     %d DPoP header(s) from %s: %s\n", len(o.dpop), from, strings.Join(sizes, ", "))
+		rq.TokenScheme, rq.DPoPProofs = "DPoP", len(o.dpop)
 	}
 	if l := bodyLine(o); l != "" {
 		fmt.Fprintf(w, "body     %s\n", l)
@@ -436,6 +516,23 @@ func explain(x *explainOut, cfg *config.Plugin, cfgPath string, src *source, o *
 		Trace:     func(s policy.Step) { steps = append(steps, s) },
 	})
 	explainKeys(x, eng, cfg, o)
+	mark := len(steps)
+	for i := 1; i < o.repeat; i++ {
+		// The earlier sendings of the same request, on the same engine (one
+		// VM: its replay set remembers their proofs); only the last is shown.
+		d := eng.Decide(req)
+		line := fmt.Sprintf("request %d of %d: %s", i, o.repeat, d.Outcome)
+		if d.Reason != policy.ReasonNone {
+			line += fmt.Sprintf(", reason %s (status %d)", d.Reason, d.Status)
+		}
+		fmt.Fprintf(w, "repeat   %s\n", line)
+		rep.Notes = append(rep.Notes, "repeat: "+line)
+	}
+	if o.repeat > 1 {
+		fmt.Fprintf(w, "repeat   request %d of %d, the one shown below\n", o.repeat, o.repeat)
+		rq.Repeat = o.repeat
+	}
+	steps = steps[:mark]
 	d := eng.Decide(req)
 
 	fmt.Fprintln(w, "steps")

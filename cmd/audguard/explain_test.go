@@ -25,6 +25,9 @@ const (
 	issB = "https://other-issuer.test"
 	resA = "https://mcp.test/mcp"
 	resB = "https://b.test/mcp"
+	// DPoP resources (RFC 9449).
+	dpopRes  = "https://dpop.test/mcp"
+	nonceRes = "https://nonce.test/mcp"
 )
 
 // explainFixture writes a configuration with freshly generated keys: issuer
@@ -32,7 +35,11 @@ const (
 // issuer "b" for https://b.test/mcp by route b_route; https://ops.test/mcp
 // judges MCP operations by the JSON-RPC body (max_body_bytes 1024),
 // https://ops-headers.test/mcp the same rules by the headers (mcp_body off).
-// Outputs never show key material, so the goldens do not depend on the keys.
+// https://dpop.test/mcp accepts DPoP (dpop "allowed"), https://nonce.test/mcp
+// requires it with server nonces (dpop_nonce, under a fixed
+// dpop_nonce_secret, so the DPoP-Nonce at the fixed clock is too).
+// Outputs never show key material, proofs or tokens, so the goldens do not
+// depend on the keys (nor on ECDSA's random signatures).
 func explainFixture(t *testing.T) (cfgPath string, a, forged, b *mint.Key) {
 	t.Helper()
 	var err error
@@ -49,6 +56,7 @@ func explainFixture(t *testing.T) (cfgPath string, a, forged, b *mint.Key) {
 		t.Fatal(err)
 	}
 	cfg := map[string]any{
+		"dpop_nonce_secret": mint.B64([]byte("explain golden nonce secret, 32+ bytes long")),
 		"issuers": []any{
 			map[string]any{"name": "a", "issuer": issA, "jwks": json.RawMessage(mint.JWKS(a)), "required_claims": []string{"sub"}},
 			map[string]any{"name": "b", "issuer": issB, "jwks": json.RawMessage(mint.JWKS(b)), "revoked_token_ids": []string{"leaked"}},
@@ -71,6 +79,9 @@ func explainFixture(t *testing.T) (cfgPath string, a, forged, b *mint.Key) {
 				"scope_implies":   map[string][]string{"mcp:admin": {"mcp:write"}},
 				"operations":      []any{map[string]any{"method": "tools/call", "name": "delete_forecast", "scopes": []string{"mcp:admin"}}},
 				"mcp_body":        "off"},
+			map[string]any{"resource": dpopRes, "authorities": []string{"dpop.test"}, "issuers": []string{"a"}, "dpop": "allowed"},
+			map[string]any{"resource": nonceRes, "authorities": []string{"nonce.test"}, "issuers": []string{"a"},
+				"dpop": "required", "dpop_algorithms": []string{"ES256", "EdDSA"}, "dpop_nonce": true},
 		},
 	}
 	data, _ := json.Marshal(cfg)
@@ -204,6 +215,52 @@ func TestExplainGolden(t *testing.T) {
 		{"body_too_large", ops("mcp:tools"), plus(opsPost, "--mcp-method", "tools/call", "--mcp-name", "get_forecast", "--body", "-"), 1, "body_too_large"},
 		{"body_too_large_length", ops("mcp:tools"), plus(opsPost, "--mcp-method", "tools/call", "--mcp-name", "get_forecast", "--body", bigFile), 1, "body_too_large"},
 	}
+	// DPoP: a proof key, a token bound to it (cnf.jkt), proofs in files.
+	pk, err := mint.NewKey("ES256", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bound := func(aud string) string {
+		return sign(a, with(baseClaims(), "aud", aud, "scope", "mcp:tools", "cnf", map[string]any{"jkt": pk.Thumbprint()}), nil)
+	}
+	dpopTok, nonceTok := bound(dpopRes), bound(nonceRes)
+	proof := func(name, htu, token string) string {
+		p, err := pk.DPoPProof(map[string]any{"jti": "proof-" + name, "htm": "GET", "htu": htu, "iat": explainNow.Unix() - 5, "ath": mint.TokenHash(token)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bodyFile(name+".dpop", p+"\n")
+	}
+	dpopArgs := func(file string, more ...string) []string {
+		return append([]string{"--authority", "dpop.test", "--dpop", file}, more...)
+	}
+	goodProof := proof("good", dpopRes, dpopTok)
+	cases = append(cases, []struct {
+		name   string
+		token  string
+		args   []string
+		code   int
+		reason string
+	}{
+		{"dpop_allowed", dpopTok, dpopArgs(goodProof), 0, ""},
+		// A proof made for another URL (htu).
+		{"invalid_dpop_proof", dpopTok, dpopArgs(proof("wrong-htu", "https://other.test/mcp", dpopTok)), 1, "invalid_dpop_proof"},
+		// The same request twice to one filter instance: the proof's second sight.
+		{"dpop_replayed", dpopTok, dpopArgs(goodProof, "--repeat", "2"), 1, "dpop_replayed"},
+		// A resource with dpop_nonce: a proof without the nonce gets 401 and the DPoP-Nonce.
+		{"use_dpop_nonce", nonceTok, []string{"--authority", "nonce.test", "--dpop", proof("no-nonce", nonceRes, nonceTok)}, 1, "use_dpop_nonce"},
+		// A DPoP-bound token presented as a Bearer token: the downgrade (RFC 9449 §7.2).
+		{"dpop_binding", dpopTok, []string{"--authority", "dpop.test"}, 1, "dpop_binding"},
+	}...)
+	proofParts := map[string][]string{}
+	for _, c := range cases {
+		for i, arg := range c.args {
+			if arg == "--dpop" {
+				data, _ := os.ReadFile(c.args[i+1])
+				proofParts[c.name] = strings.Split(strings.TrimSpace(string(data)), ".")
+			}
+		}
+	}
 	transports := map[string]http.RoundTripper{
 		"remote_keys_fetched":      serveSet{200, mint.JWKS(b)},
 		"remote_keys_fetch_failed": serveSet{404, []byte(`{"error":"not found"}`)},
@@ -240,6 +297,11 @@ func TestExplainGolden(t *testing.T) {
 			}
 			if len(c.token) > 8 && strings.Contains(out, c.token) {
 				t.Error("output shows the token")
+			}
+			for i, p := range proofParts[c.name] {
+				if len(p) > 8 && strings.Contains(out, p) {
+					t.Errorf("output shows DPoP proof part %d", i+1)
+				}
 			}
 		})
 	}

@@ -45,10 +45,13 @@ type explainRequest struct {
 	Method      string      `json:"method"`
 	Path        string      `json:"path"`
 	Authority   string      `json:"authority"`
-	Route       *string     `json:"route"`        // null: no xds.route_name
-	VirtualHost *string     `json:"virtual_host"` // null: no xds.virtual_host_name
-	Headers     [][2]string `json:"headers"`      // besides :method, :path, :authority and the token's
-	TokenBytes  int         `json:"token_bytes"`  // 0: no Authorization header; the token is never shown
+	Route       *string     `json:"route"`                  // null: no xds.route_name
+	VirtualHost *string     `json:"virtual_host"`           // null: no xds.virtual_host_name
+	Headers     [][2]string `json:"headers"`                // besides :method, :path, :authority and the token's
+	TokenBytes  int         `json:"token_bytes"`            // 0: no Authorization header; the token is never shown
+	TokenScheme string      `json:"token_scheme,omitempty"` // "DPoP" with --dpop (else Bearer)
+	DPoPProofs  int         `json:"dpop_proofs,omitempty"`  // DPoP headers sent (--dpop); never shown
+	Repeat      int         `json:"repeat,omitempty"`       // --repeat: times the request was sent; the last is shown
 	Body        string      `json:"body,omitempty"`
 	Now         string      `json:"now"`
 }
