@@ -5,14 +5,15 @@
 //	audguard check CONFIG...     validate configurations as the filter does at start
 //	audguard explain ... TOKEN   run the full decision for one request, step by step
 //	audguard keys CONFIG         fetch and judge each issuer's jwks_uri
-//	audguard token keygen|mint   make test keys and tokens (demos and tests only)
+//	audguard token SUBCOMMAND    make test keys, tokens and DPoP proofs (demos and tests only)
 //	audguard version             print the version and revision it was built as
 //
 // 'audguard COMMAND -h' lists a command's flags and one example.
 //
-// It links neither the proxy-wasm host emulator nor go-control-plane, so
-// `go install github.com/audguard/audguard/cmd/audguard@latest` stays quick.
-// The in-process demo (`make demo`) is the separate command cmd/audguard/demo.
+// It does not link the proxy-wasm host emulator: the in-process demo (`make
+// demo`) is the separate command cmd/audguard/demo. It does link
+// go-control-plane's Envoy API types and istio.io/api's, so that check
+// decodes a proxy configuration as the proxy's own API would (typed.go).
 package main
 
 import (
@@ -36,13 +37,18 @@ usage:
       keys, and every problem with a stable code (--list-codes lists them).
   audguard explain --config CONFIG [--filter SOURCE] [--route R] [--vhost V]
                    [--authority A] [--path P] [--method M] [-H 'name: value']...
-                   [--now RFC3339|UNIX] [--offline|--jwks FILE] [--json] TOKEN|-
+                   [--now RFC3339|UNIX] [--offline|--jwks FILE]
+                   [--dpop FILE|-] [--repeat N] [--json] TOKEN|-
       Run the filter's full decision for one request and print every step,
       then every failure with its fix. TOKEN "" sends no Authorization
       header; "-" reads the token from stdin.
   audguard token keygen --alg ES256 --kid k1 --out-private key.jwk
-  audguard token mint --key KEYFILE --iss ISS --aud AUD [--scope S] [--sub S] ...
-      FOR DEMOS AND TESTS ONLY: make a key pair and sign test access tokens.
+  audguard token mint --key KEYFILE --iss ISS --aud AUD [--scope S] [--sub S]
+                      [--cnf-jkt JKT | --dpop-key FILE] ...
+  audguard token dpop-proof --key FILE --htm POST --htu URL [--token FILE|-]
+                            [--nonce N] [--iat T] [--jti ID]
+      FOR DEMOS AND TESTS ONLY: make a key pair, sign test access tokens
+      (DPoP-bound with --cnf-jkt or --dpop-key) and DPoP proofs.
   audguard keys [--json] [--timeout 5s] [--issuer-metadata] ISSUER-URL-OR-CONFIG
       Fetch each jwks_uri from here and judge every key as the filter will;
       --issuer-metadata also checks the issuer's RFC 8414 / OpenID metadata.
@@ -57,7 +63,7 @@ and an example.
 var commands = map[string]func(args []string, stdin io.Reader, stdout, stderr io.Writer) int{
 	"check":   runCheck,
 	"explain": runExplain,
-	"token":   func(args []string, _ io.Reader, stdout, stderr io.Writer) int { return runToken(args, stdout, stderr) },
+	"token":   runToken,
 	"keys":    runKeys,
 	"version": func(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return runVersion(args, stdout, stderr)
@@ -109,7 +115,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // nothing else is parsed and nothing runs.
 func commandHelp(cmd func([]string, io.Reader, io.Writer, io.Writer) int, args []string, stdout io.Writer) int {
 	help := []string{"-h"}
-	if len(args) > 0 && (args[0] == "keygen" || args[0] == "mint") {
+	if len(args) > 0 && (args[0] == "keygen" || args[0] == "mint" || args[0] == "dpop-proof") {
 		help = []string{args[0], "-h"}
 	}
 	cmd(help, strings.NewReader(""), stdout, stdout)

@@ -28,12 +28,21 @@ const tokenUsage = `usage (FOR DEMOS AND TESTS ONLY — audguard is not an autho
   audguard token mint --key KEYFILE --iss ISS --aud AUD [--aud AUD2]
                       [--scope "a b"] [--sub S] [--client-id C]
                       [--lifetime 10m] [--typ at+jwt] [--now T] [--alg A] [--kid K]
+                      [--cnf-jkt JKT | --dpop-key DPOPKEYFILE]
       Sign an RFC 9068 access token and print it. KEYFILE is a private JWK or
       an unencrypted PEM key (PKCS #8, PKCS #1, SEC 1); --alg and --kid default
       to the JWK's (for PEM: the key type's algorithm, and no kid).
+      --cnf-jkt, or --dpop-key (that key's RFC 7638 thumbprint), binds the
+      token to a DPoP key: "cnf": {"jkt": ...} (RFC 9449 §6.1).
+  audguard token dpop-proof --key KEYFILE --htm POST --htu URL [--token FILE|-]
+                            [--nonce N] [--iat T] [--jti ID] [--alg A]
+      Sign a DPoP proof (RFC 9449 §4.2) with KEYFILE (asymmetric; its public
+      key goes in the proof's jwk) and print it: htm, htu, iat (default now),
+      jti (default random), ath from the access token in FILE ("-": stdin),
+      nonce when given.
 `
 
-func runToken(args []string, stdout, stderr io.Writer) int {
+func runToken(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, tokenUsage)
 		return exitInvalid
@@ -43,6 +52,8 @@ func runToken(args []string, stdout, stderr io.Writer) int {
 		return runKeygen(args[1:], stdout, stderr)
 	case "mint":
 		return runMint(args[1:], stdout, stderr)
+	case "dpop-proof":
+		return runDPoPProof(args[1:], stdin, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, tokenUsage)
 		return exitOK
@@ -123,6 +134,8 @@ func runMint(args []string, stdout, stderr io.Writer) int {
 	nowFlag := fs.String("now", "", "iat: RFC 3339 or Unix seconds (default: now)")
 	alg := fs.String("alg", "", "algorithm (default: the key's)")
 	kid := fs.String("kid", "", "key id (default: the JWK's)")
+	cnfJKT := fs.String("cnf-jkt", "", "`JKT`: bind the token to the DPoP key of this RFC 7638 thumbprint (cnf.jkt, RFC 9449 §6.1)")
+	dpopKey := fs.String("dpop-key", "", "`FILE`: bind the token to this DPoP key (JWK or PEM; its thumbprint goes in cnf.jkt)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return exitInvalid
@@ -142,7 +155,18 @@ func runMint(args []string, stdout, stderr io.Writer) int {
 	if len(missing) > 0 {
 		return missingArgument(fs, stderr, strings.Join(missing, ", "), "audguard token mint --key KEYFILE --iss ISS --aud AUD [--scope S] [--sub S] ...")
 	}
-	tok, err := mintToken(*keyPath, *alg, *kid, *iss, aud, *scope, *sub, *clientID, *typ, *nowFlag, *lifetime)
+	if *cnfJKT != "" && *dpopKey != "" {
+		fmt.Fprintln(stderr, "audguard token mint: give one of --cnf-jkt and --dpop-key")
+		return exitInvalid
+	}
+	jkt := *cnfJKT
+	if *dpopKey != "" {
+		if jkt, err = keyThumbprint(*dpopKey); err != nil {
+			fmt.Fprintf(stderr, "audguard token mint: --dpop-key: %v\n", err)
+			return exitInvalid
+		}
+	}
+	tok, err := mintToken(*keyPath, *alg, *kid, *iss, aud, *scope, *sub, *clientID, *typ, *nowFlag, *lifetime, jkt)
 	if err != nil {
 		fmt.Fprintf(stderr, "audguard token mint: %v\n", err)
 		return exitInvalid
@@ -152,7 +176,7 @@ func runMint(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-func mintToken(keyPath, alg, kid, iss string, aud []string, scope, sub, clientID, typ, nowFlag string, lifetime time.Duration) (string, error) {
+func mintToken(keyPath, alg, kid, iss string, aud []string, scope, sub, clientID, typ, nowFlag string, lifetime time.Duration, jkt string) (string, error) {
 	if lifetime <= 0 {
 		return "", errors.New("--lifetime must be positive")
 	}
@@ -185,9 +209,122 @@ func mintToken(keyPath, alg, kid, iss string, aud []string, scope, sub, clientID
 			claims[name] = v
 		}
 	}
+	if jkt != "" {
+		claims["cnf"] = map[string]any{"jkt": jkt}
+	}
 	header := map[string]any{"typ": typ}
 	if typ == "" {
 		header["typ"] = nil
 	}
 	return k.Sign(claims, header)
+}
+
+// loadKeyFile reads a private key file (JWK or PEM) as keyfile.Load does.
+func loadKeyFile(path, alg, kid string) (*mint.Key, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return keyfile.Load(data, alg, kid)
+}
+
+// keyThumbprint is the RFC 7638 SHA-256 thumbprint of the public key of a
+// private key file: the cnf.jkt of a token bound to it.
+func keyThumbprint(path string) (string, error) {
+	k, err := loadKeyFile(path, "", "")
+	if err != nil {
+		return "", err
+	}
+	if strings.HasPrefix(k.Alg, "HS") {
+		return "", errors.New("a DPoP key is asymmetric, not a shared secret")
+	}
+	jkt := k.Thumbprint()
+	if jkt == "" {
+		return "", errors.New("no thumbprint for this key type")
+	}
+	return jkt, nil
+}
+
+func runDPoPProof(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := tokenFlags("dpop-proof", stderr)
+	keyPath := fs.String("key", "", "`FILE`: the DPoP private key, JWK or PEM (required)")
+	htm := fs.String("htm", "", "`METHOD`: the request's method (required)")
+	htu := fs.String("htu", "", "`URL`: the request's URL, without query and fragment (required)")
+	tokenFile := fs.String("token", "", "`FILE|-`: the access token the proof goes with (its hash is ath); - reads stdin")
+	nonce := fs.String("nonce", "", "`NONCE`: the server's DPoP-Nonce")
+	iatFlag := fs.String("iat", "", "`RFC3339|UNIX`: the proof's iat (default: now)")
+	jti := fs.String("jti", "", "`ID`: the proof's jti (default: 16 random bytes, hex)")
+	alg := fs.String("alg", "", "`ALG`: algorithm (default: the key's)")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return exitInvalid
+	}
+	if len(pos) != 0 {
+		return unexpectedArguments(fs, stderr, pos)
+	}
+	var missing []string
+	for _, m := range []struct {
+		name string
+		set  bool
+	}{{"--key FILE", *keyPath != ""}, {"--htm METHOD", *htm != ""}, {"--htu URL", *htu != ""}} {
+		if !m.set {
+			missing = append(missing, m.name)
+		}
+	}
+	if len(missing) > 0 {
+		return missingArgument(fs, stderr, strings.Join(missing, ", "), "audguard token dpop-proof --key FILE --htm POST --htu URL [--token FILE|-] [--nonce N]")
+	}
+	proof, err := dpopProof(*keyPath, *alg, *htm, *htu, *tokenFile, *nonce, *iatFlag, *jti, stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "audguard token dpop-proof: %v\n", err)
+		return exitInvalid
+	}
+	fmt.Fprint(stderr, testOnlyBanner)
+	fmt.Fprintln(stdout, proof)
+	return exitOK
+}
+
+func dpopProof(keyPath, alg, htm, htu, tokenFile, nonce, iatFlag, jti string, stdin io.Reader) (string, error) {
+	k, err := loadKeyFile(keyPath, alg, "")
+	if err != nil {
+		return "", err
+	}
+	if strings.HasPrefix(k.Alg, "HS") {
+		return "", errors.New("a DPoP proof is signed with an asymmetric key, not a shared secret")
+	}
+	iat := time.Now()
+	if iatFlag != "" {
+		if iat, err = parseNow(iatFlag); err != nil {
+			return "", fmt.Errorf("--iat: %w", err)
+		}
+	}
+	if jti == "" {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		jti = hex.EncodeToString(b)
+	}
+	claims := map[string]any{"jti": jti, "htm": htm, "htu": htu, "iat": iat.Unix()}
+	if tokenFile != "" {
+		var tok string
+		if tokenFile == "-" {
+			tok, err = readToken(stdin)
+		} else {
+			var f *os.File
+			if f, err = os.Open(tokenFile); err == nil {
+				tok, err = readToken(f)
+				f.Close()
+			}
+		}
+		switch {
+		case err != nil:
+			return "", fmt.Errorf("--token: %w", err)
+		case tok == "":
+			return "", errors.New("--token: no token")
+		}
+		claims["ath"] = mint.TokenHash(tok)
+	}
+	if nonce != "" {
+		claims["nonce"] = nonce
+	}
+	return k.DPoPProof(claims, nil)
 }

@@ -85,3 +85,83 @@ func TestTokenRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenDPoP: a token minted with --dpop-key is bound to that key
+// (cnf.jkt, the same as --cnf-jkt with its thumbprint), and a proof from
+// `token dpop-proof` with the token's ath passes explain --dpop at a DPoP
+// resource; the same proof for another htu does not.
+func TestTokenDPoP(t *testing.T) {
+	dir := t.TempDir()
+	keyPath, dpopKey := filepath.Join(dir, "key.jwk"), filepath.Join(dir, "dpop.jwk")
+	_, jwks, _ := cli(t, "", "token", "keygen", "--alg", "ES256", "--kid", "k1", "--out-private", keyPath)
+	if code, _, errOut := cli(t, "", "token", "keygen", "--alg", "EdDSA", "--out-private", dpopKey); code != 0 {
+		t.Fatalf("keygen: %s", errOut)
+	}
+	cfg := `{"issuers":[{"name":"demo","issuer":"https://issuer.test","jwks":` + jwks + `}],
+		"resources":[{"resource":"https://mcp.test/mcp","default":true,"dpop":"required"}]}`
+	cfgPath := filepath.Join(dir, "config.json")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mintArgs := []string{"token", "mint", "--key", keyPath, "--iss", "https://issuer.test", "--aud", "https://mcp.test/mcp", "--sub", "alice", "--now", "1750000000"}
+	code, tok, errOut := cli(t, "", append(mintArgs, "--dpop-key", dpopKey)...)
+	if code != 0 {
+		t.Fatalf("mint --dpop-key: %d %s", code, errOut)
+	}
+	tok = strings.TrimSpace(tok)
+	var claims struct {
+		Cnf struct {
+			JKT string `json:"jkt"`
+		} `json:"cnf"`
+	}
+	if err := json.Unmarshal(mustB64(t, strings.Split(tok, ".")[1]), &claims); err != nil || len(claims.Cnf.JKT) != 43 {
+		t.Fatalf("cnf %+v, %v", claims, err)
+	}
+	code, tok2, _ := cli(t, "", append(mintArgs, "--cnf-jkt", claims.Cnf.JKT)...)
+	var claims2 map[string]any
+	if err := json.Unmarshal(mustB64(t, strings.Split(strings.TrimSpace(tok2), ".")[1]), &claims2); code != 0 || err != nil ||
+		claims2["cnf"].(map[string]any)["jkt"] != claims.Cnf.JKT {
+		t.Errorf("mint --cnf-jkt: exit %d, claims %v", code, claims2)
+	}
+	tokPath := filepath.Join(dir, "token.txt")
+	if err := os.WriteFile(tokPath, []byte(tok+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		htu, reason string
+		code        int
+	}{{"https://mcp.test/mcp", "", 0}, {"https://other.test/mcp", "invalid_dpop_proof", 1}} {
+		code, proof, errOut := cli(t, tok, "token", "dpop-proof", "--key", dpopKey, "--htm", "GET", "--htu", c.htu,
+			"--token", "-", "--iat", "1750000095", "--jti", "j-"+c.htu, "--nonce", "n1")
+		if code != 0 || !strings.Contains(errOut, "FOR DEMOS AND TESTS ONLY") {
+			t.Fatalf("dpop-proof: %d %s", code, errOut)
+		}
+		var p map[string]any
+		if err := json.Unmarshal(mustB64(t, strings.Split(strings.TrimSpace(proof), ".")[1]), &p); err != nil ||
+			p["htm"] != "GET" || p["htu"] != c.htu || p["iat"] != float64(1750000095) || p["nonce"] != "n1" || p["ath"] == nil {
+			t.Errorf("proof claims %v, %v", p, err)
+		}
+		code, out, _ := cli(t, proof, "explain", "--config", cfgPath, "--now", "1750000100", "--dpop", "-", tok)
+		if code != c.code || (c.reason != "" && !strings.Contains(out, "reason "+c.reason+" ")) {
+			t.Errorf("explain --dpop (htu %s): exit %d\n%s", c.htu, code, out)
+		}
+	}
+	// A proof made from the token file, without --iat, --jti: ath, now, a random jti.
+	code, proof, _ := cli(t, "", "token", "dpop-proof", "--key", dpopKey, "--htm", "POST", "--htu", "https://mcp.test/mcp", "--token", tokPath)
+	var p map[string]any
+	if err := json.Unmarshal(mustB64(t, strings.Split(strings.TrimSpace(proof), ".")[1]), &p); code != 0 || err != nil || p["ath"] == nil || len(p["jti"].(string)) != 32 {
+		t.Errorf("dpop-proof --token FILE: exit %d, claims %v", code, p)
+	}
+	for _, args := range [][]string{
+		append(mintArgs[1:], "--cnf-jkt", "x", "--dpop-key", dpopKey),
+		append(mintArgs[1:], "--dpop-key", filepath.Join(dir, "missing.jwk")),
+		{"dpop-proof", "--key", dpopKey, "--htm", "GET"},
+		{"dpop-proof", "--key", filepath.Join(dir, "missing.jwk"), "--htm", "GET", "--htu", "https://mcp.test/mcp"},
+		{"dpop-proof", "--key", dpopKey, "--htm", "GET", "--htu", "https://mcp.test/mcp", "--iat", "soon"},
+		{"dpop-proof", "--key", dpopKey, "--htm", "GET", "--htu", "https://mcp.test/mcp", "--token", "-"}, // empty stdin
+	} {
+		if code, out, _ := cli(t, "", append([]string{"token"}, args...)...); code != exitInvalid || out != "" {
+			t.Errorf("%q: exit %d, stdout %q", args, code, out)
+		}
+	}
+}

@@ -14,11 +14,12 @@ import (
 // each; TestCommandExamplesRun keeps each one a README command, which
 // TestREADMECommandsRun runs.
 var commandExamples = map[string]string{
-	"check":        "audguard check --json --strict envoy/istio/wasmplugin.yaml",
-	"explain":      "audguard explain --config envoy/envoy.yaml --jwks e2e/keys/jwks.json --authority mcp-b.example.com --path /reports/mcp - < token.txt",
-	"token keygen": "audguard token keygen --alg ES256 --kid k1 --out-private key.jwk > jwks.json",
-	"token mint":   "audguard token mint --key key.jwk --iss https://auth.example.com --aud https://mcp.example.com/mcp --scope mcp:tools --sub alice --lifetime 10m",
-	"version":      "audguard version --json",
+	"check":            "audguard check --json --strict envoy/istio/wasmplugin.yaml",
+	"explain":          "audguard explain --config envoy/envoy.yaml --jwks e2e/keys/jwks.json --authority mcp-b.example.com --path /reports/mcp - < token.txt",
+	"token keygen":     "audguard token keygen --alg ES256 --kid k1 --out-private key.jwk > jwks.json",
+	"token mint":       "audguard token mint --key key.jwk --iss https://auth.example.com --aud https://mcp.example.com/mcp --scope mcp:tools --sub alice --lifetime 10m",
+	"token dpop-proof": "audguard token dpop-proof --key dpop-key.jwk --htm GET --htu https://mcp-a.example.com/mcp --token dpop-token.txt > proof.txt",
+	"version":          "audguard version --json",
 }
 
 // commandUsage returns the Usage function of a command's flag set: text, every
