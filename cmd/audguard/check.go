@@ -514,6 +514,7 @@ func writeCheckText(w io.Writer, rep checkReport) {
 		return
 	}
 	refused, proxyRefuses := false, false
+	apiRefuses, unsafe := false, false // errors of the proxy's API types (AG05xx), other errors around the filter
 	for i, f := range rep.Filters {
 		if len(rep.Filters) > 1 || f.Kind != kindPlugin {
 			at := ""
@@ -525,6 +526,16 @@ func writeCheckText(w io.Writer, rep checkReport) {
 		writeFilterText(w, f, rep.Target)
 		refused = refused || !f.Valid
 		proxyRefuses = proxyRefuses || f.ProxyRefuses
+		for _, p := range f.Problems {
+			if p.Severity != sevError {
+				continue
+			}
+			if c, ok := codeByName(p.Code); ok && c.Group == groupTyped {
+				apiRefuses = true
+			} else {
+				unsafe = true
+			}
+		}
 		if i == len(rep.Filters)-1 {
 			fmt.Fprintln(w)
 		}
@@ -535,6 +546,10 @@ func writeCheckText(w io.Writer, rep checkReport) {
 		fmt.Fprintf(w, "result: INVALID — nginx would refuse the configuration (nginx -t fails); %s\n", counts)
 	case refused:
 		fmt.Fprintf(w, "result: INVALID — the filter would refuse to start (the host rejects the configuration); %s\n", counts)
+	case apiRefuses && unsafe:
+		fmt.Fprintf(w, "result: INVALID — the filter would start, but the proxy would refuse its configuration (its API refuses it: Envoy, Istio or the Kubernetes API), and the configuration around the filter is unsafe; %s\n", counts)
+	case apiRefuses:
+		fmt.Fprintf(w, "result: INVALID — the filter would start, but the proxy would refuse its configuration (its API refuses it: Envoy, Istio or the Kubernetes API); %s\n", counts)
 	case rep.Errors > 0:
 		fmt.Fprintf(w, "result: INVALID — the filter would start, but the proxy configuration around it is unsafe; %s\n", counts)
 	case rep.Warnings > 0:
@@ -639,6 +654,13 @@ func writeFilterText(w io.Writer, f filterReport, target string) {
 			fmt.Fprintf(w, "        operation    %s needs %s\n", what, joinOr(op.Scopes, "nothing more"))
 		}
 		fmt.Fprintf(w, "        body         %s\n", bodyText(r))
+		if d := r.DPoP; d != nil {
+			nonces := "no nonces"
+			if d.Nonce {
+				nonces = "nonces"
+			}
+			fmt.Fprintf(w, "        dpop         %s (%s; %s; iat window %ds)\n", d.Mode, strings.Join(d.Algorithms, ", "), nonces, d.IATWindowSeconds)
+		}
 		if r.LegacyProtocol != "" {
 			fmt.Fprintf(w, "        older MCP    %s\n", r.LegacyProtocol)
 		}

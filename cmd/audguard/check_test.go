@@ -17,6 +17,7 @@ func TestCheckGolden(t *testing.T) {
 	}{
 		{"valid.json", 0, 0, nil},
 		{"warnings.json", 0, 1, nil},
+		{"dpop.json", 0, 0, nil}, // each resource's DPoP settings when not off
 		{"invalid-canonical.json", 2, 2, nil},
 		{"invalid-public-path.json", 2, 2, nil},
 		{"invalid-duplicate.json", 2, 2, nil},

@@ -137,6 +137,17 @@ type resourceReport struct {
 	// its JSON-RPC body, at most MaxBodyBytes) or "off" (headers only).
 	MCPBody      string `json:"mcp_body"`
 	MaxBodyBytes int    `json:"max_body_bytes"`
+	// DPoP is the resource's DPoP (RFC 9449) settings; absent when dpop is "off".
+	DPoP *dpopReport `json:"dpop,omitempty"`
+}
+
+// dpopReport is a resource's dpop, dpop_algorithms, dpop_nonce and
+// dpop_iat_window_seconds (docs/configuration.md#resourcesdpop).
+type dpopReport struct {
+	Mode             string   `json:"mode"` // "allowed" or "required"
+	Algorithms       []string `json:"algorithms"`
+	Nonce            bool     `json:"nonce"`
+	IATWindowSeconds int      `json:"iat_window_seconds"`
 }
 
 // buildFilterReport validates one source exactly as the filter does at start
@@ -295,6 +306,13 @@ func describe(fr *filterReport, p *config.Plugin) {
 		}
 		for _, op := range r.Operations {
 			rr.Operations = append(rr.Operations, operationReport{Method: op.Method, Name: op.Name, Scopes: op.Scopes})
+		}
+		if r.DPoP != config.DPoPOff {
+			dr := &dpopReport{Mode: r.DPoP.String(), Algorithms: []string{}, Nonce: r.DPoPNonce, IATWindowSeconds: int(r.DPoPIATWindowSeconds)}
+			for _, a := range r.DPoPAlgorithms {
+				dr.Algorithms = append(dr.Algorithms, string(a))
+			}
+			rr.DPoP = dr
 		}
 		if len(r.Operations) > 0 {
 			rr.LegacyProtocol = r.Rules.Mode().String()
