@@ -259,7 +259,13 @@ func dpopCases() []dualCase {
 			dpopFn: func(c *tctx) (string, []string) {
 				c.nonce = dpopNonceAt(resDPoPNonce, c.clock().Add(-dpop.DefaultNonceSlot))
 				return dp(resDPoPNonce, nil, nil)(c)
-			}, counter: allowed, respHdr: map[string]string{"dpop-nonce": "*"}},
+			}, counter: allowed, respHdr: map[string]string{"dpop-nonce": "*", "access-control-expose-headers": ""}},
+		{name: "dpop/nonce/the next nonce exposed to a browser client", cfg: "dpop", authority: "dpop-nonce.example.com",
+			headers: [][2]string{{"origin", "https://dpop-nonce.example.com"}},
+			dpopFn: func(c *tctx) (string, []string) {
+				c.nonce = dpopNonceAt(resDPoPNonce, c.clock().Add(-dpop.DefaultNonceSlot))
+				return dp(resDPoPNonce, nil, nil)(c)
+			}, counter: allowed, respHdr: map[string]string{"dpop-nonce": "*", "access-control-expose-headers": "dpop-nonce"}},
 		{name: "dpop/nonce/another resource's nonce", cfg: "dpop", authority: "dpop-nonce.example.com",
 			dpopFn: func(c *tctx) (string, []string) {
 				c.nonce = dpopNonceAt(resDPoPReq, c.clock())

@@ -354,15 +354,17 @@ func (h *httpContext) apply(d *policy.Decision) types.Action {
 	return types.ActionContinue
 }
 
-// OnHttpResponseHeaders sets the response headers the decision asked for (a
-// fresh DPoP-Nonce; a failure is logged, the response is not at fault), and
+// OnHttpResponseHeaders adds the response headers the decision asked for (a
+// fresh DPoP-Nonce, and for a browser client the CORS exposure of it, next to
+// whatever the upstream exposes; a failure is logged, the response is not at
+// fault), and
 // counts route_changed when the host reports a route other than the one the
 // decision used (a later filter cleared the route cache;
 // docs/request-flow.md#6-resource).
 func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
 	for _, kv := range h.response {
-		if err := proxywasm.ReplaceHttpResponseHeader(kv[0], kv[1]); err != nil {
-			proxywasm.LogWarnf("audguard: setting the %s response header failed: %v", kv[0], err)
+		if err := proxywasm.AddHttpResponseHeader(kv[0], kv[1]); err != nil {
+			proxywasm.LogWarnf("audguard: adding the %s response header failed: %v", kv[0], err)
 		}
 	}
 	h.response = nil

@@ -209,5 +209,8 @@ func (e *Engine) dpopResponse(r *config.Resource, d *Decision, now time.Time) {
 	}
 	if n, err := e.dpop.res[r.Index].nonces.Issue(now); err == nil {
 		d.Response = append(d.Response, [2]string{hdrDPoPNonce, n})
+		if e.view.hasOrigin { // a browser client may read it (Fetch, CORS-exposed headers)
+			d.Response = append(d.Response, [2]string{hdrACEH, hdrDPoPNonce})
+		}
 	}
 }
