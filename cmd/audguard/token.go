@@ -143,17 +143,8 @@ func runMint(args []string, stdout, stderr io.Writer) int {
 	if len(pos) != 0 {
 		return unexpectedArguments(fs, stderr, pos)
 	}
-	var missing []string
-	for _, m := range []struct {
-		name string
-		set  bool
-	}{{"--key KEYFILE", *keyPath != ""}, {"--iss ISS", *iss != ""}, {"--aud AUD", len(aud) > 0}} {
-		if !m.set {
-			missing = append(missing, m.name)
-		}
-	}
-	if len(missing) > 0 {
-		return missingArgument(fs, stderr, strings.Join(missing, ", "), "audguard token mint --key KEYFILE --iss ISS --aud AUD [--scope S] [--sub S] ...")
+	if missing := unset(flagSet{"--key KEYFILE", *keyPath != ""}, flagSet{"--iss ISS", *iss != ""}, flagSet{"--aud AUD", len(aud) > 0}); missing != "" {
+		return missingArgument(fs, stderr, missing, "audguard token mint --key KEYFILE --iss ISS --aud AUD [--scope S] [--sub S] ...")
 	}
 	if *cnfJKT != "" && *dpopKey != "" {
 		fmt.Fprintln(stderr, "audguard token mint: give one of --cnf-jkt and --dpop-key")
@@ -262,17 +253,8 @@ func runDPoPProof(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 	if len(pos) != 0 {
 		return unexpectedArguments(fs, stderr, pos)
 	}
-	var missing []string
-	for _, m := range []struct {
-		name string
-		set  bool
-	}{{"--key FILE", *keyPath != ""}, {"--htm METHOD", *htm != ""}, {"--htu URL", *htu != ""}} {
-		if !m.set {
-			missing = append(missing, m.name)
-		}
-	}
-	if len(missing) > 0 {
-		return missingArgument(fs, stderr, strings.Join(missing, ", "), "audguard token dpop-proof --key FILE --htm POST --htu URL [--token FILE|-] [--nonce N]")
+	if missing := unset(flagSet{"--key FILE", *keyPath != ""}, flagSet{"--htm METHOD", *htm != ""}, flagSet{"--htu URL", *htu != ""}); missing != "" {
+		return missingArgument(fs, stderr, missing, "audguard token dpop-proof --key FILE --htm POST --htu URL [--token FILE|-] [--nonce N]")
 	}
 	proof, err := dpopProof(*keyPath, *alg, *htm, *htu, *tokenFile, *nonce, *iatFlag, *jti, stdin)
 	if err != nil {
@@ -327,4 +309,21 @@ func dpopProof(keyPath, alg, htm, htu, tokenFile, nonce, iatFlag, jti string, st
 		claims["nonce"] = nonce
 	}
 	return k.DPoPProof(claims, nil)
+}
+
+// flagSet is a required flag's name (as the usage writes it) and whether it was given.
+type flagSet struct {
+	name string
+	set  bool
+}
+
+// unset lists, comma-separated, the required flags not given; "" when all were.
+func unset(flags ...flagSet) string {
+	var missing []string
+	for _, f := range flags {
+		if !f.set {
+			missing = append(missing, f.name)
+		}
+	}
+	return strings.Join(missing, ", ")
 }
