@@ -47,21 +47,9 @@ func TokenHash(token string) string {
 // plus extra header members (a nil value removes one) and the given claims
 // (jti, htm, htu, iat, and ath or nonce as the caller needs).
 func (k *Key) DPoPProof(claims map[string]any, extraHeader map[string]any) (string, error) {
-	h := map[string]any{"typ": "dpop+jwt", "alg": k.Alg, "jwk": k.DPoPJWK()}
+	h := map[string]any{"typ": "dpop+jwt", "kid": nil, "jwk": k.DPoPJWK()}
 	for name, v := range extraHeader {
-		if v == nil {
-			delete(h, name)
-		} else {
-			h[name] = v
-		}
+		h[name] = v
 	}
-	hb, err := json.Marshal(h)
-	if err != nil {
-		return "", err
-	}
-	cb, err := json.Marshal(claims)
-	if err != nil {
-		return "", err
-	}
-	return k.SignRaw(hb, cb)
+	return k.Sign(claims, h)
 }
