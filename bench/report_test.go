@@ -194,6 +194,10 @@ func TestReport(t *testing.T) {
 	p("shared/RS256 ÷ hit (wasm): %s — a token another VM verified costs this VM a parse, a SHA-256 and a shared-data read instead of the signature.", ratio(featW["shared/RS256"], featW["hit"]))
 	p("")
 
+	// 2d. DPoP on a cache hit: the proof's checks and replay record on top
+	// of the Bearer hit, against the bare check of the proof's signature.
+	dpopSection(t, p, &targets)
+
 	// 3. Scale.
 	p("### Scale (ratio to the smallest configuration of the same request)")
 	p("")
