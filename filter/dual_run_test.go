@@ -28,7 +28,7 @@ func TestDual(t *testing.T) {
 	for _, r := range runners() {
 		t.Run(r.name, func(t *testing.T) {
 			c := &tctx{now: r.now, keys: k, live: r.name == "native"}
-			for _, tc := range append(append(append(append(dualCases(), routingCases()...), mcpCases()...), bodyCases()...), dpopCases()...) {
+			for _, tc := range append(append(append(append(append(dualCases(), routingCases()...), mcpCases()...), bodyCases()...), dpopCases()...), listCases()...) {
 				t.Run(tc.name, func(t *testing.T) {
 					cfgName := tc.cfg
 					if cfgName == "" {
@@ -244,6 +244,9 @@ func runDualCase(t *testing.T, h *host, c *tctx, tc *dualCase, counterNames []st
 			}
 		}
 	}
+	if tc.status == 0 && tc.resp != nil {
+		runResponse(t, h, id, tc.resp)
+	}
 	if tc.status == 0 {
 		for name, want := range tc.up {
 			got, ok := lookup(up, name)
@@ -281,6 +284,9 @@ func runDualCase(t *testing.T, h *host, c *tctx, tc *dualCase, counterNames []st
 	if tc.counter != "" {
 		want[tc.counter] = 1
 	}
+	if tc.resp != nil && tc.resp.unshaped {
+		want[policy.CounterListUnshaped]++
+	}
 	if !equalCounters(moved, want) {
 		t.Errorf("counters moved %v, want %v", moved, want)
 	}
@@ -294,6 +300,58 @@ func runDualCase(t *testing.T, h *host, c *tctx, tc *dualCase, counterNames []st
 			if strings.Contains(line, s) || strings.Contains(line, lastPart(s)) {
 				t.Errorf("a log line contains token bytes: %q", line)
 			}
+		}
+	}
+}
+
+// dualResp is an upstream response with a body: headers, then the body in
+// chunks (the last with end of stream); want is what must reach the client.
+type dualResp struct {
+	status, ctype, enc string // status "" is 200
+	chunks             []string
+	want               string // "" : the body as sent
+	unshaped           bool   // list_unshaped counts it
+	removedCounter     string // a counter that must equal removed
+	removed            uint64
+	shaped             bool // content-length must be gone
+}
+
+// runResponse sends r after an allowed request: each body call the filter
+// answers with Continue forwards the host's current body; Pause buffers.
+func runResponse(t *testing.T, h *host, id uint32, r *dualResp) {
+	t.Helper()
+	status := r.status
+	if status == "" {
+		status = "200"
+	}
+	full := strings.Join(r.chunks, "")
+	hs := [][2]string{{":status", status}, {"content-length", strconv.Itoa(len(full))}}
+	if r.ctype != "" {
+		hs = append(hs, [2]string{"content-type", r.ctype})
+	}
+	if r.enc != "" {
+		hs = append(hs, [2]string{"content-encoding", r.enc})
+	}
+	h.h.CallOnResponseHeaders(id, hs, false)
+	if _, ok := lookup(h.h.GetCurrentResponseHeaders(id), "content-length"); ok == r.shaped {
+		t.Errorf("content-length present %v on the response, want %v", ok, !r.shaped)
+	}
+	var got []byte
+	for i, c := range r.chunks {
+		if h.h.CallOnResponseBody(id, []byte(c), i == len(r.chunks)-1) == types.ActionContinue {
+			got = append(got, h.h.GetCurrentResponseBody(id)...)
+		}
+	}
+	want := r.want
+	if want == "" {
+		want = full
+	}
+	if string(got) != want {
+		t.Errorf("response body:\n got %s\nwant %s", got, want)
+	}
+	if r.removedCounter != "" {
+		if n, _ := h.h.GetCounterMetric(r.removedCounter); n != r.removed {
+			t.Errorf("%s = %d, want %d", r.removedCounter, n, r.removed)
 		}
 	}
 }

@@ -32,6 +32,7 @@ type dualCase struct {
 	dpopFn      func(*tctx) (authz string, proofs []string) // Authorization and DPoP headers (filter/dpop_cases_test.go)
 	prelude     bool                                        // the same request goes once before (c.nonce then holds the DPoP-Nonce it got); the expectations are the second's
 	preStatus   uint32                                      // the prelude's status (0: continues upstream)
+	resp        *dualResp                                   // the upstream's response, with a body (filter/list_cases_test.go)
 
 	// Expectations.
 	status  uint32            // 0: continues upstream

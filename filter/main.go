@@ -17,6 +17,7 @@ import (
 
 	"github.com/audguard/audguard/filter/config"
 	jwks "github.com/audguard/audguard/filter/keys"
+	"github.com/audguard/audguard/filter/listshape"
 	"github.com/audguard/audguard/filter/policy"
 )
 
@@ -47,6 +48,11 @@ type pluginContext struct {
 	noProperties     bool                    // the host refused proxy_set_property once: stop asking
 	host             hostFacts               // what the start-time probes found (filter/hostprobe.go)
 	dpopStats        dpopMetrics             // the DPoP replay set's metrics, exported on the tick (filter/dpop_glue.go)
+	// List shaping (filter/lists_glue.go): one JSON shaper and its buffer,
+	// and the stream shapers not in use.
+	shaper   listshape.Shaper
+	shapeBuf []byte
+	streams  []*listshape.StreamShaper
 }
 
 // resourceCounter is a per-resource counter and its name, kept alive: the
@@ -208,6 +214,9 @@ type httpContext struct {
 	// response are headers for the upstream's response (a fresh DPoP-Nonce,
 	// RFC 9449 §8.2), set in OnHttpResponseHeaders.
 	response [][2]string
+	// list is the list plan of the response (filter/lists_glue.go); nil
+	// for every response that is not the answer to a list request.
+	list *listState
 }
 
 // OnHttpRequestHeaders gathers what the host knows, has filter/policy
@@ -351,6 +360,7 @@ func (h *httpContext) apply(d *policy.Decision) types.Action {
 		}
 	}
 	h.response = append(h.response[:0], d.Response...) // the Decision is the engine's: copy
+	h.planList(d)
 	return types.ActionContinue
 }
 
@@ -368,6 +378,9 @@ func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
 		}
 	}
 	h.response = nil
+	if h.list != nil {
+		h.listHeaders()
+	}
 	if h.hasRoute {
 		if route, has, ok := property("xds", "route_name"); ok && has && route != h.route {
 			h.plugin.count(policy.CounterRouteChanged)
@@ -443,6 +456,7 @@ func (h *httpContext) OnHttpStreamDone() {
 		delete(p.waiting, h.id)
 		p.engine.Keys().Cancel(h.id)
 	}
+	h.endList()
 	maybeCollect()
 }
 

@@ -28,12 +28,12 @@ import (
 
 // Upstreams and helper modules shared by every test of the binary.
 var (
-	echoPort, mcpPort, jwksPort, asPort int
-	helperModules                       = map[string]string{} // name → path of the test-only modules
-	keys                                struct{ rs, ec, rsNext *mint.Key }
-	mcpCalls                            = &callCounter{n: map[string]int{}}
-	jwks                                = &jwksServer{status: http.StatusOK}
-	as                                  = &authServer{grants: map[string]grant{}}
+	echoPort, mcpPort, mcpSSEPort, jwksPort, asPort int
+	helperModules                                   = map[string]string{} // name → path of the test-only modules
+	keys                                            struct{ rs, ec, rsNext *mint.Key }
+	mcpCalls                                        = &callCounter{n: map[string]int{}}
+	jwks                                            = &jwksServer{status: http.StatusOK}
+	as                                              = &authServer{grants: map[string]grant{}}
 )
 
 const (
@@ -109,7 +109,8 @@ func setup() error {
 	}
 	jwks.keys = []*mint.Key{keys.ec}
 	echoPort = serve(http.HandlerFunc(echo))
-	mcpPort = serve(newMCPHandler())
+	mcpPort = serve(newMCPHandler(true))
+	mcpSSEPort = serve(newMCPHandler(false))
 	jwksPort = serve(jwks)
 	asPort = serveTLS(as)
 	return nil
@@ -183,7 +184,10 @@ func (c *callCounter) get(name string) int {
 // a safe tool whose city argument is also a parameter header (x-mcp-header:
 // Mcp-Param-City, which the SDK server checks against the body) and a
 // dangerous one.
-func newMCPHandler() http.Handler {
+//
+// With jsonResponse false it answers POSTs with event streams
+// (TestListsOnRealHost).
+func newMCPHandler(jsonResponse bool) http.Handler {
 	s := mcp.NewServer(&mcp.Implementation{Name: "forecast", Version: "e2e"}, nil)
 	schema := map[string]any{"type": "object", "properties": map[string]any{
 		"city": map[string]any{"type": "string", "x-mcp-header": "City"}}}
@@ -204,7 +208,7 @@ func newMCPHandler() http.Handler {
 		// The server listens on loopback behind nginx, which sends the client's Host:
 		// the SDK's DNS-rebinding guard (for servers reached directly on localhost)
 		// would refuse every request.
-		&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, DisableLocalhostProtection: true})
+		&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: jsonResponse, DisableLocalhostProtection: true})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "" {
 			http.Error(w, "token passthrough", http.StatusTeapot) // the filter must have removed it

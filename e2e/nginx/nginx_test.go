@@ -50,8 +50,18 @@ func resource(uri, host, name string, extra map[string]any) map[string]any {
 }
 
 // localConfig: keys in the configuration; mcp-a and mcp-b behind the echo
-// upstream, tools behind the MCP server with a per-tool rule.
-func localConfig(t testing.TB, mode string) string {
+// upstream, tools behind the MCP server with a per-tool rule (and the keys
+// of toolsExtra).
+func localConfig(t testing.TB, mode string, toolsExtra ...map[string]any) string {
+	tools := map[string]any{
+		"authorization_servers": []string{issuer},
+		"operations":            []any{map[string]any{"method": "tools/call", "name": "delete_forecast", "scopes": []string{"mcp:admin"}}},
+	}
+	for _, x := range toolsExtra {
+		for k, v := range x {
+			tools[k] = v
+		}
+	}
 	return mustJSON(t, map[string]any{
 		"mode": mode, "authority_from": "host",
 		"issuers": []any{map[string]any{"name": "corp", "issuer": issuer,
@@ -59,10 +69,7 @@ func localConfig(t testing.TB, mode string) string {
 		"resources": []any{
 			resource(resA, "mcp-a.example.com", "a", nil),
 			resource(resB, "mcp-b.example.com", "b", nil),
-			resource(resTools, "tools.example.com", "tools", map[string]any{
-				"authorization_servers": []string{issuer},
-				"operations":            []any{map[string]any{"method": "tools/call", "name": "delete_forecast", "scopes": []string{"mcp:admin"}}},
-			}),
+			resource(resTools, "tools.example.com", "tools", tools),
 		},
 	})
 }
@@ -347,8 +354,14 @@ func TestReportMode(t *testing.T) {
 // listed, the safe tool called (its Mcp-Param-City header forwarded by the
 // guide's list and checked by the server), the dangerous one refused with
 // 403 naming mcp:admin, the SDK steps up on its own and the retry runs it.
+//
+// shape_lists is off here: a 2026-07-28 client calls a tool with the
+// parameter headers its listed schema names (x-mcp-header), so a tool the
+// shaped list hid cannot be called right after a step-up without listing
+// again (docs/troubleshooting.md); TestListsOnRealHost covers shaping.
 func TestStepUpSDK(t *testing.T) {
-	n := startNginx(t, nginxBin, conf{workers: 1, modules: withMetrics(module{"audguard", wasmPath}), servers: servers(localConfig(t, "enforce"))})
+	cfg := localConfig(t, "enforce", map[string]any{"shape_lists": false})
+	n := startNginx(t, nginxBin, conf{workers: 1, modules: withMetrics(module{"audguard", wasmPath}), servers: servers(cfg)})
 	defer n.checkHealthy(t)
 	httpc := n.client(h2TLS, map[string]int{"auth.example.com": asPort})
 	handler, err := auth.NewAuthorizationCodeHandler(&auth.AuthorizationCodeHandlerConfig{

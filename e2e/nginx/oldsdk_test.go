@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -83,11 +84,17 @@ func TestOldSDKOnRealHost(t *testing.T) {
 				before := behind.Runs(t)
 				steps := runOldClient(t, clientBin, u, tools, "get_forecast")
 				oldsdk.WantSteps(t, steps, proto, true, true, true)
+				if !slices.Equal(steps[1].Tools, []string{"get_forecast"}) {
+					t.Errorf("tools token: tools listed %q, want %q (shape_lists)", steps[1].Tools, []string{"get_forecast"})
+				}
 				if steps[2].Text != "sunny in Oslo" {
 					t.Errorf("get_forecast: %q", steps[2].Text)
 				}
 				steps = runOldClient(t, clientBin, u, tools, "delete_forecast")
 				oldsdk.WantSteps(t, steps, proto, true, true, false)
+				if !slices.Equal(steps[1].Tools, []string{"get_forecast"}) {
+					t.Errorf("tools token: tools listed %q, want %q (shape_lists)", steps[1].Tools, []string{"get_forecast"})
+				}
 				if c := steps[2]; c.Status != 403 || c.WWWAuthenticate != challenge || !strings.Contains(c.Error, "Forbidden") {
 					t.Errorf("delete_forecast with mcp:tools: status %d, WWW-Authenticate %q, SDK error %q; want 403, %q", c.Status, c.WWWAuthenticate, c.Error, challenge)
 				}
@@ -96,6 +103,9 @@ func TestOldSDKOnRealHost(t *testing.T) {
 				}
 				steps = runOldClient(t, clientBin, u, admin, "delete_forecast")
 				oldsdk.WantSteps(t, steps, proto, true, true, true)
+				if !slices.Equal(steps[1].Tools, []string{"delete_forecast", "get_forecast"}) {
+					t.Errorf("admin token: tools listed %q, want %q (shape_lists)", steps[1].Tools, []string{"delete_forecast", "get_forecast"})
+				}
 				if steps[2].Text != "deleted Oslo" {
 					t.Errorf("delete_forecast with mcp:admin: %q", steps[2].Text)
 				}

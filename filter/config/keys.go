@@ -271,6 +271,7 @@ var resourceFields = []field[Resource]{
 	{"legacy_protocol", readLegacyProtocol, func(r *Resource) any { return r.Rules.Mode().String() }},
 	{"mcp_body", readMCPBody, func(r *Resource) any { return r.Body.String() }},
 	{"max_body_bytes", readMaxBodyBytes, func(r *Resource) any { return int64(r.MaxBodyBytes) }},
+	{"shape_lists", readShapeLists, func(r *Resource) any { return r.ShapeLists }},
 	{"allowed_origins", readAllowedOrigins, func(r *Resource) any {
 		if r.AllowedOrigins == nil {
 			return omit // absent: the resource's own origin only
@@ -836,6 +837,18 @@ func readMCPBody(_ *loader, _, v *node, r *Resource) error {
 		r.Body = BodyVerify
 	}
 	return nil
+}
+
+// readShapeLists reads shape_lists (docs/configuration.md#resourcesshape_lists): true by
+// default for a resource with operations, else false.
+func readShapeLists(_ *loader, _, v *node, r *Resource) error {
+	r.ShapeLists = len(r.Operations) > 0
+	if v == nil {
+		return nil
+	}
+	var err error
+	r.ShapeLists, err = readBool(v)
+	return err
 }
 
 // readMaxBodyBytes reads max_body_bytes (docs/configuration.md#resourcesmax_body_bytes).

@@ -385,7 +385,7 @@ func TestJSONWritesDefaults(t *testing.T) {
 		"resources": []any{map[string]any{"resource": "https://mcp.example.com", "name": "mcp_example_com", "routes": []any{}, "virtual_hosts": []any{},
 			"authorities": []any{}, "default": true, "issuers": []any{"corp"}, "required_scopes": []any{}, "scopes_supported": []any{},
 			"scope_implies": map[string]any{}, "operations": []any{}, "legacy_protocol": "require_all",
-			"mcp_body": "off", "max_body_bytes": 1048576.0,
+			"mcp_body": "off", "max_body_bytes": 1048576.0, "shape_lists": false,
 			"authorization_servers": []any{"https://auth.example.com"}, "audience_match": "exact", "exclusive_audience": true,
 			"public_paths": []any{}, "forward_token": false, "claim_headers": map[string]any{}}},
 	}

@@ -216,8 +216,12 @@ type Resource struct {
 	// DPoP is resources[].dpop (RFC 9449; docs/configuration.md#resourcesdpop),
 	// DPoPNonce dpop_nonce (RFC 9449 §9). The small fields sit in padding:
 	// Load allocates a Resource per configured resource.
-	DPoP         DPoPMode
-	DPoPNonce    bool
+	DPoP      DPoPMode
+	DPoPNonce bool
+	// ShapeLists is shape_lists: the answers to list requests judged by
+	// the body keep only the entries the token may use
+	// (docs/request-flow.md#lists).
+	ShapeLists   bool
 	MaxBodyBytes int32 // max_body_bytes
 
 	ScopesSupported      []string

@@ -51,6 +51,7 @@ func (e *Engine) bodyOperation(r *config.Resource, req *Request) Reason {
 	if len(body.Messages) == 1 {
 		e.bodyID = body.Messages[0].ID
 	}
+	e.listKind = listKind(&body)
 	if reason, why := headersAgree(h, &body); reason != ReasonNone {
 		if e.tracing() {
 			e.trace("body", false, why)

@@ -1,5 +1,7 @@
 package policy
 
+import "github.com/audguard/audguard/filter/config"
+
 // Counter names (docs/metrics.md). In Envoy they appear as stats under the
 // "wasmcustom." prefix.
 const (
@@ -12,6 +14,9 @@ const (
 	CounterCacheMiss    = "audguard.cache.miss"
 	CounterCacheShared  = "audguard.cache.shared"
 	CounterHostError    = "audguard.host_error"
+	// CounterListUnshaped counts the answers to list requests passed on
+	// unshaped (docs/request-flow.md#lists).
+	CounterListUnshaped = "audguard.list_unshaped"
 	counterDeniedPrefix = "audguard.denied."
 	counterWouldPrefix  = "audguard.would_deny."
 )
@@ -22,10 +27,16 @@ func DeniedCounter(r Reason) string { return counterDeniedPrefix + r.String() }
 // WouldDenyCounter is the name of the report-mode counter for r.
 func WouldDenyCounter(r Reason) string { return counterWouldPrefix + r.String() }
 
+// ListRemovedCounter is the name of r's counter of list entries removed
+// (docs/request-flow.md#lists). It allocates.
+func ListRemovedCounter(r *config.Resource) string {
+	return counterResourcePrefix + r.Name + ".list_removed"
+}
+
 // CounterNames lists every counter the filter defines, in a stable order.
 func CounterNames() []string {
 	names := []string{CounterAllowed, CounterMetadata, CounterPublic, CounterPreflight,
-		CounterRouteChanged, CounterCacheHit, CounterCacheMiss, CounterCacheShared, CounterHostError}
+		CounterRouteChanged, CounterCacheHit, CounterCacheMiss, CounterCacheShared, CounterHostError, CounterListUnshaped}
 	for _, r := range Reasons() {
 		names = append(names, DeniedCounter(r), WouldDenyCounter(r))
 	}

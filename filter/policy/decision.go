@@ -93,6 +93,10 @@ type Decision struct {
 	// them when the response headers come.
 	Response [][2]string
 
+	// List, when not nil, is how to shape the answer to a list request
+	// (docs/request-flow.md#lists): the glue keeps it for the response.
+	List *ListPlan
+
 	// RequestID is the request's x-request-id, sanitised for logs.
 	RequestID string
 

@@ -11,6 +11,7 @@ import (
 	"github.com/audguard/audguard/filter/config"
 	"github.com/audguard/audguard/filter/jsonrpc"
 	"github.com/audguard/audguard/filter/keys"
+	"github.com/audguard/audguard/filter/listshape"
 	"github.com/audguard/audguard/filter/mcp"
 	"github.com/audguard/audguard/internal/textblock"
 	"github.com/audguard/audguard/jwtlite"
@@ -104,8 +105,9 @@ type scratch struct {
 
 	// The JSON-RPC body (filter/policy/body.go).
 	bodyParser jsonrpc.Parser
-	bodyID     string      // the id of the body's one message, as JSON text; "" when none was read
-	needs      []*mcp.Need // per message of the body
+	listKind   listshape.Kind // the kind of list the body's one request asks for; 0: none
+	bodyID     string         // the id of the body's one message, as JSON text; "" when none was read
+	needs      []*mcp.Need    // per message of the body
 }
 
 // lookupToken is knownToken: whether the cache holds exactly tok, keeping
@@ -202,7 +204,7 @@ func (e *Engine) Decide(req *Request) *Decision {
 	e.found, e.foundTok = nil, ""
 	e.mcpHeaders = mcp.Headers{}
 	e.need = nil
-	e.bodyID = ""
+	e.bodyID, e.listKind = "", 0
 	e.req = req
 	v := &e.view
 	*v = requestView{}
@@ -326,6 +328,7 @@ func (e *Engine) Decide(req *Request) *Decision {
 			reason = e.checkScopes(r, claims)
 		}
 	}
+	e.planList(r, claims, reason, report, d) // §9a lists: what their answer may show
 	if reason != ReasonNone {
 		e.deny(d, v, r, reason, report)
 		return d
