@@ -696,7 +696,11 @@ func writeFilterText(w io.Writer, f filterReport, target string) {
 // JSON-RPC body, up to max_body_bytes, or by the headers alone.
 func bodyText(r resourceReport) string {
 	if r.MCPBody == "verify" {
-		return fmt.Sprintf("verify (JSON-RPC body judged; max %d bytes)", r.MaxBodyBytes)
+		lists := "lists shown whole"
+		if r.ShapeLists {
+			lists = "lists show a token only what it may use"
+		}
+		return fmt.Sprintf("verify (JSON-RPC body judged; max %d bytes; %s)", r.MaxBodyBytes, lists)
 	}
 	if r.LegacyProtocol != "" {
 		return "off (headers only; legacy_protocol " + r.LegacyProtocol + ")"

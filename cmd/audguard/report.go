@@ -137,6 +137,8 @@ type resourceReport struct {
 	// its JSON-RPC body, at most MaxBodyBytes) or "off" (headers only).
 	MCPBody      string `json:"mcp_body"`
 	MaxBodyBytes int    `json:"max_body_bytes"`
+	// ShapeLists is shape_lists: list answers show a token only what it may use.
+	ShapeLists bool `json:"shape_lists"`
 	// DPoP is the resource's DPoP (RFC 9449) settings; absent when dpop is "off".
 	DPoP *dpopReport `json:"dpop,omitempty"`
 }
@@ -302,7 +304,7 @@ func describe(fr *filterReport, p *config.Plugin) {
 			ExclusiveAudience: r.ExclusiveAudience, ForwardToken: r.ForwardToken,
 			Issuers: []string{}, PublicPaths: []string{}, ClaimHeaders: map[string]string{},
 			Name: r.Name, ScopeImplies: r.ScopeImplies, AllowedOrigins: r.AllowedOrigins,
-			MCPBody: r.Body.String(), MaxBodyBytes: int(r.MaxBodyBytes),
+			MCPBody: r.Body.String(), MaxBodyBytes: int(r.MaxBodyBytes), ShapeLists: r.ShapeLists,
 		}
 		for _, op := range r.Operations {
 			rr.Operations = append(rr.Operations, operationReport{Method: op.Method, Name: op.Name, Scopes: op.Scopes})
