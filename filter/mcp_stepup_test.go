@@ -432,6 +432,12 @@ type stepUpWorld struct {
 	hops  []stepUpHop
 	ran   map[string]int
 	runMu sync.Mutex
+
+	// respBody: the upstream's response body passes the filter too
+	// (CallOnResponseBody, end of stream), and the client gets what the
+	// filter left of it (list shaping); else the body goes to the client
+	// as the upstream wrote it.
+	respBody bool
 }
 
 // stepUpHop is one request the client sent and what came back.
@@ -621,7 +627,8 @@ func (w *stepUpWorld) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // throughFilter runs the request through the filter in the emulator; a
 // local reply is the answer, a continued request goes, with the headers the
-// filter left, to the SDK server, whose response headers pass the filter too.
+// filter left, to the SDK server, whose response headers pass the filter too
+// (and, with respBody, its body).
 func (w *stepUpWorld) throughFilter(req *http.Request, body []byte) (int, http.Header, []byte, string, error) {
 	e := w.h.h
 	id, status, hdr, data, err := runFilter(e, req, req.URL.Host, body)
@@ -653,5 +660,12 @@ func (w *stepUpWorld) throughFilter(req *http.Request, body []byte) (int, http.H
 			hdr.Add(kv[0], kv[1])
 		}
 	}
-	return res.StatusCode, hdr, rec.Body.Bytes(), "upstream", nil
+	out := rec.Body.Bytes()
+	if w.respBody {
+		if a := e.CallOnResponseBody(id, out, true); a != types.ActionContinue {
+			return 0, nil, nil, "", fmt.Errorf("stepup: the filter answered %v to the response body's end", a)
+		}
+		out = e.GetCurrentResponseBody(id)
+	}
+	return res.StatusCode, hdr, out, "upstream", nil
 }
