@@ -57,6 +57,16 @@ compare with it. A regular file's size goes as content-length (and a body
 over max_body_bytes is refused on its headers, unread). Without --body, a
 held POST is shown as held, with what the filter needs to decide it.
 
+Lists (docs/request-flow.md#lists): --response FILE|- gives the upstream's
+answer to a list request (tools/list, prompts/list, resources/list or
+resources/templates/list, given with --body). When the decision plans to
+shape it (an allowed list request judged by its body, at a resource with
+shape_lists), explain shapes FILE as the filter does (application/json,
+or an SSE stream when FILE has event: or data: lines or --response-type
+sse says so) and lists the entries the token would see and those it would
+not, by name or URI, with the counts; else it says why the answer passes
+whole (not a list request, shape_lists off, not allowed).
+
 DPoP (RFC 9449): --dpop FILE|- sends "Authorization: DPoP TOKEN" and one
 DPoP header per non-empty line of FILE (a proof; two lines are two headers,
 which the filter refuses); explain shows the filter's dpop step (the proof,
@@ -68,7 +78,8 @@ DPoP-bound token (cnf.jkt) goes as Bearer, which the filter refuses
 (dpop_binding, RFC 9449 §7.2).
 
 --json prints the same as one JSON object: request, keys, steps,
-more_checks, failures (check, reason, detail, fix, docs), result, exit.
+more_checks, failures (check, reason, detail, fix, docs), result,
+response (with --response), exit.
 
 Exit status: 0 the request would pass (allowed, metadata answered with 200
 or 204, public path, preflight, a route that disables the filter); 1 it
@@ -138,6 +149,8 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	mcpVersion := fs.String("mcp-version", "", "`VERSION`: the MCP-Protocol-Version header (default 2026-07-28 when --mcp-method is given)")
 	dpopFile := fs.String("dpop", "", "`FILE|-`: DPoP proofs, one per line (each a DPoP header); the token then goes as \"Authorization: DPoP TOKEN\" (RFC 9449)")
 	fs.IntVar(&o.repeat, "repeat", 1, "`N`: send the same request N times to one filter instance (a DPoP proof's second sight is dpop_replayed); the last is shown")
+	respFile := fs.String("response", "", "`FILE|-`: the upstream's answer to the --body list request (application/json or an SSE stream); explain shapes it as the filter would and shows the entries the token would see and not see")
+	respType := fs.String("response-type", "", "`json|sse`: how --response is read (default: sse when it has event: or data: lines, else json)")
 	bodyFile := fs.String("body", "", "`FILE|-`: the request's JSON-RPC body, from a file or stdin (then TOKEN cannot be -); read only when the filter holds the request for it, at most max_body_bytes+1 bytes")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -222,6 +235,17 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *bodyFile == "-" && o.token == "-" {
 		return bad("--body - and TOKEN - both read stdin: give one of them as a file or argument")
 	}
+	switch *respType {
+	case "", "json", "sse":
+	default:
+		return bad("--response-type: want json or sse, not %q", *respType)
+	}
+	if *respType != "" && *respFile == "" {
+		return bad("--response-type reads --response: give --response FILE|-")
+	}
+	if *respFile == "-" && (o.token == "-" || *bodyFile == "-" || *dpopFile == "-") {
+		return bad("--response - reads stdin, as does TOKEN -, --body - or --dpop -: give one of them as a file")
+	}
 	if *dpopFile == "-" && o.token == "-" {
 		return bad("--dpop - and TOKEN - both read stdin: give one of them as a file or argument")
 	}
@@ -247,11 +271,20 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		defer c.Close()
 	}
+	var resp *responseSource
+	if *respFile != "" {
+		if resp, err = readResponse(*respFile, *respType, stdin); err != nil {
+			return bad("--response: %v", err)
+		}
+	}
 	x := &explainOut{w: stdout, rep: &explainReport{Steps: []explainStep{}, Failures: []explainFailure{}}}
 	if *asJSON {
 		x.w = io.Discard
 	}
 	code := explain(x, cfg, o.config, src, &o)
+	if resp != nil {
+		explainResponse(x, x.final, x.req, resp, cfg.Mode == config.ModeReport)
+	}
 	x.rep.Exit = code
 	if *asJSON {
 		writeReport(stdout, true, x.rep, nil)
@@ -397,6 +430,7 @@ func explain(x *explainOut, cfg *config.Plugin, cfgPath string, src *source, o *
 		}
 	}
 	req := &policy.Request{EndOfStream: !bodyFollows(o)}
+	x.req = req
 	var proxyLines []string
 	disabled := ""
 	switch {
@@ -534,6 +568,7 @@ func explain(x *explainOut, cfg *config.Plugin, cfgPath string, src *source, o *
 	}
 	steps = steps[:mark]
 	d := eng.Decide(req)
+	x.final = d
 
 	fmt.Fprintln(w, "steps")
 	for _, s := range steps {
@@ -724,6 +759,7 @@ func selectEnvoyRoute(src *source, method, authority, path string) (string, envo
 // request refused with 405).
 func writeOutcome(x *explainOut, d *policy.Decision) int {
 	w := x.w
+	x.final = d
 	res := &x.rep.Result
 	res.Outcome, res.Status, res.Counter = d.Outcome.String(), int(d.Status), d.Counter()
 	if d.Reason != policy.ReasonNone {

@@ -145,6 +145,10 @@ func TestExplainGolden(t *testing.T) {
 	big := `{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"get_forecast","arguments":{"text":"` + strings.Repeat("x", 1100) + `"}}}`
 	bigFile := bodyFile("big.json", big)
 	opsPost := []string{"--authority", "ops.test", "--method", "POST"}
+	listReq := bodyFile("list.json", `{"jsonrpc":"2.0","id":7,"method":"tools/list","params":{}}`)
+	listResult := `{"jsonrpc":"2.0","id":7,"result":{"tools":[{"name":"get_forecast","inputSchema":{"type":"object"}},{"name":"delete_forecast","inputSchema":{"type":"object"}}]}}`
+	listJSON := bodyFile("tools.json", listResult+"\n")
+	listSSE := bodyFile("tools.sse", "event: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progress\":1}}\n\nevent: message\ndata: "+listResult+"\n\n")
 	plus := func(base []string, more ...string) []string { return append(append([]string{}, base...), more...) }
 	stdin := map[string]string{"body_too_large": big} // by case
 	remoteSet := filepath.Join(filepath.Dir(cfgPath), "remote-jwks.json")
@@ -214,6 +218,12 @@ func TestExplainGolden(t *testing.T) {
 		{"body_batch", ops("mcp:tools mcp:admin"), plus(opsPost, "--mcp-version", "2025-03-26", "--body", batch), 0, ""},
 		{"body_too_large", ops("mcp:tools"), plus(opsPost, "--mcp-method", "tools/call", "--mcp-name", "get_forecast", "--body", "-"), 1, "body_too_large"},
 		{"body_too_large_length", ops("mcp:tools"), plus(opsPost, "--mcp-method", "tools/call", "--mcp-name", "get_forecast", "--body", bigFile), 1, "body_too_large"},
+		// --response: the answer to a list request, shaped as the filter
+		// would (shape_lists is on by default with operations).
+		{"list_read_only", ops("mcp:tools"), plus(opsPost, "--mcp-method", "tools/list", "--body", listReq, "--response", listJSON), 0, ""},
+		{"list_admin", ops("mcp:tools mcp:admin"), plus(opsPost, "--mcp-method", "tools/list", "--body", listReq, "--response", listJSON), 0, ""},
+		{"list_sse", ops("mcp:tools"), plus(opsPost, "--mcp-method", "tools/list", "--body", listReq, "--response", listSSE), 0, ""},
+		{"list_not_list", ops("mcp:tools"), plus(opsPost, "--mcp-method", "tools/call", "--mcp-name", "get_forecast", "--body", forecast, "--response", listJSON), 0, ""},
 	}
 	// DPoP: a proof key, a token bound to it (cnf.jkt), proofs in files.
 	pk, err := mint.NewKey("ES256", "")

@@ -20,25 +20,29 @@ import (
 type explainOut struct {
 	w   io.Writer
 	rep *explainReport
+
+	req   *policy.Request  // the explained request
+	final *policy.Decision // its last decision (nil: not decided)
 }
 
 // explainReport is `audguard explain --json`.
 type explainReport struct {
-	Config        string           `json:"config"`
-	Source        string           `json:"source,omitempty"` // the filter's place in the file (a YAML path)
-	Mode          string           `json:"mode"`
-	AuthorityFrom string           `json:"authority_from"`
-	Proxy         string           `json:"proxy"` // envoy or nginx
-	ProxyNotes    []string         `json:"proxy_notes,omitempty"`
-	Request       explainRequest   `json:"request"`
-	Keys          []explainKeySet  `json:"keys,omitempty"`
-	Steps         []explainStep    `json:"steps"`                 // the filter's checks, as it makes them
-	BodySteps     []explainStep    `json:"body_steps,omitempty"`  // the filter's second decision, with the body
-	MoreChecks    []explainStep    `json:"more_checks,omitempty"` // after the first failure, the checks that do not depend on it
-	Failures      []explainFailure `json:"failures"`              // every failure; the first decides
-	Notes         []string         `json:"notes,omitempty"`
-	Result        explainResult    `json:"result"`
-	Exit          int              `json:"exit"`
+	Config        string                 `json:"config"`
+	Source        string                 `json:"source,omitempty"` // the filter's place in the file (a YAML path)
+	Mode          string                 `json:"mode"`
+	AuthorityFrom string                 `json:"authority_from"`
+	Proxy         string                 `json:"proxy"` // envoy or nginx
+	ProxyNotes    []string               `json:"proxy_notes,omitempty"`
+	Request       explainRequest         `json:"request"`
+	Keys          []explainKeySet        `json:"keys,omitempty"`
+	Steps         []explainStep          `json:"steps"`                 // the filter's checks, as it makes them
+	BodySteps     []explainStep          `json:"body_steps,omitempty"`  // the filter's second decision, with the body
+	MoreChecks    []explainStep          `json:"more_checks,omitempty"` // after the first failure, the checks that do not depend on it
+	Failures      []explainFailure       `json:"failures"`              // every failure; the first decides
+	Notes         []string               `json:"notes,omitempty"`
+	Result        explainResult          `json:"result"`
+	Response      *explainResponseReport `json:"response,omitempty"` // --response: the list the token would see
+	Exit          int                    `json:"exit"`
 }
 
 type explainRequest struct {
