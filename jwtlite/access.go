@@ -14,3 +14,25 @@ func (p *Parser) HeaderJSON() []byte { return p.header }
 // NumericDate (RFC 7519 §2: a finite JSON number with 0 ≤ v < 2^53, fractions allowed); ok
 // is false when it is absent, null, of another type or out of range. It does not allocate.
 func (c *Claims) IssuedAt() (iat float64, ok bool) { return c.times.iat, c.times.iatOK }
+
+// Audiences returns the "aud" values (RFC 7519 §4.1.3), copied, in order: for traces and
+// reports, not the request path (it allocates).
+func (c *Claims) Audiences() []string {
+	var out []string
+	_ = c.EachAudience(func(a []byte) bool {
+		out = append(out, string(a))
+		return true
+	})
+	return out
+}
+
+// Scopes returns the granted scopes ("scope", else "scp"), copied, in order: for traces and
+// reports, not the request path (it allocates).
+func (c *Claims) Scopes() []string {
+	var out []string
+	c.EachScope(func(s []byte) bool {
+		out = append(out, string(s))
+		return true
+	})
+	return out
+}

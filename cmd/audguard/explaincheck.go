@@ -273,7 +273,7 @@ func moreChecks(tf *tokenFacts, eng *policy.Engine, req *policy.Request, now tim
 			for i, a := range r.Issuers {
 				accepted[i] = a.Issuer
 			}
-			detail := "iss " + strconv.Quote(string(iss)) + "; accepted here: " + qlist(accepted)
+			detail := "iss " + strconv.Quote(string(iss)) + "; accepted here: " + policy.QuoteList(accepted)
 			if is != nil && !tf.accepted {
 				detail += "; it is issuer " + is.Name + "'s, which " + r.URI + " does not list (the checks below use that issuer's keys and settings)"
 			}
@@ -332,7 +332,7 @@ func moreChecks(tf *tokenFacts, eng *policy.Engine, req *policy.Request, now tim
 	}
 	if !done["audience"] {
 		err := t.Claims.CheckAudience(r.Audience.Match, r.ExclusiveAudience)
-		detail := "token aud " + qlist(tokenAudiences(&t.Claims))
+		detail := "token aud " + policy.QuoteList(t.Claims.Audiences())
 		match := " (" + r.AudienceMatch.String() + " match)"
 		reason := policy.ReasonWrongAudience
 		switch {
@@ -350,15 +350,15 @@ func moreChecks(tf *tokenFacts, eng *policy.Engine, req *policy.Request, now tim
 		if c := missingClaimOf(is, &t.Claims); c != "" {
 			add("required claims", false, "claim "+strconv.Quote(c)+" is missing or null", policy.ReasonMissingClaim)
 		} else {
-			add("required claims", true, "present: "+qlist(is.RequiredClaims), policy.ReasonNone)
+			add("required claims", true, "present: "+policy.QuoteList(is.RequiredClaims), policy.ReasonNone)
 		}
 	}
 	if !done["scopes"] {
 		need := needOf(r, req)
 		missing, ok := tf.checker.Check(need, t.Claims.EachScope, nil)
-		detail := "needed " + qlist(need.Scopes()) + ", granted " + qlist(tokenScopes(&t.Claims))
+		detail := "needed " + policy.QuoteList(need.Scopes()) + ", granted " + policy.QuoteList(t.Claims.Scopes())
 		if !ok {
-			detail += ", missing " + qlist(missing)
+			detail += ", missing " + policy.QuoteList(missing)
 		}
 		add("scopes", ok, detail, policy.ReasonInsufficientScope)
 	}
@@ -397,32 +397,6 @@ func missingClaimOf(is *config.Issuer, c *jwtlite.Claims) string {
 		}
 	}
 	return ""
-}
-
-func qlist(items []string) string {
-	q := make([]string, len(items))
-	for i, s := range items {
-		q[i] = strconv.Quote(s)
-	}
-	return "[" + strings.Join(q, ", ") + "]"
-}
-
-func tokenAudiences(c *jwtlite.Claims) []string {
-	var out []string
-	_ = c.EachAudience(func(a []byte) bool {
-		out = append(out, string(a))
-		return true
-	})
-	return out
-}
-
-func tokenScopes(c *jwtlite.Claims) []string {
-	var out []string
-	c.EachScope(func(s []byte) bool {
-		out = append(out, string(s))
-		return true
-	})
-	return out
 }
 
 // claimTimesText describes exp, nbf and iat as the filter's trace does.
@@ -554,7 +528,7 @@ func fixFor(r policy.Reason, tf *tokenFacts, detail string, o *explainOptions) s
 	case policy.ReasonWrongAudience:
 		fix := "the client asks for the token with resource=" + resURI + " (RFC 8707), and the authorization server puts that exact URI in aud"
 		if tf.ok && res != nil {
-			for _, a := range tokenAudiences(&tf.t.Claims) {
+			for _, a := range tf.t.Claims.Audiences() {
 				if a != res.URI && strings.HasPrefix(res.URI, strings.TrimSuffix(a, "/")) {
 					fix += fmt.Sprintf("; the token's %q is the resource URI without its path", a)
 					break

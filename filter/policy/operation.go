@@ -126,7 +126,7 @@ func (e *Engine) checkScopes(r *config.Resource, claims *jwtlite.Claims) Reason 
 		ent.scopesOK = e.need
 	}
 	if e.tracing() {
-		granted := scopes(claims)
+		granted := claims.Scopes()
 		detail := "needed " + quoteList(e.need.Scopes()) + ", granted " + quoteList(granted)
 		if r.Implications != nil {
 			var closed []string

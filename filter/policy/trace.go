@@ -27,6 +27,10 @@ func (e *Engine) trace(name string, ok bool, detail string) {
 
 func (e *Engine) tracing() bool { return e.tr != nil }
 
+// QuoteList renders items as a bracketed list of Go-quoted strings, as
+// traces show lists (explain prints its own checks the same way).
+func QuoteList(items []string) string { return quoteList(items) }
+
 func quoteList(items []string) string {
 	q := make([]string, len(items))
 	for i, s := range items {
@@ -55,22 +59,4 @@ func claimTimes(c *jwtlite.Claims, now time.Time, skew time.Duration) string {
 		}
 	}
 	return b.String()
-}
-
-func audiences(c *jwtlite.Claims) []string {
-	var out []string
-	_ = c.EachAudience(func(a []byte) bool {
-		out = append(out, string(a))
-		return true
-	})
-	return out
-}
-
-func scopes(c *jwtlite.Claims) []string {
-	var out []string
-	c.EachScope(func(s []byte) bool {
-		out = append(out, string(s))
-		return true
-	})
-	return out
 }

@@ -116,7 +116,7 @@ func (e *Engine) resourceChecks(r *config.Resource, issuer *config.Issuer, claim
 		}
 	}
 	if e.tracing() {
-		detail := "token aud " + quoteList(audiences(claims))
+		detail := "token aud " + quoteList(claims.Audiences())
 		match := " (" + r.AudienceMatch.String() + " match)"
 		switch {
 		case err == nil:
