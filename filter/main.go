@@ -300,11 +300,7 @@ func (h *httpContext) hold(d *policy.Decision, req *policy.Request) types.Action
 	if h.bodyEnded {
 		// The whole body came in while the request waited for a key
 		// fetch: judge it now, no body callback will come.
-		if int64(h.bodySize) > h.maxBody {
-			h.holding, h.tooLarge = false, true
-			return h.decide(false)
-		}
-		return h.judgeBody()
+		return h.judge()
 	}
 	if p.kind == hostNginx {
 		// ngx_wasm_module reads the body in its content phase, which only
@@ -408,14 +404,10 @@ func (h *httpContext) OnHttpRequestBody(bodySize int, endOfStream bool) types.Ac
 		return types.ActionContinue
 	}
 	h.bodySize = bodySize
-	if int64(bodySize) > h.maxBody {
-		h.holding, h.tooLarge = false, true
-		return h.decide(false)
-	}
-	if !endOfStream {
+	if !endOfStream && int64(bodySize) <= h.maxBody {
 		return types.ActionPause
 	}
-	return h.judgeBody()
+	return h.judge()
 }
 
 // OnHttpRequestTrailers holds the trailers of a waiting request, likewise; a
@@ -426,9 +418,19 @@ func (h *httpContext) OnHttpRequestTrailers(int) types.Action {
 		return types.ActionPause
 	}
 	if h.holding {
-		return h.judgeBody()
+		return h.judge()
 	}
 	return types.ActionContinue
+}
+
+// judge decides a held request once its body is whole (h.bodySize bytes),
+// or once more than max_body_bytes have come (413 body_too_large).
+func (h *httpContext) judge() types.Action {
+	if int64(h.bodySize) > h.maxBody {
+		h.holding, h.tooLarge = false, true
+		return h.decide(false)
+	}
+	return h.judgeBody()
 }
 
 // judgeBody reads the whole held body from the host and decides the request
