@@ -2,6 +2,7 @@ package main
 
 import (
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 )
 
@@ -22,12 +23,17 @@ import (
 const gcCheckEvery = 16
 
 // gcMinBudget is the least that may be allocated between collections. The
-// budget is the larger of this and the heap that was live after the last
-// collection (GOGC=100 semantics): a collection's cost grows with live data
-// (the configuration, the token cache), so a budget growing with it keeps the
-// collection cost spread over proportionally more requests, while the heap
-// stays below about twice the live data, and at least gcMinBudget above it.
+// budget is the larger of this and gcPercent % of the heap that was live
+// after the last collection (GOGC semantics): a collection's cost grows with
+// live data (the configuration, the token cache), so a budget growing with
+// it keeps the collection cost spread over proportionally more requests,
+// while the heap stays below about (1 + gcPercent/100) times the live data,
+// and at least gcMinBudget above it.
 const gcMinBudget = 4 << 20
+
+// gcPercent is the configuration's gc_percent (docs/configuration.md#gc_percent),
+// set with the runtime's own GOGC by setGCPercent.
+var gcPercent = 100
 
 var (
 	streamsSinceCheck int
@@ -59,7 +65,15 @@ func collectNow() {
 	runtime.GC()
 	metrics.Read(samples)
 	allocsAtLastGC = sampleUint(0)
-	budget = max(gcMinBudget, sampleUint(1))
+	budget = max(gcMinBudget, sampleUint(1)/100*uint64(gcPercent))
+}
+
+// setGCPercent applies gc_percent to the runtime's collector and to
+// maybeCollect's budget. The collector is the VM's: where one VM runs several
+// configurations, the last one started sets it.
+func setGCPercent(percent int) {
+	gcPercent = percent
+	debug.SetGCPercent(percent)
 }
 
 // sampleUint is the value of samples[i], or 0 when the runtime does not

@@ -45,7 +45,7 @@ type pluginContext struct {
 	queued           []jwks.FetchRequest     // fetches asked for from a request: dispatched on the next tick
 	inRoot           bool                    // in a plugin-context callback (tick, fetch answer)
 	keyStats         []issuerMetrics         // per issuer, exported on the tick
-	noProperties     bool                    // the host refused proxy_set_property once: stop asking
+	noProperties     bool                    // access_log_properties is false, or the host refused proxy_set_property once: stop asking
 	host             hostFacts               // what the start-time probes found (filter/hostprobe.go)
 	dpopStats        dpopMetrics             // the DPoP replay set's metrics, exported on the tick (filter/dpop_glue.go)
 	// List shaping (filter/lists_glue.go): one JSON shaper and its buffer,
@@ -91,7 +91,10 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	// and collectNow runs right after it; collections during a 10,000-
 	// resource load cost a quarter of its time in the module (BENCHMARKS.md),
 	// and linear memory after the load is the same either way.
-	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	// The collector stays off until the configuration's gc_percent is set
+	// (or the previous setting is restored if the configuration is refused).
+	percent := debug.SetGCPercent(-1)
+	defer func() { setGCPercent(percent) }()
 	data, err := proxywasm.GetPluginConfiguration()
 	if err != nil && !errors.Is(err, types.ErrorStatusNotFound) {
 		proxywasm.LogErrorf("audguard: cannot read the plugin configuration: %v", err)
@@ -105,6 +108,7 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	for _, w := range cfg.Warnings {
 		proxywasm.LogWarn("audguard: " + w)
 	}
+	p.noProperties = !cfg.AccessLogProperties // access_log_properties: false
 	p.counters = make(map[string]proxywasm.MetricCounter)
 	p.resourceCounters = make(map[uint64]resourceCounter)
 	for _, name := range policy.CounterNames() {
@@ -125,6 +129,7 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	}
 	// Loading allocates far more than it keeps; collect now, outside any
 	// request, or an idle VM keeps every reload's garbage (filter/gc.go).
+	percent, gcPercent = cfg.GCPercent, cfg.GCPercent
 	collectNow()
 	proxywasm.LogInfof("%s started in %s mode with %d resource(s) and %d issuer(s)", versionLine(), // filter/version.go
 		cfg.Mode, len(cfg.Resources), len(cfg.Issuers))

@@ -154,6 +154,8 @@ var topFields = []field[Plugin]{
 	{"max_token_bytes", readMaxTokenBytes, func(p *Plugin) any { return p.MaxTokenBytes }},
 	{"cache_size", readCacheSize, func(p *Plugin) any { return p.CacheSize }},
 	{"shared_cache_slots", readSharedCacheSlots, func(p *Plugin) any { return p.SharedCacheSlots }},
+	{"gc_percent", readGCPercent, func(p *Plugin) any { return p.GCPercent }},
+	{"access_log_properties", readAccessLogProperties, func(p *Plugin) any { return p.AccessLogProperties }},
 	// A secret: never written out (a dump of the configuration must not carry it).
 	{"dpop_nonce_secret", readDPoPNonceSecret, func(*Plugin) any { return omit }},
 	{"issuers", readIssuers, func(p *Plugin) any {
@@ -436,6 +438,35 @@ func readSharedCacheSlots(l *loader, _, v *node, p *Plugin) error {
 	if n > 0 {
 		l.warn(v.path(), "verified tokens are shared through proxy-wasm shared data: give this plugin a vm_id no other module uses")
 	}
+	return nil
+}
+
+// readGCPercent reads gc_percent: how far the heap may grow past the live
+// heap between collections, in percent of it (Go's GOGC).
+func readGCPercent(l *loader, _, v *node, p *Plugin) error {
+	p.GCPercent = DefaultGCPercent
+	if v == nil {
+		return nil
+	}
+	n, err := readInt(v, MinGCPercent, MaxGCPercent)
+	if err != nil {
+		return err
+	}
+	p.GCPercent = int(n)
+	return nil
+}
+
+// readAccessLogProperties reads access_log_properties (docs/metrics.md#access-log-properties).
+func readAccessLogProperties(_ *loader, _, v *node, p *Plugin) error {
+	p.AccessLogProperties = true
+	if v == nil {
+		return nil
+	}
+	b, err := readBool(v)
+	if err != nil {
+		return err
+	}
+	p.AccessLogProperties = b
 	return nil
 }
 

@@ -16,6 +16,10 @@ const (
 	DefaultCacheSize        = 1024
 	MaxCacheSize            = 1 << 20
 	MaxSharedCacheSlots     = 1 << 16
+	// gc_percent (docs/configuration.md#gc_percent): Go's GOGC for the VM.
+	DefaultGCPercent = 100
+	MinGCPercent     = 25
+	MaxGCPercent     = 1000
 
 	// warnClockSkewSeconds: a larger leeway is accepted but warned about.
 	warnClockSkewSeconds = 120

@@ -378,7 +378,7 @@ func TestJSONWritesDefaults(t *testing.T) {
 	}
 	want := map[string]any{
 		"mode": "enforce", "authority_from": "auto", "clock_skew_seconds": 60.0, "max_token_bytes": 8192.0,
-		"cache_size": 1024.0, "shared_cache_slots": 0.0,
+		"cache_size": 1024.0, "shared_cache_slots": 0.0, "gc_percent": 100.0, "access_log_properties": true,
 		"issuers": []any{map[string]any{"name": "corp", "issuer": "https://auth.example.com",
 			"jwks": map[string]any{"keys": []any{edKey(t)}}, "algorithms": []any{"EdDSA"}, "token_type": "at+jwt", "required_claims": []any{},
 			"revoked_key_ids": []any{}, "revoked_token_ids": []any{}}},
@@ -429,5 +429,20 @@ func TestDPoPKeys(t *testing.T) {
 	if !strings.Contains(dump, `"dpop_algorithms": [
         "ES256",`) {
 		t.Errorf("the default algorithms are not written out:\n%s", dump)
+	}
+}
+
+// TestRuntimeKeys: gc_percent and access_log_properties are read as given
+// (their defaults are in TestJSONWritesDefaults, their refusals in
+// refuse_test.go).
+func TestRuntimeKeys(t *testing.T) {
+	c := obj{
+		"gc_percent": 50, "access_log_properties": false,
+		"issuers":   arr{obj{"name": "corp", "issuer": "https://auth.example.com", "jwks": jwks(edKey(t))}},
+		"resources": arr{obj{"resource": "https://mcp.example.com", "default": true}},
+	}
+	p := mustLoad(t, c)
+	if p.GCPercent != 50 || p.AccessLogProperties {
+		t.Errorf("GCPercent %d, AccessLogProperties %v; want 50, false", p.GCPercent, p.AccessLogProperties)
 	}
 }

@@ -89,6 +89,14 @@ type Plugin struct {
 	// that many fixed slots. Off by default: see RATIONALE.md.
 	SharedCacheSlots int
 
+	// GCPercent is gc_percent: how much may be allocated between
+	// collections, in percent of the heap live after the last one (Go's
+	// GOGC; docs/configuration.md#gc_percent).
+	GCPercent int
+	// AccessLogProperties is access_log_properties: whether each decision
+	// is published as proxy properties for access logs (docs/metrics.md).
+	AccessLogProperties bool
+
 	// DPoPNonceSecret is dpop_nonce_secret, decoded: the key of the DPoP
 	// nonces (docs/configuration.md#dpop_nonce_secret); nil: the VMs of a
 	// proxy make one and share it.
