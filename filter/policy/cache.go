@@ -33,7 +33,12 @@ type cacheEntry struct {
 	audienceOK *config.Resource
 	// scopesOK is the last compiled scope need the token's scopes covered
 	// (nil: none yet); a Need is immutable, the claims are fixed.
-	scopesOK   *mcp.Need
+	scopesOK *mcp.Need
+	// cnf is the token's "cnf" claim (dpop.Cnf), read on first use: every
+	// request's DPoP step reads it, and scanning the claims for it was the
+	// largest part of a Bearer hit's DPoP cost (BENCHMARKS.md).
+	cnf        []byte
+	cnfRead    bool
 	prev, next *cacheEntry // LRU list; head is most recent
 }
 

@@ -91,7 +91,7 @@ func (e *Engine) DPoPStats() (s dpop.ReplayStats, ok bool) {
 // itself: the header pass remembered it.
 func (e *Engine) checkDPoP(r *config.Resource, v *requestView, req *Request, claims *jwtlite.Claims) Reason {
 	e.freshNonce = false
-	cnf := dpop.Cnf(claims)
+	cnf := e.cnf(claims)
 	if e.scheme != schemeDPoP {
 		err := dpop.CheckBearer(cnf)
 		if err != nil && e.tracing() {
@@ -123,6 +123,19 @@ func (e *Engine) checkDPoP(r *config.Resource, v *requestView, req *Request, cla
 		}
 	}
 	return e.dpopReason(err)
+}
+
+// cnf is the token's "cnf" claim (dpop.Cnf); on a cache hit, read once per
+// entry (the claims are fixed).
+func (e *Engine) cnf(claims *jwtlite.Claims) []byte {
+	ent := e.hit
+	if ent == nil || &ent.claims != claims {
+		return dpop.Cnf(claims)
+	}
+	if !ent.cnfRead {
+		ent.cnf, ent.cnfRead = dpop.Cnf(claims), true
+	}
+	return ent.cnf
 }
 
 // dpopReason maps a dpop error to its reason, and sets the denial's

@@ -177,3 +177,38 @@ func TestDPoPTrace(t *testing.T) {
 		t.Errorf("no passed dpop step in %+v", steps)
 	}
 }
+
+// TestDPoPBindingOnCacheHits: the cache entry remembers the token's cnf
+// (Engine.cnf), and every hit still applies it: a bound token stays refused
+// as Bearer on every repeat, the same token with its proof is allowed from
+// the cache, and an unbound token's entry does not take a bound one's cnf.
+func TestDPoPBindingOnCacheHits(t *testing.T) {
+	c := &clock{t: time.Unix(1_800_000_000, 0)}
+	e := New(loadConfig(t, dpopConfig("allowed", false)), Options{Now: c.now})
+	key := dpopKey(t)
+	bound := token(t, c.t, resA, map[string]any{"cnf": map[string]any{"jkt": key.Thumbprint()}})
+	plain := token(t, c.t, resA, nil)
+	bearer := func(tok string) *Request {
+		return &Request{Headers: [][2]string{{":method", "GET"}, {":path", "/mcp"}, {":authority", authA}, {"authorization", "Bearer " + tok}}}
+	}
+	for i := range 3 {
+		if d := e.Decide(bearer(bound)); d.Reason != ReasonDPoPBinding {
+			t.Fatalf("bound token as Bearer, request %d: %v %v, want dpop_binding", i, d.Outcome, d.Reason)
+		}
+		if d := e.Decide(bearer(plain)); d.Outcome != OutcomeAllowed {
+			t.Fatalf("unbound token, request %d: %v %v", i, d.Outcome, d.Reason)
+		}
+	}
+	for i, jti := range []string{"a", "b"} {
+		cl := map[string]any{"jti": jti, "htm": "POST", "htu": resA, "iat": c.t.Unix(), "ath": mint.TokenHash(bound)}
+		p, err := key.DPoPProof(cl, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := e.Decide(&Request{Headers: [][2]string{{":method", "POST"}, {":path", "/mcp"}, {":authority", authA},
+			{"authorization", "DPoP " + bound}, {"dpop", p}}})
+		if d.Outcome != OutcomeAllowed || d.Cache != CacheHit {
+			t.Fatalf("bound token with its proof, request %d: %v %v cache %v, want allowed from the cache", i, d.Outcome, d.Reason, d.Cache)
+		}
+	}
+}

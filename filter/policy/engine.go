@@ -56,6 +56,8 @@ type Engine struct {
 	shared  *shared
 	keys    *keys.State
 	dpop    dpopState
+	// authorities is the last request authority normalised (requestAuthority).
+	authorities authorityMemo
 	// knownToken reports a token the cache holds, which extraction need
 	// not scan again (e.lookupToken).
 	knownToken func(string) bool
@@ -216,7 +218,7 @@ func (e *Engine) Decide(req *Request) *Decision {
 	e.stripClaimHeaders(req.Headers, d)
 
 	from := e.authorityFrom(req)
-	authority, authOK := requestAuthority(req, v, from)
+	authority, authOK := e.requestAuthority(req, v, from)
 	path := pathOnly(v.path)
 
 	// §5.1 metadata, before resource resolution.
@@ -425,18 +427,44 @@ func (e *Engine) authorityFrom(req *Request) config.AuthorityFrom {
 // else the one Host header, else (no Host header at all, as in HTTP/1.0)
 // the :authority read the same way, which is what nginx's $host falls back
 // to: the matched server's name. ok is false when there is no valid value.
-func requestAuthority(req *Request, v *requestView, from config.AuthorityFrom) (string, bool) {
+func (e *Engine) requestAuthority(req *Request, v *requestView, from config.AuthorityFrom) (string, bool) {
 	switch {
 	case from == config.AuthorityExact:
-		return canonical.ExactAuthority(v.authority)
+		return e.authorities.of(v.authority, true)
 	case req.HasHostVar:
-		return canonical.HostOnly(req.HostVar)
+		return e.authorities.of(req.HostVar, false)
 	case v.hostCount == 1:
-		return canonical.HostOnly(v.host)
+		return e.authorities.of(v.host, false)
 	case v.hostCount == 0:
-		return canonical.HostOnly(v.authority)
+		return e.authorities.of(v.authority, false)
 	}
 	return "", false
+}
+
+// authorityMemo remembers the last authority normalised, and how: the
+// requests a VM sees mostly name one or a few hosts, and the checks of
+// canonical.HostOnly and ExactAuthority were a tenth of a cache hit's own
+// work in the module (BENCHMARKS.md). The result depends only on the input.
+type authorityMemo struct {
+	in, out   string
+	exact, ok bool
+	set       bool
+}
+
+// of is canonical.ExactAuthority(in) when exact, else canonical.HostOnly(in).
+func (m *authorityMemo) of(in string, exact bool) (string, bool) {
+	if m.set && m.exact == exact && m.in == in {
+		return m.out, m.ok
+	}
+	var out string
+	var ok bool
+	if exact {
+		out, ok = canonical.ExactAuthority(in)
+	} else {
+		out, ok = canonical.HostOnly(in)
+	}
+	*m = authorityMemo{in: in, out: out, exact: exact, ok: ok, set: true}
+	return out, ok
 }
 
 // authoritySource names where the authority came from, for traces.
