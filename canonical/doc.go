@@ -21,5 +21,6 @@
 // values with one resource without allocating.
 //
 // The package deliberately does not use net/url: it is lenient where this
-// package must be strict. IP literals are handled with net/netip.
+// package must be strict. IP literals are parsed as net/netip parses them
+// (ip.go), without its cost in the module.
 package canonical

@@ -2,7 +2,6 @@ package canonical
 
 import (
 	"github.com/audguard/audguard/internal/lex"
-	"net/netip"
 	"strings"
 )
 
@@ -86,8 +85,7 @@ func checkHost(h string) (canon bool, msg string) {
 		}
 	}
 	if numericLabel(h[strings.LastIndexByte(h, '.')+1:]) {
-		a, err := netip.ParseAddr(h)
-		if err != nil || !a.Is4() {
+		if _, ok := parseIPv4(h); !ok {
 			return false, "has a numeric host that is not a dotted-decimal IPv4 address"
 		}
 	}
@@ -106,12 +104,12 @@ func checkIPLiteral(h string) (canon bool, msg string) {
 	if lit != "" && (lit[0] == 'v' || lit[0] == 'V') {
 		return false, "has an IPvFuture literal; only IPv6 literals are supported"
 	}
-	a, err := netip.ParseAddr(lit)
-	if err != nil || !a.Is6() {
+	a, ok := parseIPv6(lit)
+	if !ok {
 		return false, "has an invalid IPv6 literal"
 	}
 	var buf [64]byte
-	return string(a.AppendTo(buf[:0])) == lit, ""
+	return string(a.appendTo(buf[:0])) == lit, ""
 }
 
 // canonicalHost validates h and returns its canonical form (RFC 3986
@@ -125,7 +123,7 @@ func canonicalHost(h string) (string, string) {
 	case canon:
 		return h, ""
 	case h[0] == '[':
-		a, _ := netip.ParseAddr(h[1 : len(h)-1]) // validated by checkHost
+		a, _ := parseIPv6(h[1 : len(h)-1]) // validated by checkHost
 		return "[" + a.String() + "]", ""
 	default:
 		return strings.ToLower(h), ""

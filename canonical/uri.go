@@ -3,7 +3,6 @@ package canonical
 import (
 	"errors"
 	"github.com/audguard/audguard/internal/lex"
-	"net/netip"
 	"strconv"
 	"strings"
 )
@@ -198,9 +197,9 @@ func IsLoopback(host string) bool {
 		return true
 	}
 	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
-		a, err := netip.ParseAddr(host[1 : len(host)-1])
-		return err == nil && a == netip.IPv6Loopback()
+		a, ok := parseIPv6(host[1 : len(host)-1])
+		return ok && a == ipv6{15: 1}
 	}
-	a, err := netip.ParseAddr(host)
-	return err == nil && a.Is4() && a.IsLoopback()
+	a, ok := parseIPv4(host)
+	return ok && a[0] == 127
 }
