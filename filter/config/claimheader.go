@@ -1,10 +1,11 @@
 package config
 
 import (
-	"fmt"
-	"github.com/audguard/audguard/internal/lex"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/audguard/audguard/internal/lex"
 )
 
 // readScopes reads a list of scopes, each an RFC 6749 §3.3 scope-token:
@@ -47,12 +48,24 @@ func readClaimHeaders(n *node) ([]ClaimHeader, error) {
 		}
 		k := stripKey(h)
 		if prev, ok := seen[k]; ok {
-			return nil, refuse(v.path(), fmt.Sprintf("header %q is already set from %s", h, prev), "set each header from one claim")
+			return nil, refuse(v.path(), "header "+strconv.Quote(h)+" is already set from "+prev, "set each header from one claim")
 		}
 		seen[k] = v.path()
 		out = append(out, ClaimHeader{Claim: claim, Header: strings.ToLower(h)})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Header < out[j].Header })
+	// Sorted by Header (unique: a repeated header was refused above) through
+	// the []string sort the module has anyway, not the sort package and its
+	// reflection.
+	headers := make([]string, len(out))
+	byHeader := make(map[string]ClaimHeader, len(out))
+	for i, c := range out {
+		headers[i] = c.Header
+		byHeader[c.Header] = c
+	}
+	slices.Sort(headers)
+	for i, h := range headers {
+		out[i] = byHeader[h]
+	}
 	return out, nil
 }
 
@@ -71,18 +84,18 @@ var forbiddenPrefixes = []string{"content-", "x-envoy-", "x-forwarded-", "mcp-"}
 
 func checkClaimHeaderName(path, h string) error {
 	if strings.HasPrefix(h, ":") {
-		return refuse(path, fmt.Sprintf("%q is a pseudo-header", h), "use an ordinary header name such as x-mcp-subject")
+		return refuse(path, strconv.Quote(h)+" is a pseudo-header", "use an ordinary header name such as x-mcp-subject")
 	}
 	if !lex.IsToken(h) {
-		return refuse(path, fmt.Sprintf("%q is not an RFC 9110 §5.6.2 token", h), "use letters, digits and '-' only")
+		return refuse(path, strconv.Quote(h)+" is not an RFC 9110 §5.6.2 token", "use letters, digits and '-' only")
 	}
 	k := stripKey(h)
 	if forbiddenHeaders[k] {
-		return refuse(path, fmt.Sprintf("%q may not be set from a claim", h), "use an application header such as x-mcp-subject")
+		return refuse(path, strconv.Quote(h)+" may not be set from a claim", "use an application header such as x-mcp-subject")
 	}
 	for _, p := range forbiddenPrefixes {
 		if strings.HasPrefix(k, p) {
-			return refuse(path, fmt.Sprintf("%q may not be set from a claim (%s* headers are reserved)", h, p), "use an application header such as x-mcp-subject")
+			return refuse(path, strconv.Quote(h)+" may not be set from a claim ("+p+"* headers are reserved)", "use an application header such as x-mcp-subject")
 		}
 	}
 	return nil

@@ -2,7 +2,7 @@ package config
 
 import (
 	"encoding/base64"
-	"fmt"
+	"strconv"
 
 	"github.com/audguard/audguard/jwtlite"
 )
@@ -64,7 +64,7 @@ func readDPoPAlgorithms(_ *loader, _, v *node, r *Resource) error {
 	for i, s := range names {
 		a, ok := jwtlite.ParseAlgorithm(s)
 		if !ok || a.IsHMAC() {
-			return refuse(elems[i].path(), fmt.Sprintf("%q is not an asymmetric JWS algorithm a DPoP proof may use", s),
+			return refuse(elems[i].path(), strconv.Quote(s)+" is not an asymmetric JWS algorithm a DPoP proof may use",
 				"use ES256, ES384, ES512, EdDSA, Ed25519, PS256, PS384, PS512, RS256, RS384 or RS512 (never none or HS*: RFC 9449 §4.3)")
 		}
 		out[i] = a
@@ -127,7 +127,7 @@ func readDPoPNonceSecret(l *loader, _, v *node, p *Plugin) error {
 	}
 	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil || len(b) < MinDPoPNonceSecretBytes {
-		return refuse(v.path(), fmt.Sprintf("must be the base64url encoding of at least %d bytes", MinDPoPNonceSecretBytes),
+		return refuse(v.path(), "must be the base64url encoding of at least "+strconv.Itoa(MinDPoPNonceSecretBytes)+" bytes",
 			"generate one with: head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '='")
 	}
 	p.DPoPNonceSecret = b

@@ -1,7 +1,7 @@
 package config
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/audguard/audguard/internal/lex"
@@ -67,7 +67,7 @@ func publicPath(path, e, resourcePath string) (PublicPath, error) {
 	}
 	for i := 0; i < len(pp.Path); i++ {
 		if !isPathChar(pp.Path[i]) {
-			return bad(fmt.Sprintf("contains the byte 0x%02X, which is not allowed in a path (RFC 3986 §3.3)", pp.Path[i]))
+			return bad("contains the byte 0x" + string([]byte{upperHex[pp.Path[i]>>4], upperHex[pp.Path[i]&15]}) + ", which is not allowed in a path (RFC 3986 §3.3)")
 		}
 	}
 	if covers(pp, resourcePath) {
@@ -79,7 +79,7 @@ func publicPath(path, e, resourcePath string) (PublicPath, error) {
 		if own == "" {
 			own = "/"
 		}
-		return PublicPath{}, refuse(path, fmt.Sprintf("covers the resource's own path %q once ASCII case and trailing dots are ignored", own),
+		return PublicPath{}, refuse(path, "covers the resource's own path "+strconv.Quote(own)+" once ASCII case and trailing dots are ignored",
 			"remove it: an upstream that matches paths regardless of case or drops trailing dots from segments (IIS and other "+
 				"Windows servers, case-insensitive routers) serves the resource at it, and public paths pass without a token; "+
 				"list only paths beside the resource's path")
@@ -121,3 +121,5 @@ func isPathChar(c byte) bool {
 	}
 	return strings.IndexByte("-._~!$&'()*+,=:@/", c) >= 0
 }
+
+const upperHex = "0123456789ABCDEF"

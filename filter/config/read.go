@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,7 +10,7 @@ import (
 // (docs/configuration.md: "a wrong type or a missing required member").
 
 func wrongType(n *node, want string) error {
-	return refuse(n.path(), fmt.Sprintf("must be %s, not %s", want, n.kind), "write "+want+" there")
+	return refuse(n.path(), "must be "+want+", not "+n.kind.String(), "write "+want+" there")
 }
 
 // object checks that n is an object whose members are all in known.
@@ -39,7 +38,7 @@ func object(n *node, known ...string) error {
 func required(n *node, key string) (*node, error) {
 	v := n.member(key)
 	if v == nil {
-		return nil, refuse(n.path(), fmt.Sprintf("missing required member %q", key), fmt.Sprintf("add %q", key))
+		return nil, refuse(n.path(), "missing required member "+strconv.Quote(key), "add "+strconv.Quote(key))
 	}
 	return v, nil
 }
@@ -76,8 +75,8 @@ func readInt(n *node, lo, hi int64) (int64, error) {
 	}
 	v, err := strconv.ParseInt(n.str, 10, 64)
 	if err != nil || v < lo || v > hi {
-		return 0, refuse(n.path(), fmt.Sprintf("must be an integer from %d to %d", lo, hi),
-			fmt.Sprintf("use a whole number between %d and %d, written without fraction or exponent", lo, hi))
+		return 0, refuse(n.path(), "must be an integer from "+strconv.FormatInt(lo, 10)+" to "+strconv.FormatInt(hi, 10),
+			"use a whole number between "+strconv.FormatInt(lo, 10)+" and "+strconv.FormatInt(hi, 10)+", written without fraction or exponent")
 	}
 	return v, nil
 }
@@ -93,7 +92,7 @@ func readWord(n *node, words ...string) (string, error) {
 			return s, nil
 		}
 	}
-	return "", refuse(n.path(), fmt.Sprintf("%q is not one of %s", s, quoteList(words)), "use one of "+quoteList(words))
+	return "", refuse(n.path(), strconv.Quote(s)+" is not one of "+quoteList(words), "use one of "+quoteList(words))
 }
 
 // readStrings reads an array of non-empty, distinct strings and returns them
@@ -131,7 +130,7 @@ func readStringsIn(l *loader, n *node) ([]string, []*node, error) {
 			dup = j >= 0
 		}
 		if dup {
-			return nil, nil, refuse(e.path(), fmt.Sprintf("duplicate entry %q (also at %s)", s, n.elems[j].path()), "remove the repeated entry")
+			return nil, nil, refuse(e.path(), "duplicate entry "+strconv.Quote(s)+" (also at "+n.elems[j].path()+")", "remove the repeated entry")
 		}
 		out = append(out, s)
 	}

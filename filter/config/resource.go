@@ -1,8 +1,8 @@
 package config
 
 import (
-	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/audguard/audguard/canonical"
@@ -56,7 +56,7 @@ func readResourceURI(l *loader, n, v *node, r *Resource) error {
 	}
 	auth := u.Authority()
 	if !isCanonical(s, u.Scheme, auth, u.Path) {
-		return refuse(v.path(), "is not in canonical form (docs/configuration.md#canonical-resource-uri)", fmt.Sprintf("use %q", u.String()))
+		return refuse(v.path(), "is not in canonical form (docs/configuration.md#canonical-resource-uri)", "use "+strconv.Quote(u.String()))
 	}
 	for _, w := range canonical.Warnings(u) {
 		l.warn(v.path(), w)
@@ -112,7 +112,7 @@ func readAcceptedIssuers(l *loader, n, v *node, r *Resource) error {
 	for i, name := range names {
 		is, ok := l.issuerNamed(name)
 		if !ok {
-			return refuse(elems[i].path(), fmt.Sprintf("no issuer is named %q", name), "use the name of an entry of issuers[]")
+			return refuse(elems[i].path(), "no issuer is named "+strconv.Quote(name), "use the name of an entry of issuers[]")
 		}
 		r.Issuers = append(r.Issuers, is)
 	}
@@ -256,7 +256,7 @@ func readAudienceMatch(l *loader, _, v *node, r *Resource) error {
 		}
 		m, ok := canonical.ParseMode(w)
 		if !ok {
-			return refuse(v.path(), fmt.Sprintf("%q is not an audience match mode", w), `use "exact" or "canonical"`)
+			return refuse(v.path(), strconv.Quote(w)+" is not an audience match mode", `use "exact" or "canonical"`)
 		}
 		r.AudienceMatch = m
 		if m == canonical.ModeCanonical {

@@ -2,9 +2,7 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -13,7 +11,7 @@ import (
 
 // name identifies a resource in messages: `resources[0] ("https://h/mcp")`.
 func (r *Resource) name() string {
-	return fmt.Sprintf("resources[%d] (%q)", r.Index, r.URI)
+	return "resources[" + strconv.Itoa(r.Index) + "] (" + strconv.Quote(r.URI) + ")"
 }
 
 // tables builds the per-request lookup tables (docs/request-flow.md#6-resource, docs/request-flow.md#4-metadata-endpoint, docs/request-flow.md#13-upstream-headers) and
@@ -55,7 +53,7 @@ func (l *loader) tables() error {
 	for h := range strip {
 		p.StripHeaders = append(p.StripHeaders, h)
 	}
-	sort.Strings(p.StripHeaders)
+	slices.Sort(p.StripHeaders)
 	return nil
 }
 
@@ -68,7 +66,7 @@ func enterResource(p *Plugin, r *Resource, names map[string]*Resource, strip map
 		prev, taken = names[r.Name]
 	}
 	if taken {
-		return refuse(r.path("name"), fmt.Sprintf("name %q is already used by %s", r.Name, prev.name()),
+		return refuse(r.path("name"), "name "+strconv.Quote(r.Name)+" is already used by "+prev.name(),
 			`give each resource its own "name"`)
 	}
 	names[r.Name] = r
@@ -111,7 +109,7 @@ func repeated(p *Plugin, r *Resource, err error) error {
 	if prev == nil {
 		return err
 	}
-	return refuse(r.path("resource"), fmt.Sprintf("resource %q is already configured by %s", r.URI, prev.name()),
+	return refuse(r.path("resource"), "resource "+strconv.Quote(r.URI)+" is already configured by "+prev.name(),
 		"configure each resource once; list all its routes, virtual hosts and authorities there")
 }
 
@@ -154,8 +152,8 @@ func claim(p *Plugin, m map[string]*Resource, r *Resource, key, what string, lis
 	for i, n := range list(r) {
 		if !enter(m, n, r) {
 			prev := first(p.Resources, func(q *Resource) bool { return slices.Contains(list(q), n) })
-			return refuse(indexPath(r.path(key), i), fmt.Sprintf("%s %q is claimed by %s and %s", what, n, prev.name(), r.name()),
-				fmt.Sprintf("give each %s to one resource", what))
+			return refuse(indexPath(r.path(key), i), what+" "+strconv.Quote(n)+" is claimed by "+prev.name()+" and "+r.name(),
+				"give each "+what+" to one resource")
 		}
 	}
 	return nil
@@ -200,7 +198,7 @@ func metadataEntries(p *Plugin, md map[MetadataAt]*Resource, r *Resource, own st
 		if i >= 0 {
 			path = indexPath(r.path("authorities"), i)
 		}
-		return refuse(path, fmt.Sprintf("the metadata path %q on authority %q is already served for %s", r.MetadataPath, a, prev.name()),
+		return refuse(path, "the metadata path "+strconv.Quote(r.MetadataPath)+" on authority "+strconv.Quote(a)+" is already served for "+prev.name(),
 			"give the two resources different paths or different authorities")
 	}
 	return nil
@@ -259,7 +257,7 @@ func claimHosts(p *Plugin, r *Resource, hosts []string) error {
 			return q != r && slices.ContainsFunc(q.Authorities, func(a string) bool { return hostOnly(a) == h })
 		})
 		return hostConflict(refuse(indexPath(r.path("authorities"), i),
-			fmt.Sprintf("host %q is claimed by %s and %s once the port is removed", h, prev.name(), r.name()), ""), p.AuthorityFrom)
+			"host "+strconv.Quote(h)+" is claimed by "+prev.name()+" and "+r.name()+" once the port is removed", ""), p.AuthorityFrom)
 	}
 	return nil
 }
