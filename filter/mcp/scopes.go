@@ -5,7 +5,6 @@ import (
 	"iter"
 	"math/bits"
 	"slices"
-	"sort"
 
 	"github.com/audguard/audguard/internal/lex"
 )
@@ -38,7 +37,7 @@ func CompileImplications(m map[string][]string) (*Implications, error) {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	for _, k := range keys {
 		bad := func(item int, msg, fix string) error {
 			return &ConfigError{List: "scope_implies", Index: -1, Key: k, Item: item, Msg: msg, Fix: fix}
@@ -74,7 +73,7 @@ func CompileImplications(m map[string][]string) (*Implications, error) {
 				}
 			}
 		}
-		sort.Strings(out)
+		slices.Sort(out)
 		im.closure[k] = append([]string{k}, out...)
 		for _, n := range out {
 			im.impliedBy[n] = append(im.impliedBy[n], k) // keys are visited sorted
