@@ -95,7 +95,7 @@ func (h *httpContext) listHeaders() {
 // unshaped passes the rest of a planned response unshaped, counted.
 func (h *httpContext) unshaped(why string) {
 	s := h.list
-	h.plugin.count(policy.CounterListUnshaped)
+	h.plugin.count(policy.CounterID(policy.CounterListUnshaped))
 	if why != "" {
 		proxywasm.LogDebugf("audguard: %s answer of resource %s passed unshaped: %s", s.plan.Kind, s.plan.Resource.Name, why)
 	}

@@ -38,7 +38,8 @@ type pluginContext struct {
 	types.DefaultPluginContext
 	id               uint32 // the plugin (root) context: owns the key fetches
 	engine           *policy.Engine
-	counters         map[string]proxywasm.MetricCounter
+	counters         []proxywasm.MetricCounter // by policy.CounterID
+	counterNames     []string                  // kept alive: the SDK's test host keys metrics by guest memory
 	resourceCounters map[uint64]resourceCounter
 	kind             hostKind
 	waiting          map[uint32]*httpContext // requests paused for a key fetch
@@ -109,10 +110,12 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 		proxywasm.LogWarn("audguard: " + w)
 	}
 	p.noProperties = !cfg.AccessLogProperties // access_log_properties: false
-	p.counters = make(map[string]proxywasm.MetricCounter)
+	names := policy.CounterNames()
+	p.counterNames = names
+	p.counters = make([]proxywasm.MetricCounter, len(names))
 	p.resourceCounters = make(map[uint64]resourceCounter)
-	for _, name := range policy.CounterNames() {
-		p.counters[name] = proxywasm.DefineCounterMetric(name)
+	for i, name := range names {
+		p.counters[i] = proxywasm.DefineCounterMetric(name)
 	}
 	p.engine, err = policy.NewEngine(cfg, policy.Options{Shared: hostShared{}, KeysShared: hostShared{}, DPoPShared: hostShared{},
 		Now: func() time.Time { return clock() }})
@@ -140,12 +143,10 @@ func (p *pluginContext) NewHttpContext(id uint32) types.HttpContext {
 	return &httpContext{plugin: p, id: id}
 }
 
-func (p *pluginContext) count(name string) {
-	if name == "" {
-		return
-	}
-	if c, ok := p.counters[name]; ok {
-		c.Increment(1)
+// count moves the counter with this policy.CounterID; -1 is none.
+func (p *pluginContext) count(id int) {
+	if id >= 0 && id < len(p.counters) {
+		p.counters[id].Increment(1)
 	}
 }
 
@@ -299,7 +300,7 @@ func (h *httpContext) hold(d *policy.Decision, req *policy.Request) types.Action
 	}
 	held := *req
 	h.held, h.holding, h.maxBody = &held, true, d.MaxBody
-	p.count(d.CacheCounter())
+	p.count(d.CacheCounterID())
 	h.cacheCounted = true
 	p.run(d.Actions)
 	if h.bodyEnded {
@@ -323,9 +324,9 @@ func (h *httpContext) hold(d *policy.Decision, req *policy.Request) types.Action
 func (h *httpContext) apply(d *policy.Decision) types.Action {
 	p := h.plugin
 	if !h.cacheCounted {
-		p.count(d.CacheCounter())
+		p.count(d.CacheCounterID())
 	}
-	p.count(d.Counter())
+	p.count(d.CounterID())
 	if key, ok := d.ResourceCounterKey(); ok {
 		c, defined := p.resourceCounters[key]
 		if !defined { // defined on first use (docs/metrics.md)
@@ -384,7 +385,7 @@ func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
 	}
 	if h.hasRoute {
 		if route, has, ok := property("xds", "route_name"); ok && has && route != h.route {
-			h.plugin.count(policy.CounterRouteChanged)
+			h.plugin.count(policy.CounterID(policy.CounterRouteChanged))
 		}
 	}
 	return types.ActionContinue

@@ -33,14 +33,87 @@ func ListRemovedCounter(r *config.Resource) string {
 	return counterResourcePrefix + r.Name + ".list_removed"
 }
 
-// CounterNames lists every counter the filter defines, in a stable order.
+// CounterNames lists every counter the filter defines, in a stable order:
+// a counter's index here is its CounterID.
 func CounterNames() []string {
-	names := []string{CounterAllowed, CounterMetadata, CounterPublic, CounterPreflight,
-		CounterRouteChanged, CounterCacheHit, CounterCacheMiss, CounterCacheShared, CounterHostError, CounterListUnshaped}
+	names := make([]string, 0, numCounters)
+	names = append(names, fixedCounters[:]...)
 	for _, r := range Reasons() {
 		names = append(names, DeniedCounter(r), WouldDenyCounter(r))
 	}
 	return names
+}
+
+// fixedCounters are the counters that are not per reason, in CounterNames'
+// order.
+var fixedCounters = [...]string{CounterAllowed, CounterMetadata, CounterPublic, CounterPreflight,
+	CounterRouteChanged, CounterCacheHit, CounterCacheMiss, CounterCacheShared, CounterHostError, CounterListUnshaped}
+
+// numCounters is len(CounterNames()).
+const numCounters = len(fixedCounters) + 2*(int(numReasons)-1)
+
+// CounterID is name's index in CounterNames, or -1 for a name that is not
+// there. The glue keeps its counters in a slice by ID, so a request moves
+// them without a lookup by name.
+func CounterID(name string) int {
+	for i, n := range fixedCounters {
+		if n == name {
+			return i
+		}
+	}
+	for r := ReasonNone + 1; r < numReasons; r++ {
+		switch name {
+		case counterDeniedNames[r]:
+			return deniedID(r)
+		case counterWouldNames[r]:
+			return deniedID(r) + 1
+		}
+	}
+	return -1
+}
+
+// deniedID is the CounterID of r's denial counter; its would-deny counter
+// follows it.
+func deniedID(r Reason) int { return len(fixedCounters) + 2*(int(r)-1) }
+
+// CounterID is the CounterID of the counter the decision moves (Counter),
+// or -1 for none.
+func (d *Decision) CounterID() int {
+	switch d.Outcome {
+	case OutcomeAllowed:
+		return 0
+	case OutcomeDenied:
+		if d.Reason > ReasonNone && d.Reason < numReasons {
+			return deniedID(d.Reason)
+		}
+	case OutcomeWouldDeny:
+		if d.Reason > ReasonNone && d.Reason < numReasons {
+			return deniedID(d.Reason) + 1
+		}
+	case OutcomeMetadata:
+		return 1
+	case OutcomePublic:
+		return 2
+	case OutcomePreflight:
+		return 3
+	case OutcomeHostError:
+		return 8
+	}
+	return -1
+}
+
+// CacheCounterID is the CounterID of the cache counter the decision moves
+// (CacheCounter), or -1 for none.
+func (d *Decision) CacheCounterID() int {
+	switch d.Cache {
+	case CacheHit:
+		return 5
+	case CacheMiss:
+		return 6
+	case CacheShared:
+		return 7
+	}
+	return -1
 }
 
 // Counter returns the counter a decision moves ("" for none). Cache counters

@@ -157,3 +157,40 @@ func TestReadmeStatsTags(t *testing.T) {
 		}
 	}
 }
+
+// TestCounterIDs: every counter's ID is its index in CounterNames, and a
+// decision's IDs name the same counters as its names, for every outcome,
+// reason and cache source.
+func TestCounterIDs(t *testing.T) {
+	names := CounterNames()
+	if len(names) != numCounters {
+		t.Fatalf("%d names, numCounters %d", len(names), numCounters)
+	}
+	for i, n := range names {
+		if id := CounterID(n); id != i {
+			t.Errorf("CounterID(%q) = %d, want %d", n, id, i)
+		}
+	}
+	if id := CounterID("audguard.nothing"); id != -1 {
+		t.Errorf("unknown name: %d", id)
+	}
+	name := func(id int) string {
+		if id < 0 {
+			return ""
+		}
+		return names[id]
+	}
+	for o := Outcome(0); o < 16; o++ {
+		for r := ReasonNone; r < numReasons; r++ {
+			for c := CacheNotUsed; c <= CacheShared+1; c++ {
+				d := &Decision{Outcome: o, Reason: r, Cache: c}
+				if got, want := name(d.CounterID()), d.Counter(); got != want {
+					t.Errorf("outcome %v reason %v: CounterID names %q, Counter %q", o, r, got, want)
+				}
+				if got, want := name(d.CacheCounterID()), d.CacheCounter(); got != want {
+					t.Errorf("cache %v: CacheCounterID names %q, CacheCounter %q", c, got, want)
+				}
+			}
+		}
+	}
+}
