@@ -82,16 +82,30 @@ func cpuPerRequest(t *testing.T) {
 			"resources": []any{resource(resTools, host, "tools", map[string]any{"mcp_body": mode,
 				"operations": []any{map[string]any{"method": "tools/call", "name": "delete_forecast", "scopes": []string{"mcp:admin"}}}})}})
 	}
-	n := startNginx(t, nginxBin, conf{workers: 1, logLevel: "notice",
-		modules: []module{{"audguard", wasmPath}, {"noop", helperModules["noop"]}, {"readheaders", helperModules["readheaders"]}},
-		servers: []server{
-			{names: []string{"nofilter.test"}},
-			{names: []string{"noop.test"}, module: "noop"},
-			{names: []string{"readheaders.test"}, module: "readheaders"},
-			{names: []string{"mcp-a.example.com"}, module: "audguard", config: cfg},
-			{names: []string{"tools.example.com"}, module: "audguard", config: bodyCfg("verify", "tools.example.com")},
-			{names: []string{"toolshdr.example.com"}, module: "audguard", config: bodyCfg("off", "toolshdr.example.com")},
-		}})
+	modules := []module{{"audguard", wasmPath}, {"noop", helperModules["noop"]}, {"readheaders", helperModules["readheaders"]}}
+	servers := []server{
+		{names: []string{"nofilter.test"}},
+		{names: []string{"noop.test"}, module: "noop"},
+		{names: []string{"readheaders.test"}, module: "readheaders"},
+		{names: []string{"mcp-a.example.com"}, module: "audguard", config: cfg},
+		{names: []string{"tools.example.com"}, module: "audguard", config: bodyCfg("verify", "tools.example.com")},
+		{names: []string{"toolshdr.example.com"}, module: "audguard", config: bodyCfg("off", "toolshdr.example.com")},
+	}
+	// Other builds of the module (perfModules), each serving the same cache
+	// hit under a host of its own, in a VM of its own, for a comparison
+	// within the same run; this build is loaded once more the same way, so
+	// that each compared VM serves one configuration and one kind of request.
+	others := perfModules(t)
+	if len(others) > 0 {
+		others = append([]perfModule{{"this build", wasmPath}}, others...)
+	}
+	for i, m := range others {
+		host := fmt.Sprintf("hit-%d.example.com", i)
+		modules = append(modules, module{fmt.Sprintf("other%d", i), m.path})
+		servers = append(servers, server{names: []string{host}, module: fmt.Sprintf("other%d", i),
+			config: strings.ReplaceAll(cfg, "mcp-a.example.com", host)})
+	}
+	n := startNginx(t, nginxBin, conf{workers: 1, logLevel: "notice", modules: modules, servers: servers})
 	defer n.checkHealthy(t)
 	workers := n.workers()
 	if len(workers) != 1 {
@@ -109,6 +123,12 @@ func cpuPerRequest(t *testing.T) {
 		{"audguard 401 (no token)", "mcp-a.example.com", "", 401, ""},
 		{"audguard hit, tools/call judged by its 1 KiB body", "tools.example.com", toolsTok, 204, toolCall},
 		{"audguard hit, the same judged by its headers (mcp_body off)", "toolshdr.example.com", toolsTok, 204, toolCall},
+	}
+	for i, m := range others {
+		host := fmt.Sprintf("hit-%d.example.com", i)
+		aud := strings.ReplaceAll(resA, "mcp-a.example.com", host)
+		variants = append(variants, variant{"audguard cache hit, " + m.label, host,
+			"Bearer " + sign(keys.rs, aud, map[string]any{"exp": time.Now().Add(time.Hour).Unix()}), 204, ""})
 	}
 	rounds, per := envInt("AUDGUARD_E2E_PERF_ROUNDS", 7), envInt("AUDGUARD_E2E_PERF_REQUESTS", 3000)
 	c := n.client(h1, nil)
@@ -166,7 +186,34 @@ func cpuPerRequest(t *testing.T) {
 	perfReport.add("Cache hit: %.2f× the header-reading plugin, %.2f× the do-nothing plugin; 401: %.2f× the header-reading plugin. "+
 		"A tools/call judged by its 1 KiB body: %.2f× the same judged by its headers.",
 		med[3]/med[2], med[3]/med[1], med[4]/med[2], med[5]/med[6])
+	for i, m := range others[min(1, len(others)):] {
+		perfReport.add("Cache hit, each build in a VM of its own: this build ÷ %s: %.3f×.", m.label, med[7]/med[8+i])
+	}
 	perfReport.add("")
+}
+
+// perfModule is another build of the module measured next to this one.
+type perfModule struct{ label, path string }
+
+// perfModules reads AUDGUARD_E2E_PERF_MODULES: "label=path" entries separated
+// by ";" (make e2e-nginx passes the build before the body, list and DPoP
+// work, when it could build it).
+func perfModules(t *testing.T) []perfModule {
+	var out []perfModule
+	for _, entry := range strings.Split(os.Getenv("AUDGUARD_E2E_PERF_MODULES"), ";") {
+		if entry = strings.TrimSpace(entry); entry == "" {
+			continue
+		}
+		label, path, ok := strings.Cut(entry, "=")
+		if !ok {
+			t.Fatalf("AUDGUARD_E2E_PERF_MODULES: %q is not label=path", entry)
+		}
+		if _, err := os.Stat(path); err != nil {
+			t.Fatalf("AUDGUARD_E2E_PERF_MODULES: %v", err)
+		}
+		out = append(out, perfModule{label, path})
+	}
+	return out
 }
 
 // loaded matches ngx_wasm_module's line for a module compiled by a worker.
