@@ -6,7 +6,6 @@ import (
 	"errors"
 	"math"
 	"math/bits"
-	"math/rand/v2"
 	"slices"
 	"unicode/utf8"
 
@@ -47,91 +46,82 @@ var (
 // memberValue), so that the header and the claims are not walked again.
 //
 // A token is untrusted until its signature is checked, and all of this runs before, so every
-// step takes time O(n log n) or less in the length n of the text, whatever its shape:
+// step takes time linear in the length n of the text, whatever its shape, and no secret is
+// needed to keep it so:
 //
 //   - utf8.Valid is a single pass;
 //   - walk is one pass, which checks the syntax (it replaces a separate encoding/json.Valid
 //     pass) and the rest at once, with fixed stacks of open containers (iterating with
 //     jsonparser.ObjectEach and recursing into each value, as before, scanned a value once per
 //     level of nesting above it, and allocated for each escaped name);
-//   - each member name is looked up, when it is read, in a hash set of the names of the open
-//     objects (open addressing, at most half full), keyed by (object, unescaped name): O(1)
-//     expected per name. hashName is keyed by secret random keys per checker, so which names
-//     collide cannot be planned without them. A host whose WASI random_get is predictable
-//     (wazero's default source is deterministic) makes the keys predictable, and collisions
-//     could then be crafted; so the set counts the slots it inspects, and past probeBudget
-//     per name the check switches, for the rest of the text, to sorting each object's names
-//     when it closes (slices.SortFunc: pattern-defeating quicksort with a heapsort fallback,
-//     O(k log k) comparisons for k names in the worst case, each reading at most the shorter
-//     name). The worst case is bounded whatever the keys; the common case never sorts
-//     (sorting 6,600 short names takes ~10 ms in the module, the hash set ~1 ms).
+//   - each member name is recorded where it lies (an escaped one unescaped into names), and
+//     when its object closes, the object's names are sorted by a key of their first 7 bytes and
+//     their length (chunkKey; an LSD radix sort on the key bytes that differ, or an insertion
+//     sort for a few names), and names of equal keys are sorted again by their next 7 bytes,
+//     and so on: each name takes part in one round per 7 bytes it shares with another name of
+//     its object, so the whole check is O(n) steps, plus 256 per radix pass.
 //
-// Comparing each name with every earlier one of its object, as before, made a 64 KiB token of
-// ~6,600 tiny members cost 640 ms in the module, against 8.8 ms for one long member; now 12 ms.
+// A hash set of the names, keyed by secret random keys, did the same in expected O(1) per name
+// (and had to fall back to sorting with comparisons when a host's predictable WASI random_get,
+// as wazero's default, let collisions be crafted: ~10 ms in the module for 6,600 names).
+// Comparing each name with every earlier one of its object, as before that, made a 64 KiB
+// token of ~6,600 tiny members cost 640 ms in the module, against 8.8 ms for one long member.
 //
-// After warm-up a check allocates nothing: names, records, spans, the hash table and the stack
-// are reused across calls.
+// After warm-up a check allocates nothing: names, records, spans, the sort's scratch and the
+// stack are reused across calls.
 type jsonChecker struct {
-	names  []byte     // unescaped member names of the open objects, concatenated
-	recs   []nameRec  // one per name in names, in document order: each open object's are a run
+	names  []byte     // the unescaped escaped member names of the open objects, concatenated
+	recs   []nameRec  // one per name of the open objects, in document order: each open object's are a run
 	text   []byte     // the text last checked
 	values [][2]int32 // where each top-level value lies: from after its colon to its delimiter
-	table  []slot     // open-addressing hash set of recs; a zero slot is empty
-	order  []int      // indices into recs, sorted by name when sorting
-	used   int        // occupied slots (names of closed objects included)
 	stack  [maxJSONDepth]frame
-	objs   uint32 // objects opened so far in this check; an object's id is the count at its '{'
 	// kinds has bit d set when the container open at depth d is an object, clear for an
 	// array, at every depth up to maxSyntaxDepth (stack holds only the first maxJSONDepth).
 	kinds [(maxSyntaxDepth + 63) / 64]uint64
 
-	key    [2]uint64 // secret keys of hashName, drawn when the checker is first used
-	seeded bool
+	// Scratch of the duplicate check: the keys being sorted, the radix sort's other buffer and
+	// counts, and the groups of names with equal keys still to tell apart.
+	sorted, spare []keyRec
+	count         [256]uint32
+	groups        []group
 
-	// sorting is set once the hash set has used up its probe budget: from then on each
-	// object's names are sorted when it closes.
-	sorting bool
-	// hashed counts the names looked up in the hash set, probes the slots inspected
-	// (rehashing included) and compares the name comparisons made by sorting, since the last
-	// checkObject: probeBudget bounds probes, and the tests bound all three.
-	hashed, probes, compares int
-	collide                  bool // tests: every name hashes alike, as crafted collisions would
+	// work counts the steps of the duplicate check since the last checkObject (keys made,
+	// keys moved by a sort, names compared): the tests bound it.
+	work  int
+	radix bool // tests: every group of two or more names goes through the radix sort
 }
 
-// nameRec is one member name: names[start:end], of object obj, with its hash.
+// nameRec is one member name: text[start:start+n] as it lies in the text (no escape), or,
+// when start < 0, names[^start:^start+n] (unescaped); and its chunkKey from byte 0.
 type nameRec struct {
-	hash       uint64
-	start, end int32
-	obj        uint32
+	key      uint64
+	start, n int32
 }
 
-// slot is one hash-set entry: 1 + an index into recs, and the top bits of its hash, so that
-// most probes compare without reading the record.
-type slot struct {
+// keyRec is a name's sort key (chunkKey) and the index of its nameRec.
+type keyRec struct {
+	key uint64
 	rec int32
-	tag uint32
+}
+
+// group is sorted[lo:hi], names equal in their first off bytes, to sort by the next 7.
+type group struct {
+	lo, hi, off int32
 }
 
 // frame is one open object or array.
 type frame struct {
-	obj   uint32 // the object's id; 0 for an array
-	recs  int    // len(recs) when it opened: an object's names are recs[recs:]
-	names int    // len(names) when it opened
+	recs  int // len(recs) when it opened: an object's names are recs[recs:]
+	names int // len(names) when it opened
 }
 
-const (
-	minTableSlots = 16
-	// probeBudget is how many hash-set slots may be inspected per name hashed before the check
-	// falls back to sorting. With random keys and the table at most half full, linear probing
-	// inspects about two slots per new name; probeSlack more for the whole text keeps texts of
-	// a few dozen names in the hash set whatever their hashes.
-	probeBudget = 16
-	probeSlack  = 64
-)
+// insertionMax is the largest group of keys sorted by insertion (at most insertionMax/2 moves
+// per key on average, fewer than the radix sort's fixed 256 steps per pass for so few keys).
+const insertionMax = 24
 
 // checkObject returns nil when b is a UTF-8 JSON object without duplicate members. Its errors
 // come in the order of the checks: errTooLong, errInvalidUTF8, errInvalidJSON, errNotObject,
-// then the first of errTooDeep and ErrDuplicateMember that walk meets.
+// then the first of errTooDeep and ErrDuplicateMember in document order.
 func (c *jsonChecker) checkObject(b []byte) error {
 	if len(b) >= math.MaxInt32 { // offsets are int32; no header, claims set or JWK Set is near
 		return errTooLong
@@ -139,12 +129,8 @@ func (c *jsonChecker) checkObject(b []byte) error {
 	if !utf8.Valid(b) {
 		return errInvalidUTF8
 	}
-	if !c.seeded {
-		c.key, c.seeded = [2]uint64{rand.Uint64(), rand.Uint64() | 1}, true
-	}
-	c.text, c.names, c.recs, c.values, c.objs = b, c.names[:0], c.recs[:0], c.values[:0], 0
-	c.sorting, c.hashed, c.probes, c.compares = false, 0, 0, 0
-	c.resetTable(minTableSlots)
+	c.text, c.names, c.recs, c.values = b, c.names[:0], c.recs[:0], c.values[:0]
+	c.work = 0
 	return c.walk(b, true)
 }
 
@@ -153,9 +139,15 @@ func (c *jsonChecker) members() int { return len(c.values) }
 
 // memberName returns the unescaped name of the i-th top-level member of the object last
 // checked without error (valid until the next check).
-func (c *jsonChecker) memberName(i int) []byte {
-	r := &c.recs[i]
-	return c.names[r.start:r.end]
+func (c *jsonChecker) memberName(i int) []byte { return c.name(c.recs[i]) }
+
+// name returns the unescaped name r records.
+func (c *jsonChecker) name(r nameRec) []byte {
+	if r.start >= 0 {
+		return c.text[r.start : r.start+r.n]
+	}
+	s := ^r.start
+	return c.names[s : s+r.n]
 }
 
 // memberValue returns where the value of the i-th top-level member lies in the text last
@@ -222,12 +214,17 @@ values:
 					return errInvalidJSON
 				}
 			}
-			if check {
-				switch err := c.addName(b[i+1:j], escaped, c.stack[depth-1].obj); err {
-				case nil:
-				case ErrDuplicateMember:
-					fail, check = err, false
-				default:
+			if check { // duplicates are looked for when the object closes
+				if !escaped {
+					// chunkKey(b[i+1:j], 0), one load for a short name (most are)
+					var key uint64
+					if n := j - i - 1; n <= 7 && len(b)-i >= 9 {
+						key = binary.LittleEndian.Uint64(b[i+1:])&(1<<(8*n)-1) | uint64(n)<<56
+					} else {
+						key = chunkKey(b[i+1:j], 0)
+					}
+					c.recs = append(c.recs, nameRec{key: key, start: int32(i + 1), n: int32(j - i - 1)})
+				} else if err := c.addEscaped(b[i+1 : j]); err != nil {
 					return err
 				}
 			}
@@ -256,14 +253,13 @@ values:
 			obj := ch == '{'
 			if check {
 				if depth >= maxJSONDepth {
+					// A duplicate among the names read so far comes first in document order.
 					fail, check = errTooDeep, false
-				} else {
-					f := frame{recs: len(c.recs), names: len(c.names)}
-					if obj {
-						c.objs++ // fewer than 2³¹ objects fit in a text checkObject accepts
-						f.obj = c.objs
+					if c.openDuplicate(depth) {
+						fail = ErrDuplicateMember
 					}
-					c.stack[depth] = f
+				} else {
+					c.stack[depth] = frame{recs: len(c.recs), names: len(c.names)}
 				}
 			}
 			if w, bit := depth>>6, uint64(1)<<(depth&63); obj {
@@ -357,13 +353,12 @@ values:
 				}
 				depth = d
 				if check && obj {
-					// With sorting, look for a duplicate among the object's names. At the top
-					// level, record the last member's value and keep the names. In a nested
-					// object, forget its names (the enclosing objects' names stay; its hash-set
-					// slots stay too, but belong to another object id, see addName).
+					// Look for a duplicate among the object's names. At the top level, record
+					// the last member's value and keep the names. In a nested object, forget
+					// its names (the enclosing objects' names stay).
 					f := c.stack[depth]
 					switch {
-					case c.sorting && c.sortedDuplicate(f.recs):
+					case len(c.recs)-f.recs >= 2 && c.duplicate(f.recs, len(c.recs)): // (no call for fewer)
 						fail, check = ErrDuplicateMember, false
 					case depth > 0:
 						c.recs, c.names = c.recs[:f.recs], c.names[:f.names]
@@ -531,161 +526,210 @@ var strSpecial = [256]bool{
 	'"': true, '\\': true,
 }
 
-// addName records the member name s of object obj (still escaped when escaped), unescaped as
-// jsonparser.ObjectEach unescapes names so that two spellings of one name compare equal, and
-// returns ErrDuplicateMember when the hash set already holds it (when sorting, duplicates are
-// found at the object's '}').
-func (c *jsonChecker) addName(s []byte, escaped bool, obj uint32) error {
+// addEscaped records the member name s, which holds an escape, unescaped into names as
+// jsonparser.ObjectEach unescapes names, so that two spellings of one name compare equal.
+func (c *jsonChecker) addEscaped(s []byte) error {
 	start := len(c.names)
-	if !escaped {
-		c.names = append(c.names, s...)
-	} else {
-		// Unescaping never lengthens a name: write it into names' spare capacity.
-		c.names = slices.Grow(c.names, len(s))
-		u, err := jsonparser.Unescape(s, c.names[start:start+len(s)])
-		if err != nil {
+	// Unescaping never lengthens a name: write it into names' spare capacity.
+	c.names = slices.Grow(c.names, len(s))
+	out := c.names[start : start+len(s)]
+	u, ok := unescapeASCII(s, out)
+	if !ok {
+		var err error
+		if u, err = jsonparser.Unescape(s, out); err != nil {
 			return errInvalidJSON
 		}
-		c.names = c.names[:start+len(u)]
 	}
-	r := nameRec{start: int32(start), end: int32(len(c.names)), obj: obj}
-	if !c.sorting {
-		name := c.names[start:]
-		r.hash = c.hashName(name, obj)
-		c.hashed++
-		if 2*(c.used+1) > len(c.table) {
-			c.rehash()
-		}
-		if !c.sorting {
-			tag, mask := uint32(r.hash>>32), len(c.table)-1
-			for i := int(r.hash) & mask; ; i = (i + 1) & mask {
-				c.probes++
-				s := c.table[i]
-				if s.rec == 0 {
-					c.table[i] = slot{rec: int32(len(c.recs) + 1), tag: tag}
-					c.used++
-					break
-				}
-				if s.tag != tag {
-					continue
-				}
-				// A slot of a closed object may point past recs, or at a record reused since
-				// by another object: the object id tells. (A record reused by this object is a
-				// name of this object, so a match there is a duplicate all the same.)
-				if j := int(s.rec) - 1; j < len(c.recs) {
-					if o := &c.recs[j]; o.hash == r.hash && o.obj == obj && string(c.names[o.start:o.end]) == string(name) {
-						return ErrDuplicateMember
-					}
-				}
-			}
-			c.overBudget()
-		}
-	}
-	c.recs = append(c.recs, r)
+	c.names = c.names[:start+len(u)]
+	c.recs = append(c.recs, nameRec{key: chunkKey(u, 0), start: ^int32(start), n: int32(len(u))})
 	return nil
 }
 
-// hashName is a keyed hash of (obj, name). Each 8-byte word of the name (the last one
-// assembled from the remaining bytes) is xored into the state, which is multiplied by a secret
-// odd key and xor-shifted: for a given state that is a bijection of the word, and for a given
-// word a bijection of the state. murmur3's fmix64, a bijection too, finishes it. So two names
-// of one object collide in all 64 bits only through the secret keys; the table's slot is the
-// low bits. hash/maphash would do as well, but its portable code costs ~180 ns per short name
-// in the module, this ~20 ns.
-func (c *jsonChecker) hashName(name []byte, obj uint32) uint64 {
-	h := c.key[0] ^ uint64(obj)<<32 ^ uint64(len(name))
-	for ; len(name) >= 8; name = name[8:] {
-		h = (h ^ binary.LittleEndian.Uint64(name)) * c.key[1]
-		h ^= h >> 32
-	}
-	if n := len(name); n > 0 {
-		var w uint64
-		switch {
-		case n >= 4: // two overlapping loads cover the n bytes
-			w = uint64(binary.LittleEndian.Uint32(name)) | uint64(binary.LittleEndian.Uint32(name[n-4:]))<<32
-		default: // 1–3 bytes: first, middle, last
-			w = uint64(name[0])<<16 | uint64(name[n/2])<<8 | uint64(name[n-1])
+// unescapeASCII unescapes the string contents s, whose escapes walk has checked, into out
+// (len(s) bytes) as jsonparser.Unescape does, when every escape stands for an ASCII
+// character (\", \\, \/, \b, \f, \n, \r, \t, \u0000–\u007F); otherwise ok is false and
+// jsonparser.Unescape is to do it (surrogates and other code points). No call per escape: a
+// call costs more than the bytes in the WebAssembly module.
+func unescapeASCII(s, out []byte) (u []byte, ok bool) {
+	n := 0
+	for i := 0; i < len(s); n++ {
+		ch := s[i]
+		if ch != '\\' {
+			out[n] = ch
+			i++
+			continue
 		}
-		h = (h ^ w) * c.key[1]
-		h ^= h >> 32
+		e := s[i+1]
+		if e != 'u' {
+			out[n] = escaped1[e]
+			i += 2
+			continue
+		}
+		if s[i+2] != '0' || s[i+3] != '0' || s[i+4] > '7' {
+			return nil, false
+		}
+		out[n] = (s[i+4]-'0')<<4 | hexVal(s[i+5])
+		i += 6
 	}
-	h ^= h >> 33
-	h *= 0xff51afd7ed558ccd
-	h ^= h >> 33
-	h *= 0xc4ceb9fe1a85ec53
-	h ^= h >> 33
-	if c.collide {
-		h = uint64(obj) // all the names of one object in one cluster
-	}
-	return h
+	return out[:n], true
 }
 
-// overBudget switches to sorting when the hash set has inspected more than probeBudget slots
-// per name hashed (plus probeSlack): only colliding hashes get there.
-func (c *jsonChecker) overBudget() {
-	if c.probes > probeBudget*c.hashed+probeSlack {
-		c.sorting = true
+// escaped1 maps the byte after a reverse solidus to the character the escape stands for
+// (RFC 8259 §7), for every escape but \u.
+var escaped1 = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
+
+// hexVal is the value of the hexadecimal digit c.
+func hexVal(c byte) byte {
+	if c <= '9' {
+		return c - '0'
 	}
+	return c | 0x20 - 'a' + 10
 }
 
-// resetTable empties the hash set and gives it n slots (a power of two), reusing its storage.
-func (c *jsonChecker) resetTable(n int) {
-	if cap(c.table) >= n {
-		c.table = c.table[:n]
-		clear(c.table)
+// chunkKey is the sort key of name from byte off on (off ≤ len(name)): its next 7 bytes or
+// fewer in the low 56 bits (little-endian, zeros past the name's end) and in the top byte how
+// many bytes are left when the name ends within them (0–7), else 0xff. Of names equal in their
+// first off bytes, two have equal keys exactly when they are equal in their first off+7 bytes
+// and either both end there (and are equal: a key whose top byte is not 0xff is a duplicate
+// when another has it) or neither does (0xff: to compare from off+7 on). One 8-byte load when
+// the bytes after the name are in the same buffer, as those of a name in the text are.
+func chunkKey(name []byte, off int) uint64 {
+	rest := name[off:]
+	n := len(rest)
+	if n > 7 {
+		return binary.LittleEndian.Uint64(rest)&(1<<56-1) | 0xff<<56
+	}
+	var w uint64
+	if cap(rest) >= 8 {
+		w = binary.LittleEndian.Uint64(rest[:8]) & (1<<(8*n) - 1)
 	} else {
-		c.table = make([]slot, n)
-	}
-	c.used = 0
-}
-
-// rehash rebuilds the hash set from the names of the open objects (dropping those of closed
-// objects), at most a quarter full.
-func (c *jsonChecker) rehash() {
-	n := minTableSlots
-	for n < 4*(len(c.recs)+1) {
-		n *= 2
-	}
-	c.resetTable(n)
-	mask := n - 1
-	for k := range c.recs {
-		h := c.recs[k].hash
-		for i := int(h) & mask; ; i = (i + 1) & mask {
-			c.probes++
-			if c.table[i].rec == 0 {
-				c.table[i] = slot{rec: int32(k + 1), tag: uint32(h >> 32)}
-				break
-			}
+		for i := n - 1; i >= 0; i-- {
+			w = w<<8 | uint64(rest[i])
 		}
 	}
-	c.used = len(c.recs)
-	c.overBudget()
+	return w | uint64(n)<<56
 }
 
-// sortedDuplicate sorts the names recs[base:] of one object (through order, so that recs keep
-// document order) and reports whether two are equal.
-func (c *jsonChecker) sortedDuplicate(base int) bool {
-	if len(c.recs)-base < 2 {
+// duplicate reports whether two of the names recs[lo:hi], one object's, are equal: the names
+// are sorted by chunkKey, and each group of equal keys that do not end the names is sorted by
+// the keys of the next 7 bytes, until every group is of one name or of names that end alike.
+// Two names are compared as they are instead (one step).
+func (c *jsonChecker) duplicate(lo, hi int) bool {
+	k := hi - lo
+	if k < 2 {
 		return false
 	}
-	c.order = c.order[:0]
-	for i := base; i < len(c.recs); i++ {
-		c.order = append(c.order, i)
+	if k == 2 && !c.radix {
+		c.work++
+		return string(c.name(c.recs[lo])) == string(c.name(c.recs[lo+1]))
 	}
-	slices.SortFunc(c.order, c.compare)
-	for i := 1; i < len(c.order); i++ {
-		if c.compare(c.order[i-1], c.order[i]) == 0 {
+	if cap(c.sorted) < k {
+		c.sorted = make([]keyRec, k, 2*k)
+	}
+	s := c.sorted[:k]
+	for i, r := range c.recs[lo:hi] {
+		s[i] = keyRec{key: r.key, rec: int32(lo + i)}
+	}
+	c.work += k
+	c.groups = append(c.groups[:0], group{lo: 0, hi: int32(k)})
+	for len(c.groups) > 0 {
+		gr := c.groups[len(c.groups)-1]
+		c.groups = c.groups[:len(c.groups)-1]
+		g := s[gr.lo:gr.hi]
+		c.sortKeys(g)
+		off := int(gr.off) + 7
+		for i := 0; i < len(g); {
+			j := i + 1
+			for j < len(g) && g[j].key == g[i].key {
+				j++
+			}
+			c.work += j - i
+			switch {
+			case j-i < 2:
+			case g[i].key>>56 != 0xff: // names that end within the key: equal
+				return true
+			case j-i == 2 && !c.radix:
+				if string(c.name(c.recs[g[i].rec])[off:]) == string(c.name(c.recs[g[i+1].rec])[off:]) {
+					return true
+				}
+			default:
+				for m := i; m < j; m++ {
+					g[m].key = chunkKey(c.name(c.recs[g[m].rec]), off)
+				}
+				c.groups = append(c.groups, group{lo: gr.lo + int32(i), hi: gr.lo + int32(j), off: int32(off)})
+			}
+			i = j
+		}
+	}
+	return false
+}
+
+// openDuplicate reports whether an object open at a depth below depth has two equal names
+// among those read so far.
+func (c *jsonChecker) openDuplicate(depth int) bool {
+	for d := 0; d < depth; d++ {
+		if c.kinds[d>>6]&(1<<(d&63)) == 0 {
+			continue
+		}
+		end := len(c.recs)
+		if d+1 < depth {
+			end = c.stack[d+1].recs // the names after those are of containers opened since
+		}
+		if c.duplicate(c.stack[d].recs, end) {
 			return true
 		}
 	}
 	return false
 }
 
-// compare orders the names of two records by their bytes.
-func (c *jsonChecker) compare(i, j int) int {
-	c.compares++
-	a, b := &c.recs[i], &c.recs[j]
-	return bytes.Compare(c.names[a.start:a.end], c.names[b.start:b.end])
+// sortKeys sorts g by key: by insertion when short, else by a least-significant-digit radix
+// sort on the key bytes that differ between keys (a pass of 2·len(g)+256 steps each: keys
+// of short names differ in a few bytes).
+func (c *jsonChecker) sortKeys(g []keyRec) {
+	if len(g) <= insertionMax && !c.radix {
+		for i := 1; i < len(g); i++ {
+			x, j := g[i], i
+			for ; j > 0 && g[j-1].key > x.key; j-- {
+				g[j] = g[j-1]
+			}
+			g[j] = x
+			c.work += i - j
+		}
+		return
+	}
+	or, and := uint64(0), ^uint64(0)
+	for _, x := range g {
+		or, and = or|x.key, and&x.key
+	}
+	diff := or ^ and
+	if cap(c.spare) < len(g) {
+		c.spare = make([]keyRec, len(g), 2*len(g))
+	}
+	src, dst := g, c.spare[:len(g)]
+	for shift := 0; shift < 64; shift += 8 {
+		if byte(diff>>shift) == 0 {
+			continue // every key has the same byte here
+		}
+		c.count = [256]uint32{}
+		for _, x := range src {
+			c.count[byte(x.key>>shift)]++
+		}
+		sum := uint32(0)
+		for d, n := range c.count {
+			c.count[d] = sum
+			sum += n
+		}
+		for _, x := range src {
+			d := byte(x.key >> shift)
+			dst[c.count[d]] = x
+			c.count[d]++
+		}
+		src, dst = dst, src
+		c.work += 2*len(g) + len(c.count)
+	}
+	if &src[0] != &g[0] {
+		copy(g, src)
+	}
 }
 
 // unescape returns the unescaped form of the JSON string contents s (without quotes), using

@@ -13,9 +13,9 @@ import (
 // standard library alone: utf8.Valid, encoding/json.Valid, then encoding/json's Decoder.Token
 // stream, which unescapes member names itself (a lone surrogate to U+FFFD), with one set of
 // names per open object. It shares no code with jsonChecker, nor with buger/jsonparser, whose
-// Unescape jsonChecker.addName calls: a reference built on jsonparser.ObjectEach unescapes
-// names with that same function, and one built on jsonChecker's own addName, hash set or
-// sorting would agree with any mistake in them.
+// Unescape jsonChecker.addEscaped calls: a reference built on jsonparser.ObjectEach unescapes
+// names with that same function, and one built on jsonChecker's own addEscaped, keys or
+// sorts would agree with any mistake in them.
 //
 // It returns checkObject's errors in checkObject's order (errTooLong aside): errInvalidUTF8,
 // errInvalidJSON, errNotObject, then the first of errTooDeep (a container opened inside
@@ -88,15 +88,14 @@ func stdCheckObject(b []byte) (names []string, err error) {
 }
 
 // sameAsStd checks got, what c.checkObject(b) returned, and c's top-level member names against
-// stdCheckObject. Once c has fallen back to sorting, a duplicate is found when its object
-// closes rather than at its second name, so a container opened too deep between the two
-// may be met first: errTooDeep where the reference, reading in document order, says
-// ErrDuplicateMember.
+// stdCheckObject. Duplicates are found when their object closes or, when a container opens
+// too deep, among the open objects' names read so far: the first error in document order, as
+// the reference reads it.
 func sameAsStd(t *testing.T, c *jsonChecker, got error, b []byte) {
 	t.Helper()
 	names, want := stdCheckObject(b)
-	if got != want && !(c.sorting && got == errTooDeep && want == ErrDuplicateMember) {
-		t.Fatalf("collide=%v sorting=%v: %q: checkObject %v, encoding/json reference %v", c.collide, c.sorting, b, got, want)
+	if got != want {
+		t.Fatalf("radix=%v: %q: checkObject %v, encoding/json reference %v", c.radix, b, got, want)
 	}
 	if got != nil {
 		return

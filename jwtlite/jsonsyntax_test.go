@@ -40,28 +40,29 @@ func prevCheckObject(c *jsonChecker, b []byte) error {
 	if t := bytes.TrimLeft(b, " \t\r\n"); len(t) == 0 || t[0] != '{' {
 		return errNotObject
 	}
-	if !c.seeded {
-		c.key, c.seeded = [2]uint64{rand.Uint64(), rand.Uint64() | 1}, true
-	}
-	c.text, c.names, c.recs, c.values, c.objs = b, c.names[:0], c.recs[:0], c.values[:0], 0
-	c.sorting, c.hashed, c.probes, c.compares = false, 0, 0, 0
-	c.resetTable(minTableSlots)
+	c.text, c.names, c.recs, c.values = b, c.names[:0], c.recs[:0], c.values[:0]
 	return prevWalk(c, b)
 }
 
-// prevWalk is the walk that ran after encoding/json.Valid, kept verbatim. It visits every object, array and member name of b, which must be valid JSON (RFC 8259
-// §2: outside strings there are only structural characters, whitespace, numbers and the
-// literals, and numbers and literals hold no quote, bracket, brace, colon or comma).
+// prevWalk is the walk that ran after encoding/json.Valid, kept but for its duplicate check,
+// which is checkObject's (names recorded as they are read, looked for duplicates when their
+// object closes or, first, when a container opens too deep). It visits every object, array
+// and member name of b, which must be valid JSON (RFC 8259 §2: outside strings there are only
+// structural characters, whitespace, numbers and the literals, and numbers and literals hold
+// no quote, bracket, brace, colon or comma).
 func prevWalk(c *jsonChecker, b []byte) error {
 	depth := 0
 	key := false // the next string is a member name
 	value := 0   // where the value of the current top-level member starts (after its colon)
+	isObj := func(d int) bool { return c.kinds[d>>6]&(1<<(d&63)) != 0 }
 	for i := 0; i < len(b); i++ {
 		switch b[i] {
 		case '"':
 			end, escaped := prevStringEnd(b, i+1)
 			if key {
-				if err := c.addName(b[i+1:end], escaped, c.stack[depth-1].obj); err != nil {
+				if !escaped {
+					c.recs = append(c.recs, nameRec{key: chunkKey(b[i+1:end], 0), start: int32(i + 1), n: int32(end - i - 1)})
+				} else if err := c.addEscaped(b[i+1 : end]); err != nil {
 					return err
 				}
 				key = false
@@ -75,25 +76,29 @@ func prevWalk(c *jsonChecker, b []byte) error {
 			if depth == 1 {
 				c.values = append(c.values, [2]int32{int32(value), int32(i)})
 			}
-			key = c.stack[depth-1].obj != 0
+			key = isObj(depth - 1)
 		case '{', '[':
 			if depth >= maxJSONDepth {
+				if c.openDuplicate(depth) {
+					return ErrDuplicateMember
+				}
 				return errTooDeep
 			}
-			f := frame{recs: len(c.recs), names: len(c.names)}
+			c.stack[depth] = frame{recs: len(c.recs), names: len(c.names)}
 			if b[i] == '{' {
-				c.objs++ // fewer than 2³¹ objects fit in a text checkObject accepts
-				f.obj, key = c.objs, true
+				c.kinds[depth>>6] |= 1 << (depth & 63)
+				key = true
+			} else {
+				c.kinds[depth>>6] &^= 1 << (depth & 63)
 			}
-			c.stack[depth] = f
 			depth++
 		case '}', ']':
 			depth--
 			f := c.stack[depth]
-			if f.obj == 0 {
+			if !isObj(depth) {
 				break
 			}
-			if c.sorting && c.sortedDuplicate(f.recs) {
+			if c.duplicate(f.recs, len(c.recs)) {
 				return ErrDuplicateMember
 			}
 			if depth == 0 {
@@ -102,8 +107,7 @@ func prevWalk(c *jsonChecker, b []byte) error {
 				}
 				return nil // keep the top-level names; json.Valid allows only space after
 			}
-			// Forget this object's names; the enclosing objects' names stay. Its hash-set
-			// slots stay too, but belong to another object id (see addName).
+			// Forget this object's names; the enclosing objects' names stay.
 			c.recs, c.names = c.recs[:f.recs], c.names[:f.names]
 		}
 	}
@@ -140,19 +144,20 @@ func prevStringEnd(b []byte, i int) (end int, escaped bool) {
 }
 
 // sameVerdict checks b: validJSON against encoding/json.Valid, and checkObject against
-// prevCheckObject (normally and with colliding hashes) for the same error and, on success,
-// the same top-level members. prevCheckObject finds duplicates with the same addName and hash
-// set as checkObject, so the verdict is also held to stdCheckObject, which shares none of it.
+// prevCheckObject (normally and with every group radix-sorted) for the same error and, on
+// success, the same top-level members. prevCheckObject finds duplicates with the same
+// duplicate check as checkObject, so the verdict is also held to stdCheckObject, which shares
+// none of it.
 func sameVerdict(t *testing.T, b []byte) {
 	t.Helper()
 	if got, want := validJSON(b), json.Valid(b); got != want {
 		t.Fatalf("%q: validJSON %v, encoding/json.Valid %v", b, got, want)
 	}
-	for _, collide := range []bool{false, true} {
-		c, p := jsonChecker{collide: collide}, jsonChecker{collide: collide}
+	for _, radix := range []bool{false, true} {
+		c, p := jsonChecker{radix: radix}, jsonChecker{radix: radix}
 		got, want := c.checkObject(b), prevCheckObject(&p, b)
 		if got != want {
-			t.Fatalf("collide=%v: %q: checkObject %v, previously %v", collide, b, got, want)
+			t.Fatalf("radix=%v: %q: checkObject %v, previously %v", radix, b, got, want)
 		}
 		sameAsStd(t, &c, got, b)
 		if got != nil {
@@ -260,8 +265,8 @@ func TestJSONSyntaxAgreesWithEncodingJSON(t *testing.T) {
 		}
 	}
 
-	// Objects long enough for colliding hashes to switch to sorting, where duplicates are
-	// found at the object's end: with a syntax error after it, the syntax error wins.
+	// Objects long enough to be radix-sorted; duplicates are found at the object's end: with a
+	// syntax error after it, the syntax error wins.
 	for _, n := range []int{10, 100, 1000} {
 		var sb strings.Builder
 		sb.WriteString(`{"x":{`)
