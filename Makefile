@@ -39,6 +39,7 @@ vet:
 	$(GO) vet $(PKGS)
 	$(GO) vet -tags e2e ./e2e/
 	$(GO) vet -tags e2enginx ./e2e/nginx/
+	$(GO) vet -tags e2enginx,profile ./e2e/nginx/
 
 ## check: fail if gofmt or go mod tidy would change anything.
 check:

@@ -54,7 +54,7 @@ NGINX_PATCHED  := $(REALHOST)/nginx-pollfix/sbin/nginx
 NGINX_STOCK    := $(REALHOST)/nginx/sbin/nginx
 E2E_NGINX_ARGS ?=
 
-.PHONY: e2e-nginx realhost
+.PHONY: e2e-nginx realhost profile-nginx
 
 ## realhost: build the real proxy-wasm host (nginx + ngx_wasm_module, stock and patched) into
 ## build/realhost once (3-5 minutes on 2 cores; needs gcc, make, patch, libpcre2-dev, libssl-dev,
@@ -90,3 +90,10 @@ e2e-nginx: $(WASM) $(NGINX_PATCHED) $(BASELINE_WASM)
 		AUDGUARD_E2E_PERF_MODULES="$$([ -f $(BASELINE_WASM) ] && echo '$(BASELINE_REV), before the body, list and DPoP work=$(CURDIR)/$(BASELINE_WASM)')" \
 		$(GO) test -count=1 -timeout 20m -tags e2enginx $(E2E_NGINX_ARGS) ./e2e/nginx/
 	@echo "e2e-nginx: performance report in build/e2e-nginx/report.md:"; cat build/e2e-nginx/report.md
+
+## profile-nginx: sample one nginx worker with perf (Debian: linux-perf) while it serves audguard cache
+## hits, and the header-reading plugin the same way; writes build/e2e-nginx/profile-*.txt (where a
+## request's CPU goes: the module's functions, nginx and wasmtime, the kernel). Not part of CI.
+profile-nginx: $(WASM) $(NGINX_PATCHED)
+	AUDGUARD_NGINX=$(CURDIR)/$(NGINX_PATCHED) AUDGUARD_NGINX_STOCK=$(CURDIR)/$(NGINX_STOCK) \
+		AUDGUARD_WASM=$(CURDIR)/$(WASM) $(GO) test -count=1 -timeout 10m -tags e2enginx,profile -run '^TestProfile$$' -v ./e2e/nginx/
