@@ -76,11 +76,16 @@ func cpuPerRequest(t *testing.T) {
 	// tools.example.com has operations: a POST to /mcp is judged by its body
 	// (mcp_body verify); toolshdr.example.com is the same resource judged
 	// from its headers only (mcp_body off).
+	// A mode of "" leaves mcp_body out, for builds from before it (which
+	// judged every request by its headers).
 	bodyCfg := func(mode, host string) string {
+		extra := map[string]any{"operations": []any{map[string]any{"method": "tools/call", "name": "delete_forecast", "scopes": []string{"mcp:admin"}}}}
+		if mode != "" {
+			extra["mcp_body"] = mode
+		}
 		return mustJSON(t, map[string]any{"mode": "enforce", "authority_from": "host",
-			"issuers": []any{map[string]any{"name": "corp", "issuer": issuer, "jwks": map[string]any{"keys": []any{keys.rs.Public()}}}},
-			"resources": []any{resource(resTools, host, "tools", map[string]any{"mcp_body": mode,
-				"operations": []any{map[string]any{"method": "tools/call", "name": "delete_forecast", "scopes": []string{"mcp:admin"}}}})}})
+			"issuers":   []any{map[string]any{"name": "corp", "issuer": issuer, "jwks": map[string]any{"keys": []any{keys.rs.Public()}}}},
+			"resources": []any{resource("https://"+host+"/mcp", host, "tools", extra)}})
 	}
 	modules := []module{{"audguard", wasmPath}, {"noop", helperModules["noop"]}, {"readheaders", helperModules["readheaders"]}}
 	servers := []server{
@@ -92,18 +97,25 @@ func cpuPerRequest(t *testing.T) {
 		{names: []string{"toolshdr.example.com"}, module: "audguard", config: bodyCfg("off", "toolshdr.example.com")},
 	}
 	// Other builds of the module (perfModules), each serving the same cache
-	// hit under a host of its own, in a VM of its own, for a comparison
-	// within the same run; this build is loaded once more the same way, so
-	// that each compared VM serves one configuration and one kind of request.
+	// hit and the same tools/call judged by its headers under hosts of its
+	// own, in a VM of its own, for a comparison within the same run; this
+	// build is loaded once more the same way, so that each compared VM
+	// serves the same two kinds of request.
 	others := perfModules(t)
 	if len(others) > 0 {
 		others = append([]perfModule{{"this build", wasmPath}}, others...)
 	}
 	for i, m := range others {
-		host := fmt.Sprintf("hit-%d.example.com", i)
-		modules = append(modules, module{fmt.Sprintf("other%d", i), m.path})
-		servers = append(servers, server{names: []string{host}, module: fmt.Sprintf("other%d", i),
-			config: strings.ReplaceAll(cfg, "mcp-a.example.com", host)})
+		name, mode := fmt.Sprintf("other%d", i), "off"
+		if i > 0 {
+			mode = "" // a build from before mcp_body
+		}
+		modules = append(modules, module{name, m.path})
+		servers = append(servers,
+			server{names: []string{fmt.Sprintf("hit-%d.example.com", i)}, module: name,
+				config: strings.ReplaceAll(cfg, "mcp-a.example.com", fmt.Sprintf("hit-%d.example.com", i))},
+			server{names: []string{fmt.Sprintf("tools-%d.example.com", i)}, module: name,
+				config: bodyCfg(mode, fmt.Sprintf("tools-%d.example.com", i))})
 	}
 	n := startNginx(t, nginxBin, conf{workers: 1, logLevel: "notice", modules: modules, servers: servers})
 	defer n.checkHealthy(t)
@@ -122,13 +134,16 @@ func cpuPerRequest(t *testing.T) {
 		{"audguard cache hit", "mcp-a.example.com", tok, 204, ""},
 		{"audguard 401 (no token)", "mcp-a.example.com", "", 401, ""},
 		{"audguard hit, tools/call judged by its 1 KiB body", "tools.example.com", toolsTok, 204, toolCall},
-		{"audguard hit, the same judged by its headers (mcp_body off)", "toolshdr.example.com", toolsTok, 204, toolCall},
+		{"audguard hit, the same judged by its headers (mcp_body off)", "toolshdr.example.com",
+			"Bearer " + sign(keys.rs, "https://toolshdr.example.com/mcp", map[string]any{"exp": time.Now().Add(time.Hour).Unix()}), 204, toolCall},
 	}
 	for i, m := range others {
-		host := fmt.Sprintf("hit-%d.example.com", i)
-		aud := strings.ReplaceAll(resA, "mcp-a.example.com", host)
-		variants = append(variants, variant{"audguard cache hit, " + m.label, host,
-			"Bearer " + sign(keys.rs, aud, map[string]any{"exp": time.Now().Add(time.Hour).Unix()}), 204, ""})
+		hit, tools := fmt.Sprintf("hit-%d.example.com", i), fmt.Sprintf("tools-%d.example.com", i)
+		variants = append(variants,
+			variant{"audguard cache hit, " + m.label, hit,
+				"Bearer " + sign(keys.rs, "https://"+hit+"/mcp", map[string]any{"exp": time.Now().Add(time.Hour).Unix()}), 204, ""},
+			variant{"audguard hit, tools/call judged by its headers, " + m.label, tools,
+				"Bearer " + sign(keys.rs, "https://"+tools+"/mcp", map[string]any{"exp": time.Now().Add(time.Hour).Unix()}), 204, toolCall})
 	}
 	rounds, per := envInt("AUDGUARD_E2E_PERF_ROUNDS", 7), envInt("AUDGUARD_E2E_PERF_REQUESTS", 3000)
 	c := n.client(h1, nil)
@@ -187,7 +202,9 @@ func cpuPerRequest(t *testing.T) {
 		"A tools/call judged by its 1 KiB body: %.2f× the same judged by its headers.",
 		med[3]/med[2], med[3]/med[1], med[4]/med[2], med[5]/med[6])
 	for i, m := range others[min(1, len(others)):] {
-		perfReport.add("Cache hit, each build in a VM of its own: this build ÷ %s: %.3f×.", m.label, med[7]/med[8+i])
+		j := 9 + 2*i
+		perfReport.add("Each build in a VM of its own, this build ÷ %s: cache hit %.3f×, tools/call judged by its headers %.3f×.",
+			m.label, med[7]/med[j], med[8]/med[j+1])
 	}
 	perfReport.add("")
 }
