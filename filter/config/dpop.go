@@ -102,16 +102,6 @@ func readDPoPIATWindow(_ *loader, _, v *node, r *Resource) error {
 	return nil
 }
 
-// dpopWrite writes a DPoP key only when the resource's dpop is not "off".
-func dpopWrite(f func(r *Resource) any) func(r *Resource) any {
-	return func(r *Resource) any {
-		if r.DPoP == DPoPOff {
-			return omit
-		}
-		return f(r)
-	}
-}
-
 // readDPoPNonceSecret reads dpop_nonce_secret: base64url (RFC 4648 §5,
 // padding optional) of at least MinDPoPNonceSecretBytes bytes.
 func readDPoPNonceSecret(l *loader, _, v *node, p *Plugin) error {

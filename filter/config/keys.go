@@ -3,8 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,23 +10,21 @@ import (
 	"github.com/audguard/audguard/canonical"
 	"github.com/audguard/audguard/filter/keys"
 	"github.com/audguard/audguard/filter/mcp"
-	"github.com/audguard/audguard/internal/jsonw"
 	"github.com/audguard/audguard/internal/lex"
 )
 
 // field is one member of a configuration object (docs/configuration.md): its JSON
-// name, how it is read — including its default when absent and any warning
-// a risky value earns — and how Plugin.JSON writes it back. The tables below
-// are the only list of keys: the loader refuses members they do not name,
-// reads them in table order, and JSON writes them in the same order.
-// Adding a configuration key means a field in the Go type and a row here.
+// name and how it is read, including its default when absent and any
+// warning a risky value earns. The tables below are the only list of keys:
+// the loader refuses members they do not name and reads them in table
+// order; Plugin.JSON writes them in the same order (write.go).
+// Adding a configuration key means a field in the Go type, a row here and
+// its writer in write.go.
 type field[T any] struct {
 	name string
 	// read sets the member from v, or its default when v is nil (absent).
 	// n is the enclosing object, for refusals about a missing member.
 	read func(l *loader, n, v *node, dst *T) error
-	// write returns the normalised value; every default is written out.
-	write func(src *T) any
 }
 
 // readFields checks n's members against names (the names of fields), then
@@ -37,30 +33,40 @@ type field[T any] struct {
 // to its field once (member names are unique: the parser refuses a
 // repeated one) instead of every field searching the members.
 func readFields[T any](l *loader, n *node, fields []field[T], names []string, dst *T) error {
-	if n.kind != kindObject {
-		return wrongType(n, "an object")
-	}
 	var buf [32]*node
 	vals := buf[:]
 	if len(fields) > len(buf) {
 		vals = make([]*node, len(fields))
 	}
+	if err := matchFields(n, names, vals); err != nil {
+		return err
+	}
+	for j, f := range fields {
+		if err := f.read(l, n, vals[j], dst); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// matchFields is readFields' first step, the same for every table: it
+// refuses n unless it is an object whose members are all in names, and
+// sets vals[j] to the member named names[j] (nil when absent).
+func matchFields(n *node, names []string, vals []*node) error {
+	if n.kind != kindObject {
+		return wrongType(n, "an object")
+	}
 	for i, k := range n.keys {
 		j := 0
-		for j < len(fields) && fields[j].name != k {
+		for j < len(names) && names[j] != k {
 			j++
 		}
-		if j == len(fields) {
+		if j == len(names) {
 			return refuse(n.elems[i].path(), "unknown member",
 				"remove it or correct the spelling; known members: "+strings.Join(names, ", "))
 		}
 		if vals[j] == nil { // the first, as n.member finds it
 			vals[j] = n.elems[i]
-		}
-	}
-	for j, f := range fields {
-		if err := f.read(l, n, vals[j], dst); err != nil {
-			return err
 		}
 	}
 	return nil
@@ -81,238 +87,74 @@ var (
 	resourceNames = fieldNames(resourceFields)
 )
 
-// omit, returned by a field's write, leaves the member out of Plugin.JSON:
-// for keys whose absence means something no value says.
-type omitType struct{}
-
-var omit any = omitType{}
-
-// rawJSON is JSON this package wrote itself: written out as it is.
-type rawJSON []byte
-
-// writeFields renders src as a compact JSON object with fields in table order.
-func writeFields[T any](fields []field[T], src *T) rawJSON {
-	b := []byte{'{'}
-	first := true
-	for _, f := range fields {
-		val := f.write(src)
-		if val == omit {
-			continue
-		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = jsonw.String(b, f.name)
-		b = append(b, ':')
-		b = writeValue(b, val)
-	}
-	return append(b, '}')
-}
-
-// writeValue appends v, one of the types the write functions of the field
-// tables return, as JSON the way json.Marshal writes it (map members sorted
-// by name).
-func writeValue(b []byte, v any) []byte {
-	switch v := v.(type) {
-	case rawJSON: // our own compact JSON: no need to check it again
-		return append(b, v...)
-	case []rawJSON:
-		b = append(b, '[')
-		for i, e := range v {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, e...)
-		}
-		return append(b, ']')
-	case string:
-		return jsonw.String(b, v)
-	case []string:
-		return jsonw.Strings(b, v)
-	case bool:
-		return jsonw.Bool(b, v)
-	case int:
-		return jsonw.Int(b, int64(v))
-	case int64:
-		return jsonw.Int(b, v)
-	case map[string]string:
-		return writeObject(b, v, jsonw.String)
-	case map[string][]string:
-		return writeObject(b, v, jsonw.Strings)
-	}
-	// Unreachable: the tables return only the types above. Fail closed: a
-	// document Load refuses.
-	return append(b, '!')
-}
-
 // topFields are the members of the plugin configuration object.
 var topFields = []field[Plugin]{
-	{"mode", readMode, func(p *Plugin) any { return p.Mode.String() }},
-	{"authority_from", readAuthorityFrom, func(p *Plugin) any { return p.AuthorityFrom.String() }},
-	{"clock_skew_seconds", readClockSkew, func(p *Plugin) any { return int64(p.ClockSkew / time.Second) }},
-	{"max_token_bytes", readMaxTokenBytes, func(p *Plugin) any { return p.MaxTokenBytes }},
-	{"cache_size", readCacheSize, func(p *Plugin) any { return p.CacheSize }},
-	{"shared_cache_slots", readSharedCacheSlots, func(p *Plugin) any { return p.SharedCacheSlots }},
-	{"gc_percent", readGCPercent, func(p *Plugin) any { return p.GCPercent }},
-	{"access_log_properties", readAccessLogProperties, func(p *Plugin) any { return p.AccessLogProperties }},
+	{"mode", readMode},
+	{"authority_from", readAuthorityFrom},
+	{"clock_skew_seconds", readClockSkew},
+	{"max_token_bytes", readMaxTokenBytes},
+	{"cache_size", readCacheSize},
+	{"shared_cache_slots", readSharedCacheSlots},
+	{"gc_percent", readGCPercent},
+	{"access_log_properties", readAccessLogProperties},
 	// A secret: never written out (a dump of the configuration must not carry it).
-	{"dpop_nonce_secret", readDPoPNonceSecret, func(*Plugin) any { return omit }},
-	{"issuers", readIssuers, func(p *Plugin) any {
-		out := make([]rawJSON, len(p.Issuers))
-		for i, is := range p.Issuers {
-			out[i] = writeFields(issuerFields, is)
-		}
-		return out
-	}},
-	{"resources", readResources, func(p *Plugin) any {
-		out := make([]rawJSON, len(p.Resources))
-		for i, r := range p.Resources {
-			out[i] = writeFields(resourceFields, r)
-		}
-		return out
-	}},
+	{"dpop_nonce_secret", readDPoPNonceSecret},
+	{"issuers", readIssuers},
+	{"resources", readResources},
 }
 
 // issuerFields are the members of an issuers[] entry (docs/configuration.md, docs/configuration.md#keys).
 // "algorithms" is read before "jwks": the keys are bound against it.
 var issuerFields = []field[Issuer]{
-	{"name", readIssuerName, func(is *Issuer) any { return is.Name }},
-	{"issuer", readIssuerIss, func(is *Issuer) any { return is.Issuer }},
-	{"algorithms", readIssuerAlgorithms, func(is *Issuer) any {
-		list := is.Algorithms
-		if is.Remote != nil {
-			// Fetched keys are bound against the explicit list only.
-			if list = is.ExplicitAlgorithms; list == nil {
-				return omit
-			}
-		}
-		algs := make([]string, len(list))
-		for i, a := range list {
-			algs[i] = string(a)
-		}
-		return algs
-	}},
-	{"token_type", readTokenType, func(is *Issuer) any { return is.TokenType.String() }},
-	{"required_claims", readRequiredClaims, func(is *Issuer) any { return nonNil(is.RequiredClaims) }},
-	{"jwks_uri", readJWKSURI, func(is *Issuer) any {
-		if is.Remote == nil {
-			return omit
-		}
-		return is.Remote.URI
-	}},
-	{"jwks_cluster", readJWKSCluster, func(is *Issuer) any {
-		if is.Remote == nil {
-			return omit
-		}
-		return is.Remote.Cluster
-	}},
+	{"name", readIssuerName},
+	{"issuer", readIssuerIss},
+	{"algorithms", readIssuerAlgorithms},
+	{"token_type", readTokenType},
+	{"required_claims", readRequiredClaims},
+	{"jwks_uri", readJWKSURI},
+	{"jwks_cluster", readJWKSCluster},
 	{"jwks_refresh_seconds", remoteInt("jwks_refresh_seconds", keys.MinRefreshSeconds, keys.MaxRefreshSeconds,
-		func(r *keys.Remote) *int64 { return &r.RefreshSeconds }), remoteWrite(func(r *keys.Remote) int64 { return r.RefreshSeconds })},
+		func(r *keys.Remote) *int64 { return &r.RefreshSeconds })},
 	{"jwks_refetch_min_seconds", remoteInt("jwks_refetch_min_seconds", keys.MinRefetchMinSeconds, keys.MaxRefetchMinSeconds,
-		func(r *keys.Remote) *int64 { return &r.RefetchMinSeconds }), remoteWrite(func(r *keys.Remote) int64 { return r.RefetchMinSeconds })},
+		func(r *keys.Remote) *int64 { return &r.RefetchMinSeconds })},
 	{"jwks_timeout_ms", remoteInt("jwks_timeout_ms", keys.MinTimeoutMS, keys.MaxTimeoutMS,
-		func(r *keys.Remote) *int64 { return &r.TimeoutMS }), remoteWrite(func(r *keys.Remote) int64 { return r.TimeoutMS })},
-	{"jwks_max_stale_seconds", readMaxStale, remoteWrite(func(r *keys.Remote) int64 { return r.MaxStaleSeconds })},
-	{"jwks", readIssuerJWKS, func(is *Issuer) any {
-		if len(is.JWKS) == 0 {
-			return omit
-		}
-		return rawJSON(is.JWKS)
-	}},
-	{"revoked_key_ids", readRevokedKeyIDs, func(is *Issuer) any { return nonNil(is.RevokedKeyIDs) }},
-	{"revoked_token_ids", readRevokedTokenIDs, func(is *Issuer) any { return nonNil(is.RevokedTokenIDs) }},
-	{"reject_issued_before", readRejectIssuedBefore, func(is *Issuer) any {
-		if is.RejectIssuedBefore == 0 {
-			return omit
-		}
-		return is.RejectIssuedBefore
-	}},
+		func(r *keys.Remote) *int64 { return &r.TimeoutMS })},
+	{"jwks_max_stale_seconds", readMaxStale},
+	{"jwks", readIssuerJWKS},
+	{"revoked_key_ids", readRevokedKeyIDs},
+	{"revoked_token_ids", readRevokedTokenIDs},
+	{"reject_issued_before", readRejectIssuedBefore},
 }
 
 // resourceFields are the members of a resources[] entry (docs/configuration.md, docs/request-flow.md#6-resource, docs/configuration.md#canonical-resource-uri).
 var resourceFields = []field[Resource]{
-	{"resource", readResourceURI, func(r *Resource) any { return r.URI }},
-	{"name", readResourceName, func(r *Resource) any { return r.Name }},
-	{"routes", readRoutes, func(r *Resource) any { return nonNil(r.Routes) }},
-	{"virtual_hosts", readVirtualHosts, func(r *Resource) any { return nonNil(r.VirtualHosts) }},
-	{"authorities", readAuthorities, func(r *Resource) any { return nonNil(r.Authorities) }},
-	{"default", readDefault, func(r *Resource) any { return r.Default }},
-	{"issuers", readAcceptedIssuers, func(r *Resource) any {
-		names := make([]string, len(r.Issuers))
-		for i, is := range r.Issuers {
-			names[i] = is.Name
-		}
-		return names
-	}},
-	{"required_scopes", readRequiredScopes, func(r *Resource) any { return nonNil(r.RequiredScopes) }},
-	{"scope_implies", readScopeImplies, func(r *Resource) any {
-		if r.ScopeImplies == nil {
-			return map[string][]string{}
-		}
-		return r.ScopeImplies
-	}},
-	{"operations", readOperations, func(r *Resource) any {
-		b := []byte{'['}
-		for i, op := range r.Operations {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"method":`...)
-			b = jsonw.String(b, op.Method)
-			if op.Name != "" {
-				b = append(b, `,"name":`...)
-				b = jsonw.String(b, op.Name)
-			}
-			b = append(b, `,"scopes":`...)
-			b = jsonw.Strings(b, op.Scopes)
-			b = append(b, '}')
-		}
-		return rawJSON(append(b, ']'))
-	}},
-	{"legacy_protocol", readLegacyProtocol, func(r *Resource) any { return r.Rules.Mode().String() }},
-	{"mcp_body", readMCPBody, func(r *Resource) any { return r.Body.String() }},
-	{"max_body_bytes", readMaxBodyBytes, func(r *Resource) any { return int64(r.MaxBodyBytes) }},
-	{"shape_lists", readShapeLists, func(r *Resource) any { return r.ShapeLists }},
-	{"allowed_origins", readAllowedOrigins, func(r *Resource) any {
-		if r.AllowedOrigins == nil {
-			return omit // absent: the resource's own origin only
-		}
-		return r.AllowedOrigins
-	}},
-	{"scopes_supported", readScopesSupported, func(r *Resource) any { return nonNil(r.ScopesSupported) }},
-	{"authorization_servers", readAuthorizationServers, func(r *Resource) any { return nonNil(r.AuthorizationServers) }},
-	{"audience_match", readAudienceMatch, func(r *Resource) any { return r.AudienceMatch.String() }},
-	{"exclusive_audience", readExclusiveAudience, func(r *Resource) any { return r.ExclusiveAudience }},
-	{"public_paths", readResourcePublicPaths, func(r *Resource) any {
-		public := make([]string, len(r.PublicPaths))
-		for i, pp := range r.PublicPaths {
-			public[i] = pp.Path
-			if pp.Prefix {
-				public[i] += "*"
-			}
-		}
-		return public
-	}},
-	{"forward_token", readForwardToken, func(r *Resource) any { return r.ForwardToken }},
+	{"resource", readResourceURI},
+	{"name", readResourceName},
+	{"routes", readRoutes},
+	{"virtual_hosts", readVirtualHosts},
+	{"authorities", readAuthorities},
+	{"default", readDefault},
+	{"issuers", readAcceptedIssuers},
+	{"required_scopes", readRequiredScopes},
+	{"scope_implies", readScopeImplies},
+	{"operations", readOperations},
+	{"legacy_protocol", readLegacyProtocol},
+	{"mcp_body", readMCPBody},
+	{"max_body_bytes", readMaxBodyBytes},
+	{"shape_lists", readShapeLists},
+	{"allowed_origins", readAllowedOrigins},
+	{"scopes_supported", readScopesSupported},
+	{"authorization_servers", readAuthorizationServers},
+	{"audience_match", readAudienceMatch},
+	{"exclusive_audience", readExclusiveAudience},
+	{"public_paths", readResourcePublicPaths},
+	{"forward_token", readForwardToken},
 	// DPoP (docs/configuration.md#resourcesdpop): written only when not "off".
-	{"dpop", readDPoP, dpopWrite(func(r *Resource) any { return r.DPoP.String() })},
-	{"dpop_algorithms", readDPoPAlgorithms, dpopWrite(func(r *Resource) any {
-		algs := make([]string, len(r.DPoPAlgorithms))
-		for i, a := range r.DPoPAlgorithms {
-			algs[i] = string(a)
-		}
-		return algs
-	})},
-	{"dpop_nonce", readDPoPNonce, dpopWrite(func(r *Resource) any { return r.DPoPNonce })},
-	{"dpop_iat_window_seconds", readDPoPIATWindow, dpopWrite(func(r *Resource) any { return int64(r.DPoPIATWindowSeconds) })},
-	{"claim_headers", readResourceClaimHeaders, func(r *Resource) any {
-		claims := make(map[string]string, len(r.ClaimHeaders))
-		for _, ch := range r.ClaimHeaders {
-			claims[ch.Claim] = ch.Header
-		}
-		return claims
-	}},
+	{"dpop", readDPoP},
+	{"dpop_algorithms", readDPoPAlgorithms},
+	{"dpop_nonce", readDPoPNonce},
+	{"dpop_iat_window_seconds", readDPoPIATWindow},
+	{"claim_headers", readResourceClaimHeaders},
 }
 
 // Keys lists the configuration keys as JSON paths ("mode",
@@ -330,23 +172,6 @@ func Keys() []string {
 		out = append(out, "resources[]."+f.name)
 	}
 	return out
-}
-
-// JSON returns the configuration as normalised, indented JSON with every
-// default written out (the effective algorithm allowlist included, private
-// JWK members left out), members in table order; Load(p.JSON()) yields an
-// equivalent Plugin.
-func (p *Plugin) JSON() []byte {
-	compact := writeFields(topFields, p)
-	b := jsonw.Indent(make([]byte, 0, 2*len(compact)), compact, "", "  ")
-	return append(b, '\n')
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 // ---- top level
@@ -996,15 +821,6 @@ func remoteInt(name string, lo, hi int64, field func(*keys.Remote) *int64) func(
 	}
 }
 
-func remoteWrite(get func(*keys.Remote) int64) func(*Issuer) any {
-	return func(is *Issuer) any {
-		if is.Remote == nil {
-			return omit
-		}
-		return get(is.Remote)
-	}
-}
-
 // readMaxStale reads jwks_max_stale_seconds (0: keep fetched keys forever;
 // else at least jwks_refresh_seconds) and checks the whole remote set-up.
 func readMaxStale(_ *loader, n, v *node, is *Issuer) error {
@@ -1058,19 +874,4 @@ func readRejectIssuedBefore(_ *loader, n, v *node, is *Issuer) error {
 	}
 	is.Revocation = rev
 	return nil
-}
-
-// writeObject appends m as a JSON object with its members in sorted order,
-// each value written by val.
-func writeObject[V any](b []byte, m map[string]V, val func([]byte, V) []byte) []byte {
-	b = append(b, '{')
-	for i, k := range slices.Sorted(maps.Keys(m)) {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = jsonw.String(b, k)
-		b = append(b, ':')
-		b = val(b, m[k])
-	}
-	return append(b, '}')
 }
