@@ -2,7 +2,6 @@ package config
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/audguard/audguard/internal/lex"
@@ -48,7 +47,7 @@ func readClaimHeaders(n *node) ([]ClaimHeader, error) {
 		}
 		k := stripKey(h)
 		if prev, ok := seen[k]; ok {
-			return nil, refuse(v.path(), "header "+strconv.Quote(h)+" is already set from "+prev, "set each header from one claim")
+			return nil, refuse(v.path(), "header "+quote(h)+" is already set from "+prev, "set each header from one claim")
 		}
 		seen[k] = v.path()
 		out = append(out, ClaimHeader{Claim: claim, Header: strings.ToLower(h)})
@@ -84,18 +83,18 @@ var forbiddenPrefixes = []string{"content-", "x-envoy-", "x-forwarded-", "mcp-"}
 
 func checkClaimHeaderName(path, h string) error {
 	if strings.HasPrefix(h, ":") {
-		return refuse(path, strconv.Quote(h)+" is a pseudo-header", "use an ordinary header name such as x-mcp-subject")
+		return refuse(path, quote(h)+" is a pseudo-header", "use an ordinary header name such as x-mcp-subject")
 	}
 	if !lex.IsToken(h) {
-		return refuse(path, strconv.Quote(h)+" is not an RFC 9110 §5.6.2 token", "use letters, digits and '-' only")
+		return refuse(path, quote(h)+" is not an RFC 9110 §5.6.2 token", "use letters, digits and '-' only")
 	}
 	k := stripKey(h)
 	if forbiddenHeaders[k] {
-		return refuse(path, strconv.Quote(h)+" may not be set from a claim", "use an application header such as x-mcp-subject")
+		return refuse(path, quote(h)+" may not be set from a claim", "use an application header such as x-mcp-subject")
 	}
 	for _, p := range forbiddenPrefixes {
 		if strings.HasPrefix(k, p) {
-			return refuse(path, strconv.Quote(h)+" may not be set from a claim ("+p+"* headers are reserved)", "use an application header such as x-mcp-subject")
+			return refuse(path, quote(h)+" may not be set from a claim ("+p+"* headers are reserved)", "use an application header such as x-mcp-subject")
 		}
 	}
 	return nil

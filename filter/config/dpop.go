@@ -2,7 +2,6 @@ package config
 
 import (
 	"encoding/base64"
-	"strconv"
 
 	"github.com/audguard/audguard/jwtlite"
 )
@@ -64,7 +63,7 @@ func readDPoPAlgorithms(_ *loader, _, v *node, r *Resource) error {
 	for i, s := range names {
 		a, ok := jwtlite.ParseAlgorithm(s)
 		if !ok || a.IsHMAC() {
-			return refuse(elems[i].path(), strconv.Quote(s)+" is not an asymmetric JWS algorithm a DPoP proof may use",
+			return refuse(elems[i].path(), quote(s)+" is not an asymmetric JWS algorithm a DPoP proof may use",
 				"use ES256, ES384, ES512, EdDSA, Ed25519, PS256, PS384, PS512, RS256, RS384 or RS512 (never none or HS*: RFC 9449 §4.3)")
 		}
 		out[i] = a
@@ -117,7 +116,7 @@ func readDPoPNonceSecret(l *loader, _, v *node, p *Plugin) error {
 	}
 	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil || len(b) < MinDPoPNonceSecretBytes {
-		return refuse(v.path(), "must be the base64url encoding of at least "+strconv.Itoa(MinDPoPNonceSecretBytes)+" bytes",
+		return refuse(v.path(), "must be the base64url encoding of at least "+itoa(MinDPoPNonceSecretBytes)+" bytes",
 			"generate one with: head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '='")
 	}
 	p.DPoPNonceSecret = b

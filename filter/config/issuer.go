@@ -2,7 +2,6 @@ package config
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 
 	"github.com/audguard/audguard/filter/keys"
@@ -24,11 +23,11 @@ func (l *loader) issuers(n *node) error {
 			return err
 		}
 		if prev, ok := l.byName[is.Name]; ok {
-			return refuse(e.member("name").path(), "issuer name "+strconv.Quote(is.Name)+" is already used by "+issPath[prev.Issuer],
+			return refuse(e.member("name").path(), "issuer name "+quote(is.Name)+" is already used by "+issPath[prev.Issuer],
 				"give every issuer a unique name")
 		}
 		if prev, ok := issPath[is.Issuer]; ok {
-			return refuse(e.member("issuer").path(), "issuer "+strconv.Quote(is.Issuer)+" is already configured by "+prev,
+			return refuse(e.member("issuer").path(), "issuer "+quote(is.Issuer)+" is already configured by "+prev,
 				"configure each issuer once, with all its keys in one JWK Set")
 		}
 		l.byName[is.Name] = is
@@ -119,7 +118,7 @@ func readAlgorithms(n *node) ([]jwtlite.Algorithm, error) {
 	for i, s := range names {
 		a, ok := jwtlite.ParseAlgorithm(s)
 		if !ok {
-			return nil, refuse(elems[i].path(), strconv.Quote(s)+" is not a supported JWS algorithm",
+			return nil, refuse(elems[i].path(), quote(s)+" is not a supported JWS algorithm",
 				"use RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519, HS256, HS384 or HS512")
 		}
 		out[i] = a

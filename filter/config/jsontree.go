@@ -2,7 +2,6 @@ package config
 
 import (
 	"io"
-	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -212,7 +211,7 @@ func quoteChar(c byte) string {
 	if c == '"' {
 		return `'"'`
 	}
-	s := strconv.Quote(string(rune(c)))
+	s := quote(string(rune(c)))
 	return "'" + s[1:len(s)-1] + "'"
 }
 
@@ -616,7 +615,7 @@ func unescape(s string) string {
 // name that is not a plain identifier.
 func memberPath(parent, key string) string {
 	if !isIdent(key) {
-		return parent + "[" + strconv.Quote(key) + "]"
+		return parent + "[" + quote(key) + "]"
 	}
 	if parent == "$" {
 		return key
@@ -627,9 +626,9 @@ func memberPath(parent, key string) string {
 // indexPath is the JSON path of element i of the array at parent.
 func indexPath(parent string, i int) string {
 	if parent == "$" {
-		return "$[" + strconv.Itoa(i) + "]"
+		return "$[" + itoa(i) + "]"
 	}
-	return parent + "[" + strconv.Itoa(i) + "]"
+	return parent + "[" + itoa(i) + "]"
 }
 
 func isIdent(s string) bool {

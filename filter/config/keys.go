@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -569,7 +568,7 @@ func appendResourceName(b []byte, host, path string) []byte {
 
 // uniqueName makes a derived name unique by appending "_<index>".
 func uniqueName(name string, index int) string {
-	suffix := "_" + strconv.Itoa(index)
+	suffix := "_" + itoa(index)
 	if len(name)+len(suffix) > maxResourceName {
 		name = name[:maxResourceName-len(suffix)]
 	}

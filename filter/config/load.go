@@ -61,6 +61,7 @@ type loader struct {
 	rules     mcp.RulesBlock
 }
 
+//go:noinline
 func (l *loader) warn(path, msg string) {
 	l.p.Warnings = append(l.p.Warnings, path+": "+msg)
 }

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/audguard/audguard/internal/lex"
@@ -79,7 +78,7 @@ func publicPath(path, e, resourcePath string) (PublicPath, error) {
 		if own == "" {
 			own = "/"
 		}
-		return PublicPath{}, refuse(path, "covers the resource's own path "+strconv.Quote(own)+" once ASCII case and trailing dots are ignored",
+		return PublicPath{}, refuse(path, "covers the resource's own path "+quote(own)+" once ASCII case and trailing dots are ignored",
 			"remove it: an upstream that matches paths regardless of case or drops trailing dots from segments (IIS and other "+
 				"Windows servers, case-insensitive routers) serves the resource at it, and public paths pass without a token; "+
 				"list only paths beside the resource's path")

@@ -38,7 +38,7 @@ func object(n *node, known ...string) error {
 func required(n *node, key string) (*node, error) {
 	v := n.member(key)
 	if v == nil {
-		return nil, refuse(n.path(), "missing required member "+strconv.Quote(key), "add "+strconv.Quote(key))
+		return nil, refuse(n.path(), "missing required member "+quote(key), "add "+quote(key))
 	}
 	return v, nil
 }
@@ -92,7 +92,7 @@ func readWord(n *node, words ...string) (string, error) {
 			return s, nil
 		}
 	}
-	return "", refuse(n.path(), strconv.Quote(s)+" is not one of "+quoteList(words), "use one of "+quoteList(words))
+	return "", refuse(n.path(), quote(s)+" is not one of "+quoteList(words), "use one of "+quoteList(words))
 }
 
 // readStrings reads an array of non-empty, distinct strings and returns them
@@ -130,7 +130,7 @@ func readStringsIn(l *loader, n *node) ([]string, []*node, error) {
 			dup = j >= 0
 		}
 		if dup {
-			return nil, nil, refuse(e.path(), "duplicate entry "+strconv.Quote(s)+" (also at "+n.elems[j].path()+")", "remove the repeated entry")
+			return nil, nil, refuse(e.path(), "duplicate entry "+quote(s)+" (also at "+n.elems[j].path()+")", "remove the repeated entry")
 		}
 		out = append(out, s)
 	}
@@ -140,7 +140,7 @@ func readStringsIn(l *loader, n *node) ([]string, []*node, error) {
 func quoteList(words []string) string {
 	q := make([]string, len(words))
 	for i, w := range words {
-		q[i] = strconv.Quote(w)
+		q[i] = quote(w)
 	}
 	return strings.Join(q, ", ")
 }

@@ -2,7 +2,6 @@ package config
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/audguard/audguard/canonical"
@@ -56,7 +55,7 @@ func readResourceURI(l *loader, n, v *node, r *Resource) error {
 	}
 	auth := u.Authority()
 	if !isCanonical(s, u.Scheme, auth, u.Path) {
-		return refuse(v.path(), "is not in canonical form (docs/configuration.md#canonical-resource-uri)", "use "+strconv.Quote(u.String()))
+		return refuse(v.path(), "is not in canonical form (docs/configuration.md#canonical-resource-uri)", "use "+quote(u.String()))
 	}
 	for _, w := range canonical.Warnings(u) {
 		l.warn(v.path(), w)
@@ -112,7 +111,7 @@ func readAcceptedIssuers(l *loader, n, v *node, r *Resource) error {
 	for i, name := range names {
 		is, ok := l.issuerNamed(name)
 		if !ok {
-			return refuse(elems[i].path(), "no issuer is named "+strconv.Quote(name), "use the name of an entry of issuers[]")
+			return refuse(elems[i].path(), "no issuer is named "+quote(name), "use the name of an entry of issuers[]")
 		}
 		r.Issuers = append(r.Issuers, is)
 	}
@@ -256,7 +255,7 @@ func readAudienceMatch(l *loader, _, v *node, r *Resource) error {
 		}
 		m, ok := canonical.ParseMode(w)
 		if !ok {
-			return refuse(v.path(), strconv.Quote(w)+" is not an audience match mode", `use "exact" or "canonical"`)
+			return refuse(v.path(), quote(w)+" is not an audience match mode", `use "exact" or "canonical"`)
 		}
 		r.AudienceMatch = m
 		if m == canonical.ModeCanonical {

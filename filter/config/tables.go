@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/audguard/audguard/canonical"
@@ -11,7 +10,7 @@ import (
 
 // name identifies a resource in messages: `resources[0] ("https://h/mcp")`.
 func (r *Resource) name() string {
-	return "resources[" + strconv.Itoa(r.Index) + "] (" + strconv.Quote(r.URI) + ")"
+	return "resources[" + itoa(r.Index) + "] (" + quote(r.URI) + ")"
 }
 
 // tables builds the per-request lookup tables (docs/request-flow.md#6-resource, docs/request-flow.md#4-metadata-endpoint, docs/request-flow.md#13-upstream-headers) and
@@ -66,7 +65,7 @@ func enterResource(p *Plugin, r *Resource, names map[string]*Resource, strip map
 		prev, taken = names[r.Name]
 	}
 	if taken {
-		return refuse(r.path("name"), "name "+strconv.Quote(r.Name)+" is already used by "+prev.name(),
+		return refuse(r.path("name"), "name "+quote(r.Name)+" is already used by "+prev.name(),
 			`give each resource its own "name"`)
 	}
 	names[r.Name] = r
@@ -109,13 +108,13 @@ func repeated(p *Plugin, r *Resource, err error) error {
 	if prev == nil {
 		return err
 	}
-	return refuse(r.path("resource"), "resource "+strconv.Quote(r.URI)+" is already configured by "+prev.name(),
+	return refuse(r.path("resource"), "resource "+quote(r.URI)+" is already configured by "+prev.name(),
 		"configure each resource once; list all its routes, virtual hosts and authorities there")
 }
 
 // path is the JSON path of member key of r's entry, for a refusal.
 func (r *Resource) path(key string) string {
-	return "resources[" + strconv.Itoa(r.Index) + "]." + key
+	return "resources[" + itoa(r.Index) + "]." + key
 }
 
 // enter sets m[k] = r and reports whether k was new: one hash and probe
@@ -152,7 +151,7 @@ func claim(p *Plugin, m map[string]*Resource, r *Resource, key, what string, lis
 	for i, n := range list(r) {
 		if !enter(m, n, r) {
 			prev := first(p.Resources, func(q *Resource) bool { return slices.Contains(list(q), n) })
-			return refuse(indexPath(r.path(key), i), what+" "+strconv.Quote(n)+" is claimed by "+prev.name()+" and "+r.name(),
+			return refuse(indexPath(r.path(key), i), what+" "+quote(n)+" is claimed by "+prev.name()+" and "+r.name(),
 				"give each "+what+" to one resource")
 		}
 	}
@@ -198,7 +197,7 @@ func metadataEntries(p *Plugin, md map[MetadataAt]*Resource, r *Resource, own st
 		if i >= 0 {
 			path = indexPath(r.path("authorities"), i)
 		}
-		return refuse(path, "the metadata path "+strconv.Quote(r.MetadataPath)+" on authority "+strconv.Quote(a)+" is already served for "+prev.name(),
+		return refuse(path, "the metadata path "+quote(r.MetadataPath)+" on authority "+quote(a)+" is already served for "+prev.name(),
 			"give the two resources different paths or different authorities")
 	}
 	return nil
@@ -257,7 +256,7 @@ func claimHosts(p *Plugin, r *Resource, hosts []string) error {
 			return q != r && slices.ContainsFunc(q.Authorities, func(a string) bool { return hostOnly(a) == h })
 		})
 		return hostConflict(refuse(indexPath(r.path("authorities"), i),
-			"host "+strconv.Quote(h)+" is claimed by "+prev.name()+" and "+r.name()+" once the port is removed", ""), p.AuthorityFrom)
+			"host "+quote(h)+" is claimed by "+prev.name()+" and "+r.name()+" once the port is removed", ""), p.AuthorityFrom)
 	}
 	return nil
 }
