@@ -1,6 +1,10 @@
 package jwtlite
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/audguard/audguard/internal/strsort"
+)
 
 // KeySet is a parsed JWK Set (RFC 7517 §5) with every usable key bound to one algorithm.
 type KeySet struct {
@@ -37,6 +41,6 @@ func (ks *KeySet) Algorithms() []Algorithm {
 			out = append(out, k.Alg)
 		}
 	}
-	slices.Sort(out)
+	strsort.Sort(out)
 	return out
 }

@@ -1,10 +1,10 @@
 package config
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/audguard/audguard/internal/lex"
+	"github.com/audguard/audguard/internal/strsort"
 )
 
 // readScopes reads a list of scopes, each an RFC 6749 §3.3 scope-token:
@@ -61,7 +61,7 @@ func readClaimHeaders(n *node) ([]ClaimHeader, error) {
 		headers[i] = c.Header
 		byHeader[c.Header] = c
 	}
-	slices.Sort(headers)
+	strsort.Sort(headers)
 	for i, h := range headers {
 		out[i] = byHeader[h]
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/audguard/audguard/canonical"
+	"github.com/audguard/audguard/internal/strsort"
 )
 
 // name identifies a resource in messages: `resources[0] ("https://h/mcp")`.
@@ -52,7 +53,7 @@ func (l *loader) tables() error {
 	for h := range strip {
 		p.StripHeaders = append(p.StripHeaders, h)
 	}
-	slices.Sort(p.StripHeaders)
+	strsort.Sort(p.StripHeaders)
 	return nil
 }
 

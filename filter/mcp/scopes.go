@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/audguard/audguard/internal/lex"
+	"github.com/audguard/audguard/internal/strsort"
 )
 
 // OfflineAccess is the scope that asks the authorization server for a refresh
@@ -37,7 +38,7 @@ func CompileImplications(m map[string][]string) (*Implications, error) {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	slices.Sort(keys)
+	strsort.Sort(keys)
 	for _, k := range keys {
 		bad := func(item int, msg, fix string) error {
 			return &ConfigError{List: "scope_implies", Index: -1, Key: k, Item: item, Msg: msg, Fix: fix}
@@ -73,7 +74,7 @@ func CompileImplications(m map[string][]string) (*Implications, error) {
 				}
 			}
 		}
-		slices.Sort(out)
+		strsort.Sort(out)
 		im.closure[k] = append([]string{k}, out...)
 		for _, n := range out {
 			im.impliedBy[n] = append(im.impliedBy[n], k) // keys are visited sorted
