@@ -1,10 +1,6 @@
 package main
 
-import (
-	"runtime/debug"
-
-	"github.com/audguard/audguard/internal/buildinfo"
-)
+import "github.com/audguard/audguard/internal/buildinfo"
 
 // version and revision are stamped by `make build` with
 //
@@ -12,13 +8,14 @@ import (
 //
 // VERSION is `git describe --tags --always --dirty` ("dev" without git),
 // REVISION the commit. Unstamped (a go build by hand), buildVersion falls back
-// to the module's build information. OnPluginStart logs them once, in its
-// "started" line.
+// to the module's build information, read by buildinfo.Read (what
+// debug.ReadBuildInfo gives Resolve, without its parser in the module).
+// OnPluginStart logs them once, in its "started" line.
 var version, revision string
 
 // buildVersion returns the version and revision this module was built as.
 func buildVersion() (string, string) {
-	return resolveVersion(version, revision, debug.ReadBuildInfo)
+	return resolveVersion(version, revision, buildinfo.Read)
 }
 
 // versionLine is how the start line names the module: "audguard VERSION (REVISION)".
