@@ -68,14 +68,20 @@ func readClaimHeaders(n *node) ([]ClaimHeader, error) {
 	return out, nil
 }
 
-// forbiddenHeaders may never be set from a claim: they authenticate, route or
-// frame the request (docs/configuration.md), or are hop-by-hop (RFC 9110 §7.6.1).
-var forbiddenHeaders = map[string]bool{
-	"authorization": true, "host": true, "cookie": true, "te": true, "connection": true,
-	"transfer-encoding": true,
-	// Beyond the headers that frame the request (safer reading): hop-by-hop and proxy headers.
-	"proxy-authorization": true, "proxy-connection": true, "keep-alive": true,
-	"upgrade": true, "trailer": true, "forwarded": true,
+// forbiddenHeader reports whether header k may never be set from a claim:
+// it authenticates, routes or frames the request (docs/configuration.md),
+// or is hop-by-hop (RFC 9110 §7.6.1). A switch, not a map: no table built
+// at start.
+func forbiddenHeader(k string) bool {
+	switch k {
+	case "authorization", "host", "cookie", "te", "connection",
+		"transfer-encoding",
+		// Beyond the headers that frame the request (safer reading): hop-by-hop and proxy headers.
+		"proxy-authorization", "proxy-connection", "keep-alive",
+		"upgrade", "trailer", "forwarded":
+		return true
+	}
+	return false
 }
 
 // forbiddenPrefixes are header families that may never be set from a claim.
@@ -89,7 +95,7 @@ func checkClaimHeaderName(path, h string) error {
 		return refuse(path, quote(h)+" is not an RFC 9110 §5.6.2 token", "use letters, digits and '-' only")
 	}
 	k := stripKey(h)
-	if forbiddenHeaders[k] {
+	if forbiddenHeader(k) {
 		return refuse(path, quote(h)+" may not be set from a claim", "use an application header such as x-mcp-subject")
 	}
 	for _, p := range forbiddenPrefixes {

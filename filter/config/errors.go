@@ -27,16 +27,11 @@ type Error struct {
 
 // Error returns the refusal as ONE line: `config: <path>: <msg>; fix: <fix>`.
 func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("config: ")
-	b.WriteString(oneLine(e.Path))
-	b.WriteString(": ")
-	b.WriteString(oneLine(e.Msg))
+	s := "config: " + oneLine(e.Path) + ": " + oneLine(e.Msg)
 	if e.Fix != "" {
-		b.WriteString("; fix: ")
-		b.WriteString(oneLine(e.Fix))
+		s += "; fix: " + oneLine(e.Fix)
 	}
-	return b.String()
+	return s
 }
 
 // Unwrap exposes ErrInvalid and the underlying cause for errors.Is / errors.As.

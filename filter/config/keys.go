@@ -806,6 +806,9 @@ func readJWKSCluster(_ *loader, n, v *node, is *Issuer) error {
 	return nil
 }
 
+// remoteInt is not inlined, so that its closure is compiled once.
+//
+//go:noinline
 func remoteInt(name string, lo, hi int64, field func(*keys.Remote) *int64) func(*loader, *node, *node, *Issuer) error {
 	return func(_ *loader, _, v *node, is *Issuer) error {
 		if is.Remote == nil || v == nil {
