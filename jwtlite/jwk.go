@@ -287,7 +287,14 @@ func buildKey(j *jwk, algorithms []Algorithm) (*Key, error) {
 		case len(fit) == 1:
 			alg = fit[0]
 		case j.kty == "EC":
-			alg = map[string]Algorithm{"P-256": ES256, "P-384": ES384, "P-521": ES512}[j.crv]
+			switch j.crv { // checked above: one of the three
+			case "P-256":
+				alg = ES256
+			case "P-384":
+				alg = ES384
+			case "P-521":
+				alg = ES512
+			}
 		case j.kty == "OKP":
 			alg = EdDSA
 		case j.kty == "RSA":

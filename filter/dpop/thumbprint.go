@@ -150,6 +150,10 @@ func plainCurve(crv []byte, has bool) bool {
 	return true
 }
 
+// appendMember appends `"name":"v"`. Not inlined: its ten call sites would
+// each carry a copy of the appends.
+//
+//go:noinline
 func appendMember(dst []byte, name string, v []byte) []byte {
 	dst = append(dst, '"')
 	dst = append(dst, name...)

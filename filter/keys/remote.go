@@ -48,6 +48,9 @@ type ConfigError struct {
 
 func (e *ConfigError) Error() string { return e.Member + ": " + e.Problem + "; fix: " + e.Fix }
 
+// refuse builds a *ConfigError; not inlined at its many callers.
+//
+//go:noinline
 func refuse(member, problem, fix string) error {
 	return &ConfigError{Member: member, Problem: problem, Fix: fix}
 }
