@@ -43,10 +43,11 @@ func (m Mode) String() string {
 // AudienceMatcher compares token "aud" values with one resource
 // (docs/configuration.md#canonical-resource-uri, RFC 8707 §2, RFC 9068 §4). Build it once at configuration load.
 type AudienceMatcher struct {
-	scheme      string // lower case
-	authority   string // canonical: lower-case host, no default port
-	withDefault string // canonical mode: authority ":443" (or ":80"); "" when the resource has a port
-	path        string // canonical path, "" for the root
+	_           [0]func() // not comparable: no generated equality function in the module
+	scheme      string    // lower case
+	authority   string    // canonical: lower-case host, no default port
+	withDefault string    // canonical mode: authority ":443" (or ":80"); "" when the resource has a port
+	path        string    // canonical path, "" for the root
 	mode        Mode
 }
 

@@ -55,6 +55,7 @@ func compareTime(t time.Time, v float64) int {
 // are loaded, so CheckTime on a cached token (every cache hit) compares
 // numbers instead of scanning and parsing JSON again.
 type times struct {
+	_                   [0]func() // not comparable: no generated equality function in the module
 	exp, nbf, iat       float64
 	expOK, nbfOK, iatOK bool // a valid NumericDate
 	hasNbf, hasIat      bool // the member is present (of any type, null included)

@@ -100,6 +100,7 @@ type nameRec struct {
 
 // keyRec is a name's sort key (chunkKey) and the index of its nameRec.
 type keyRec struct {
+	_   [0]func() // not comparable: no generated equality function in the module
 	key uint64
 	rec int32
 }

@@ -61,6 +61,7 @@ func (j *jwk) errorf(format string, args ...any) error {
 // keyError is a refused key of a kind a caller may tell apart (ErrRSAParameters): its message
 // reads as errorf's, and it wraps both ErrInvalidKey and kind.
 type keyError struct {
+	_    [0]func() // not comparable: no generated equality function in the module
 	msg  string
 	kind error
 }

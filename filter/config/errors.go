@@ -18,6 +18,7 @@ var ErrInvalid = errors.New("config: invalid configuration")
 // errors.Is(err, ErrInvalid) holds for every *Error; an error passed through
 // from package jwtlite (docs/configuration.md#keys) is also reachable with errors.Is.
 type Error struct {
+	_    [0]func() // not comparable: no generated equality function in the module
 	Path string
 	Msg  string
 	Fix  string

@@ -80,12 +80,14 @@ type Nonces struct {
 }
 
 type slotTag struct {
+	_    [0]func() // not comparable: no generated equality function in the module
 	slot uint64
 	tag  [nonceTagLen]byte
 	ok   bool
 }
 
 type slotNonce struct {
+	_     [0]func() // not comparable: no generated equality function in the module
 	slot  uint64
 	nonce string
 }

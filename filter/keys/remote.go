@@ -12,12 +12,13 @@ import (
 // Remote is the configuration of one issuer's remote JWK Set: the jwks_* members of an
 // issuers[] entry. Start from DefaultRemote, set what the configuration names, then Check.
 type Remote struct {
-	URI               string // jwks_uri: https, or http to a loopback host only
-	Cluster           string // jwks_cluster: the host's upstream cluster that reaches URI
-	RefreshSeconds    int64  // jwks_refresh_seconds: 60–86400
-	RefetchMinSeconds int64  // jwks_refetch_min_seconds: 5–3600
-	TimeoutMS         int64  // jwks_timeout_ms: 100–30000
-	MaxStaleSeconds   int64  // jwks_max_stale_seconds: 0 (keep fetched keys forever) or ≥ RefreshSeconds
+	_                 [0]func() // not comparable: no generated equality function in the module
+	URI               string    // jwks_uri: https, or http to a loopback host only
+	Cluster           string    // jwks_cluster: the host's upstream cluster that reaches URI
+	RefreshSeconds    int64     // jwks_refresh_seconds: 60–86400
+	RefetchMinSeconds int64     // jwks_refetch_min_seconds: 5–3600
+	TimeoutMS         int64     // jwks_timeout_ms: 100–30000
+	MaxStaleSeconds   int64     // jwks_max_stale_seconds: 0 (keep fetched keys forever) or ≥ RefreshSeconds
 }
 
 // Defaults and bounds of the jwks_* members.
@@ -41,7 +42,8 @@ func DefaultRemote(uri, cluster string) Remote {
 // ConfigError is a refused jwks_* or revocation member: which member, what is wrong, and the fix.
 // It never quotes key material.
 type ConfigError struct {
-	Member  string // e.g. "jwks_uri", "revoked_token_ids[3]"
+	_       [0]func() // not comparable: no generated equality function in the module
+	Member  string    // e.g. "jwks_uri", "revoked_token_ids[3]"
 	Problem string
 	Fix     string
 }

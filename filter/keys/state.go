@@ -137,6 +137,7 @@ type State struct {
 }
 
 type waiter struct {
+	_        [0]func() // not comparable: no generated equality function in the module
 	id       uint32
 	issuer   int
 	deadline time.Time

@@ -114,6 +114,7 @@ func NameRequired(method string) bool {
 
 // Headers is what Parse read from one request.
 type Headers struct {
+	_   [0]func() // not comparable: no generated equality function in the module
 	Era Era
 	// Version is the MCP-Protocol-Version value as sent, "" when absent.
 	Version string
@@ -159,7 +160,8 @@ func (p Problem) String() string {
 // Its reason is always Reason. Parse returns pointers to shared values: do
 // not modify them.
 type HeaderError struct {
-	Header  string // HeaderProtocolVersion, HeaderMethod or HeaderName
+	_       [0]func() // not comparable: no generated equality function in the module
+	Header  string    // HeaderProtocolVersion, HeaderMethod or HeaderName
 	Problem Problem
 }
 
@@ -232,6 +234,7 @@ func (p *Parser) Parse(headers [][2]string) (Headers, error) {
 // Raw holds the three MCP request headers as a caller's single pass over
 // the request headers found them (Raw.Add), for ParseRaw.
 type Raw struct {
+	_                        [0]func() // not comparable: no generated equality function in the module
 	version, method, name    string
 	nVersion, nMethod, nName int
 }

@@ -261,6 +261,7 @@ func (r *Rules) Select(h *Headers) (need *Need, ok bool) {
 // ConfigError is one refusal of operations, scope_implies or allowed_origins,
 // placed precisely enough for the loader to build a JSON path (Path).
 type ConfigError struct {
+	_ [0]func() // not comparable: no generated equality function in the module
 	// List is the configuration member at fault: "operations",
 	// "scope_implies" or "allowed_origins".
 	List string
