@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/buger/jsonparser"
+
+	"github.com/audguard/audguard/internal/errs"
 )
 
 // jwk holds the members of one JWK (RFC 7517 §4, RFC 7518 §6) that matter for verification,
@@ -571,8 +573,7 @@ func parseOne(idx int, raw []byte, algorithms []Algorithm) (*Key, []string, erro
 		return nil, nil, err
 	}
 	k, err := buildKey(j, algorithms)
-	var skip *errSkip
-	if errors.As(err, &skip) {
+	if skip, ok := errs.As[*errSkip](err); ok {
 		return nil, []string{skip.msg}, fmt.Errorf("%w: %s", ErrNoUsableKey, skip.msg)
 	}
 	if err != nil {

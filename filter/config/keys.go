@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -9,6 +8,7 @@ import (
 	"github.com/audguard/audguard/canonical"
 	"github.com/audguard/audguard/filter/keys"
 	"github.com/audguard/audguard/filter/mcp"
+	"github.com/audguard/audguard/internal/errs"
 	"github.com/audguard/audguard/internal/lex"
 )
 
@@ -580,8 +580,7 @@ func uniqueName(name string, index int) string {
 // mcpRefusal turns a filter/mcp configuration error into a refusal at the
 // resource's JSON path.
 func mcpRefusal(n *node, err error) error {
-	var ce *mcp.ConfigError
-	if errors.As(err, &ce) {
+	if ce, ok := errs.As[*mcp.ConfigError](err); ok {
 		return refuse(n.path()+"."+ce.Path(), ce.Msg, ce.Fix)
 	}
 	return refuse(n.path(), err.Error(), "")
@@ -758,8 +757,7 @@ func readAllowedOrigins(l *loader, n, v *node, r *Resource) error {
 // keysRefusal turns a filter/keys configuration error into a refusal at the
 // issuer's JSON path.
 func keysRefusal(n *node, err error) error {
-	var ce *keys.ConfigError
-	if errors.As(err, &ce) {
+	if ce, ok := errs.As[*keys.ConfigError](err); ok {
 		return refuse(n.path()+"."+ce.Member, ce.Problem, ce.Fix)
 	}
 	return refuse(n.path(), err.Error(), "")

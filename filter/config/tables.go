@@ -1,11 +1,11 @@
 package config
 
 import (
-	"errors"
 	"slices"
 	"strings"
 
 	"github.com/audguard/audguard/canonical"
+	"github.com/audguard/audguard/internal/errs"
 	"github.com/audguard/audguard/internal/strsort"
 )
 
@@ -265,8 +265,8 @@ func claimHosts(p *Plugin, r *Resource, hosts []string) error {
 // hostConflict adds the fix to a refusal that only exists because hosts are
 // compared without their ports.
 func hostConflict(err error, from AuthorityFrom) error {
-	var e *Error
-	if !errors.As(err, &e) {
+	e, ok := errs.As[*Error](err)
+	if !ok {
 		return err
 	}
 	why := `under "authority_from": "host" the port is not compared (nginx's $host has none)`
