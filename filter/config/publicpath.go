@@ -94,7 +94,10 @@ func publicPath(path, e, resourcePath string) (PublicPath, error) {
 func aliasKey(p string) string {
 	segs := strings.Split(lex.Lower(p), "/")
 	for i, s := range segs {
-		segs[i] = strings.TrimRight(s, ".")
+		for strings.HasSuffix(s, ".") { // strings.TrimRight(s, "."), without its cutset machinery
+			s = s[:len(s)-1]
+		}
+		segs[i] = s
 	}
 	return strings.Join(segs, "/")
 }
