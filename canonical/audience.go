@@ -1,8 +1,6 @@
 package canonical
 
 import (
-	"strconv"
-
 	"github.com/audguard/audguard/internal/lex"
 )
 
@@ -37,7 +35,7 @@ func (m Mode) String() string {
 	case ModeCanonical:
 		return "canonical"
 	}
-	return "Mode(" + strconv.Itoa(int(m)) + ")"
+	return "Mode(" + itoa(int(m)) + ")"
 }
 
 // AudienceMatcher compares token "aud" values with one resource
@@ -69,7 +67,7 @@ func MakeAudienceMatcher(resource URI, mode Mode) AudienceMatcher {
 		mode:      mode,
 	}
 	if mode == ModeCanonical && resource.Port == "" {
-		m.withDefault = resource.Host + ":" + strconv.Itoa(defaultPort(resource.Scheme))
+		m.withDefault = resource.Host + ":" + itoa(defaultPort(resource.Scheme))
 	}
 	return m
 }

@@ -2,7 +2,6 @@ package canonical
 
 import (
 	"github.com/audguard/audguard/internal/lex"
-	"strconv"
 	"strings"
 )
 
@@ -48,7 +47,7 @@ func NormalizeAuthority(a string) (norm string, ok bool) {
 	b.Grow(len(host) + 6)
 	b.WriteString(host)
 	b.WriteByte(':')
-	b.WriteString(strconv.Itoa(port))
+	b.WriteString(itoa(port))
 	return b.String(), true
 }
 

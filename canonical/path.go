@@ -2,7 +2,6 @@ package canonical
 
 import (
 	"github.com/audguard/audguard/internal/lex"
-	"strconv"
 	"strings"
 )
 
@@ -27,7 +26,7 @@ func canonicalPath(raw string) (string, string) {
 		case c == '%':
 			if i+2 >= len(raw) || !lex.Is(raw[i+1], lex.HexDig) || !lex.Is(raw[i+2], lex.HexDig) {
 				end := min(i+3, len(raw))
-				return "", "has an invalid percent-encoding " + strconv.Quote(raw[i:end]) + " in its path (RFC 3986 §2.1)"
+				return "", "has an invalid percent-encoding " + quote(raw[i:end]) + " in its path (RFC 3986 §2.1)"
 			}
 			hi, _ := lex.Unhex(raw[i+1])
 			lo, _ := lex.Unhex(raw[i+2])
@@ -45,7 +44,7 @@ func canonicalPath(raw string) (string, string) {
 		case isPathChar(c):
 			b.WriteByte(c)
 		default:
-			return "", "has " + strconv.Quote(raw[i:i+1]) + " in its path, which must be percent-encoded (RFC 3986 §3.3)"
+			return "", "has " + quote(raw[i:i+1]) + " in its path, which must be percent-encoded (RFC 3986 §3.3)"
 		}
 	}
 	p := removeDotSegments(b.String())

@@ -3,7 +3,6 @@ package canonical
 import (
 	"errors"
 	"github.com/audguard/audguard/internal/lex"
-	"strconv"
 	"strings"
 )
 
@@ -58,7 +57,7 @@ func (e *parseError) Error() string {
 	if len(in) > maxQuoted {
 		in = in[:maxQuoted] + "…"
 	}
-	return "resource " + strconv.Quote(in) + ": " + e.msg
+	return "resource " + quote(in) + ": " + e.msg
 }
 
 func (e *parseError) Unwrap() error { return ErrInvalid }
@@ -78,12 +77,12 @@ func Parse(s string) (URI, error) {
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c >= 0x80:
-			return fail("contains a non-ASCII byte at offset " + strconv.Itoa(i) +
+			return fail("contains a non-ASCII byte at offset " + itoa(i) +
 				"; write the host as an A-label (punycode) and percent-encode the path (RFC 3986 §2)")
 		case c <= ' ' || c == 0x7f:
-			return fail("contains a control character or space at offset " + strconv.Itoa(i))
+			return fail("contains a control character or space at offset " + itoa(i))
 		case c == '\\':
-			return fail("contains a backslash at offset " + strconv.Itoa(i))
+			return fail("contains a backslash at offset " + itoa(i))
 		}
 	}
 	if strings.IndexByte(s, '#') >= 0 {
@@ -100,7 +99,7 @@ func Parse(s string) (URI, error) {
 	}
 	scheme := strings.ToLower(s[:colon])
 	if scheme != "https" && scheme != "http" {
-		return fail("scheme " + strconv.Quote(s[:colon]) + " is not https or http")
+		return fail("scheme " + quote(s[:colon]) + " is not https or http")
 	}
 	rest := s[colon+1:]
 	if !strings.HasPrefix(rest, "//") {
@@ -129,10 +128,10 @@ func Parse(s string) (URI, error) {
 	if hasPort && rawPort != "" { // an empty port is dropped (RFC 3986 §6.2.3)
 		n, ok := parsePort(rawPort)
 		if !ok {
-			return fail("invalid port " + strconv.Quote(rawPort) + "; want a number from 1 to 65535")
+			return fail("invalid port " + quote(rawPort) + "; want a number from 1 to 65535")
 		}
 		if n != defaultPort(scheme) {
-			port = strconv.Itoa(n)
+			port = itoa(n)
 		}
 	}
 
@@ -158,11 +157,11 @@ func Canonicalize(s string) (string, error) {
 func Warnings(u URI) []string {
 	var w []string
 	if len(u.Path) > 1 && strings.HasSuffix(u.Path, "/") {
-		w = append(w, "resource "+strconv.Quote(u.String())+
+		w = append(w, "resource "+quote(u.String())+
 			" ends with \"/\": tokens must carry the trailing slash exactly, it is never ignored when audiences are compared.")
 	}
 	if u.Scheme == "http" && !IsLoopback(u.Host) {
-		w = append(w, "resource "+strconv.Quote(u.String())+
+		w = append(w, "resource "+quote(u.String())+
 			" uses plain http for a host that is not loopback: the MCP authorization specification requires https, and tokens would travel unencrypted unless TLS is terminated in front of the proxy.")
 	}
 	return w

@@ -55,8 +55,8 @@ func NewRevocation(c RevocationConfig) (*Revocation, error) {
 		return nil, refuse("reject_issued_before", "is negative", "use Unix seconds, or omit it")
 	}
 	if len(c.TokenIDs) > MaxRevokedTokenIDs {
-		return nil, refuse("revoked_token_ids", "lists "+strconv.Itoa(len(c.TokenIDs))+" values",
-			"list at most "+strconv.Itoa(MaxRevokedTokenIDs)+"; use reject_issued_before or rotate the key for mass revocation")
+		return nil, refuse("revoked_token_ids", "lists "+itoa(len(c.TokenIDs))+" values",
+			"list at most "+itoa(MaxRevokedTokenIDs)+"; use reject_issued_before or rotate the key for mass revocation")
 	}
 	set := func(member string, vals []string) (map[string]struct{}, error) {
 		if len(vals) == 0 {
@@ -64,7 +64,7 @@ func NewRevocation(c RevocationConfig) (*Revocation, error) {
 		}
 		m := make(map[string]struct{}, len(vals))
 		for i, v := range vals {
-			at := member + "[" + strconv.Itoa(i) + "]"
+			at := member + "[" + itoa(i) + "]"
 			if v == "" {
 				return nil, refuse(at, "is empty", "remove it")
 			}

@@ -2,7 +2,6 @@ package keys
 
 import (
 	"errors"
-	"strconv"
 
 	"github.com/buger/jsonparser"
 
@@ -22,10 +21,10 @@ const (
 // Reasons a JWK Set is refused. The messages are fixed sentences: they never quote the body,
 // a kid or key material, so they can go into a log line as they are.
 var (
-	ErrBodyTooLarge    = errors.New("body larger than " + strconv.Itoa(MaxBodyBytes) + " bytes")
+	ErrBodyTooLarge    = errors.New("body larger than " + itoa(MaxBodyBytes) + " bytes")
 	ErrNotJWKSet       = errors.New(`not a JWK Set (a UTF-8 JSON object with a "keys" array)`)
 	ErrDuplicateMember = errors.New("duplicate JSON member")
-	ErrTooManyKeys     = errors.New("more than " + strconv.Itoa(MaxSetKeys) + " keys")
+	ErrTooManyKeys     = errors.New("more than " + itoa(MaxSetKeys) + " keys")
 	ErrDuplicateKid    = errors.New("two keys share a kid")
 	ErrNoUsableKey     = errors.New("no usable key")
 )

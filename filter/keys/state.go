@@ -203,17 +203,17 @@ func New(issuers []Issuer, opts Options) (*State, error) {
 	for i, in := range issuers {
 		is := &issuer{idx: i, name: in.Name, algs: in.Algorithms, cfgKids: map[string]bool{}}
 		if in.Algorithms != nil && len(in.Algorithms) == 0 {
-			return nil, errors.New("keys: issuer " + strconv.Quote(in.Name) + `: "algorithms" is empty`)
+			return nil, errors.New("keys: issuer " + quote(in.Name) + `: "algorithms" is empty`)
 		}
 		for _, a := range in.Algorithms {
 			if _, ok := jwtlite.ParseAlgorithm(string(a)); !ok {
-				return nil, errors.New("keys: issuer " + strconv.Quote(in.Name) + `: "algorithms" names an unsupported algorithm`)
+				return nil, errors.New("keys: issuer " + quote(in.Name) + `: "algorithms" names an unsupported algorithm`)
 			}
 		}
 		if len(in.Configured) > 0 {
 			ks, _, err := jwtlite.ParseKeySet(in.Configured, in.Algorithms)
 			if err != nil && (in.Remote == nil || !errors.Is(err, jwtlite.ErrNoUsableKey)) {
-				return nil, errors.New("keys: issuer " + strconv.Quote(in.Name) + ": configured keys: " + err.Error())
+				return nil, errors.New("keys: issuer " + quote(in.Name) + ": configured keys: " + err.Error())
 			}
 			is.cfgKeys = ks
 			arr, _, _, _ := jsonparser.Get(in.Configured, "keys")
@@ -226,7 +226,7 @@ func New(issuers []Issuer, opts Options) (*State, error) {
 		}
 		if in.Remote == nil {
 			if is.cfgKeys == nil {
-				return nil, errors.New("keys: issuer " + strconv.Quote(in.Name) + ": no configured keys and no jwks_uri")
+				return nil, errors.New("keys: issuer " + quote(in.Name) + ": no configured keys and no jwks_uri")
 			}
 		} else {
 			r := in.Remote
@@ -235,13 +235,13 @@ func New(issuers []Issuer, opts Options) (*State, error) {
 			}
 			for _, a := range in.Algorithms {
 				if a.IsHMAC() {
-					return nil, refuse("jwks_uri", "issuer "+strconv.Quote(in.Name)+" lists "+string(a)+
+					return nil, refuse("jwks_uri", "issuer "+quote(in.Name)+" lists "+string(a)+
 						" in \"algorithms\", and a published JWK Set never carries a shared secret",
 						"configure HMAC keys in \"jwks\" without jwks_uri, or list asymmetric algorithms")
 				}
 			}
 			h, _ := FetchHeaders(r.URI)
-			base := opts.Prefix + "jwks/" + strconv.Itoa(i) + "/"
+			base := opts.Prefix + "jwks/" + itoa(i) + "/"
 			is.rem = &remote{
 				cluster: r.Cluster, headers: h, timeoutMS: uint32(r.TimeoutMS),
 				timeout:    time.Duration(r.TimeoutMS) * time.Millisecond,
@@ -453,7 +453,7 @@ func (s *State) OnFetchResponse(now time.Time, seq uint64, status int, body []by
 		return nil
 	}
 	if status != 200 {
-		why := "status " + strconv.Itoa(status)
+		why := "status " + itoa(status)
 		if status == 0 {
 			why = "no response (timeout or connection failure)"
 		}
@@ -467,7 +467,7 @@ func (s *State) OnFetchResponse(now time.Time, seq uint64, status int, body []by
 			keys = " key"
 		}
 		acts = append(acts, Action{Kind: ActWarn, Issuer: is.idx, Text: "audguard: jwks set publishes private key material: issuer " +
-			strconv.Quote(is.name) + ": " + strconv.Itoa(private) + keys + " skipped; whoever reads the set can sign tokens with them: " +
+			quote(is.name) + ": " + itoa(private) + keys + " skipped; whoever reads the set can sign tokens with them: " +
 			"the issuer must rotate those keys and publish only their public half"})
 	}
 	if err != nil {
@@ -573,7 +573,7 @@ func (s *State) finishFailed(now time.Time, is *issuer, why string, acts []Actio
 		c.nextAt = now.Add(backoff(c.failures, is.rem.refresh)).UnixMilli()
 	})
 	acts = append(acts, Action{Kind: ActWarn, Issuer: is.idx, Text: "audguard: jwks fetch failed: issuer " +
-		strconv.Quote(is.name) + ": " + why + "; last good fetch " + stamp(is.lastGood)})
+		quote(is.name) + ": " + why + "; last good fetch " + stamp(is.lastGood)})
 	ctl, _, ok := s.readControl(is)
 	acts = s.dropStale(now, is, ctl, ok, acts)
 	return s.wake(is.idx, acts)
@@ -615,7 +615,7 @@ func (s *State) dropStale(now time.Time, is *issuer, ctl control, ok bool, acts 
 	is.fetched = nil
 	s.rebuild(is)
 	return append(acts, Action{Kind: ActWarn, Issuer: is.idx, Text: "audguard: jwks keys dropped: issuer " +
-		strconv.Quote(is.name) + ": no good fetch for " + strconv.FormatInt(int64(now.Sub(is.fetchedAt)/time.Second), 10) +
+		quote(is.name) + ": no good fetch for " + strconv.FormatInt(int64(now.Sub(is.fetchedAt)/time.Second), 10) +
 		" s (jwks_max_stale_seconds " + strconv.FormatInt(int64(is.rem.stale/time.Second), 10) +
 		") and no attempt since succeeded; last good fetch " + stamp(is.lastGood)})
 }
@@ -682,7 +682,7 @@ func (s *State) adopt(now time.Time, is *issuer, ctl control, acts []Action) []A
 	refuse := func(why string) []Action {
 		is.rejected, is.rejectGen = true, ctl.gen
 		return append(acts, Action{Kind: ActWarn, Issuer: is.idx, Text: "audguard: shared JWK Set refused: issuer " +
-			strconv.Quote(is.name) + ": " + why + "; keeping the current keys"})
+			quote(is.name) + ": " + why + "; keeping the current keys"})
 	}
 	if !ok || !ok2 || gen != ctl.gen {
 		return refuse("the shared entry does not match its generation")
@@ -777,6 +777,9 @@ func (s *State) watch(is *issuer, c control) {
 	is.watching, is.watchOwner, is.watchStartedMillis = true, c.owner, c.startedAt
 }
 
+// addWaiter is not inlined at its five callers (an append and a time sum each).
+//
+//go:noinline
 func (s *State) addWaiter(now time.Time, is *issuer, id uint32) {
 	s.waiters = append(s.waiters, waiter{id: id, issuer: is.idx, deadline: now.Add(is.rem.timeout + 2*leaseMargin)})
 }

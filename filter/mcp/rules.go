@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -116,7 +115,7 @@ func (b *RulesBlock) Compile(required []string, ops []Operation, mode LegacyMode
 
 func compile(required []string, ops []Operation, mode LegacyMode, im *Implications, b *RulesBlock) (*Rules, error) {
 	if mode != LegacyRequireAll && mode != LegacyReject {
-		return nil, errors.New("mcp: unknown LegacyMode " + strconv.Itoa(int(mode))) // a programming error: the loader uses ParseLegacyMode
+		return nil, errors.New("mcp: unknown LegacyMode " + itoa(int(mode))) // a programming error: the loader uses ParseLegacyMode
 	}
 	if len(ops) == 0 { // most resources: required_scopes alone, nothing per method
 		// Rules and its Need in one allocation, or carved from b.
@@ -164,9 +163,9 @@ func compile(required []string, ops []Operation, mode LegacyMode, im *Implicatio
 		}
 		if dup {
 			first := slices.IndexFunc(ops, func(o Operation) bool { return o.Method == op.Method && o.Name == op.Name })
-			what := "method " + strconv.Quote(op.Method)
+			what := "method " + quote(op.Method)
 			if op.Name != "" {
-				what += " and name " + strconv.Quote(op.Name)
+				what += " and name " + quote(op.Name)
 			}
 			return nil, &ConfigError{List: "operations", Index: i, Item: -1,
 				Msg: fmt.Sprintf("has the same %s as operations[%d]", what, first),
@@ -286,7 +285,7 @@ func (e *ConfigError) Path() string {
 	var b strings.Builder
 	b.WriteString(e.List)
 	if e.Index >= 0 {
-		b.WriteString("[" + strconv.Itoa(e.Index) + "]")
+		b.WriteString("[" + itoa(e.Index) + "]")
 	}
 	if e.List == "scope_implies" {
 		b.WriteString(memberSuffix(e.Key))
@@ -295,7 +294,7 @@ func (e *ConfigError) Path() string {
 		b.WriteString("." + e.Field)
 	}
 	if e.Item >= 0 {
-		b.WriteString("[" + strconv.Itoa(e.Item) + "]")
+		b.WriteString("[" + itoa(e.Item) + "]")
 	}
 	return b.String()
 }
@@ -311,7 +310,7 @@ func memberSuffix(key string) string {
 	if ident {
 		return "." + key
 	}
-	return "[" + strconv.Quote(key) + "]"
+	return "[" + quote(key) + "]"
 }
 
 // Error returns the refusal as one line: `<path>: <msg>; fix: <fix>`.
