@@ -110,6 +110,8 @@ func checkClaimHeaderName(path, h string) error {
 // lex.AppendHeaderKey, lower-case with every byte other than a-z and 0-9
 // read as "-", as CGI-style upstreams fold "_" and "." into the same
 // variable. The MCP request headers are compared in the same form.
+//
+//go:noinline
 func stripKey(h string) string {
 	return string(lex.AppendHeaderKey(nil, h))
 }

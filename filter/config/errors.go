@@ -83,7 +83,10 @@ func refuseCause(path, msg, fix string, cause error) error {
 }
 
 // quote is strconv.Quote and itoa strconv.Itoa, called rather than inlined
-// at each of the refusals that use them (smaller module, same text).
+// at each of the refusals that use them (smaller module, same text). The
+// package's other go:noinline helpers are so for the same reason: each has
+// several callers, a configuration is read once per start, and a copy of a
+// helper at each call site costs the module more than the calls cost Load.
 //
 //go:noinline
 func quote(s string) string { return strconv.Quote(s) }

@@ -151,8 +151,10 @@ func (p *treeParser) pathAt(d int) string {
 	return s
 }
 
+//go:noinline
 func (p *treeParser) here() string { return p.pathAt(len(p.at)) }
 
+//go:noinline
 func (p *treeParser) newNode(k kind, parent *node, index int) *node {
 	if len(p.nodes) == cap(p.nodes) {
 		p.nodes = make([]node, 0, 256)
@@ -179,6 +181,7 @@ func carve[T any](block *[]T, src []T, least int) []T {
 	return (*block)[start:len(*block):len(*block)]
 }
 
+//go:noinline
 func (p *treeParser) ws() {
 	for p.i < len(p.s) {
 		switch p.s[p.i] {

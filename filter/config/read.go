@@ -43,6 +43,7 @@ func required(n *node, key string) (*node, error) {
 	return v, nil
 }
 
+//go:noinline
 func readString(n *node) (string, error) {
 	if n.kind != kindString {
 		return "", wrongType(n, "a string")
@@ -61,6 +62,7 @@ func readNonEmptyString(n *node) (string, error) {
 	return s, nil
 }
 
+//go:noinline
 func readBool(n *node) (bool, error) {
 	if n.kind != kindBool {
 		return false, wrongType(n, "a boolean")

@@ -201,6 +201,8 @@ func readAuthorizationServers(l *loader, _, v *node, r *Resource) error {
 // issuerNamed is l.byName[name]: with a few issuers, a search of the list
 // (names are unique, issuers refuses a repeated one) instead of hashing the
 // name, once per resource.
+//
+//go:noinline
 func (l *loader) issuerNamed(name string) (*Issuer, bool) {
 	if len(l.p.Issuers) > 8 {
 		is, ok := l.byName[name]
@@ -218,6 +220,8 @@ func (l *loader) issuerNamed(name string) (*Issuer, bool) {
 // issuer and shared by the resources that accept only it (a Plugin is never
 // modified after Load; the capacity is the length, so an append copies).
 // The lists are indexed by Issuer.Index.
+//
+//go:noinline
 func (l *loader) oneIssuer(is *Issuer) []*Issuer {
 	if l.single == nil {
 		l.single = make([][]*Issuer, len(l.p.Issuers))

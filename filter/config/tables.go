@@ -114,6 +114,8 @@ func repeated(p *Plugin, r *Resource, err error) error {
 }
 
 // path is the JSON path of member key of r's entry, for a refusal.
+//
+//go:noinline
 func (r *Resource) path(key string) string {
 	return "resources[" + itoa(r.Index) + "]." + key
 }
@@ -123,6 +125,8 @@ func (r *Resource) path(key string) string {
 // makes about 60,000 of them, at a microsecond each in the .wasm). On false
 // the entry it replaced is gone; the refusal that follows finds the earlier
 // resource again with first.
+//
+//go:noinline
 func enter[K comparable](m map[K]*Resource, k K, r *Resource) bool {
 	n := len(m)
 	m[k] = r
@@ -212,6 +216,8 @@ func portless(a string) bool {
 }
 
 // hostOnly is the authority_from "host" form of a normalised authority.
+//
+//go:noinline
 func hostOnly(a string) string {
 	h, _ := canonical.HostOnly(a)
 	return h
