@@ -2,7 +2,6 @@ package canonical
 
 import (
 	"github.com/audguard/audguard/internal/lex"
-	"strings"
 )
 
 // NormalizeAuthority normalises an HTTP :authority / Host value for resource
@@ -43,12 +42,7 @@ func NormalizeAuthority(a string) (norm string, ok bool) {
 	if !keepPort {
 		return host, true
 	}
-	var b strings.Builder
-	b.Grow(len(host) + 6)
-	b.WriteString(host)
-	b.WriteByte(':')
-	b.WriteString(itoa(port))
-	return b.String(), true
+	return host + ":" + itoa(port), true
 }
 
 // ExactAuthority returns a request's :authority as a router matched it

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -282,21 +281,20 @@ type ConfigError struct {
 // holds List, in the loader's notation: `operations[2].scopes[0]`,
 // `scope_implies["files:write"][1]`, `allowed_origins[0]`.
 func (e *ConfigError) Path() string {
-	var b strings.Builder
-	b.WriteString(e.List)
+	s := e.List
 	if e.Index >= 0 {
-		b.WriteString("[" + itoa(e.Index) + "]")
+		s += "[" + itoa(e.Index) + "]"
 	}
 	if e.List == "scope_implies" {
-		b.WriteString(memberSuffix(e.Key))
+		s += memberSuffix(e.Key)
 	}
 	if e.Field != "" {
-		b.WriteString("." + e.Field)
+		s += "." + e.Field
 	}
 	if e.Item >= 0 {
-		b.WriteString("[" + itoa(e.Item) + "]")
+		s += "[" + itoa(e.Item) + "]"
 	}
-	return b.String()
+	return s
 }
 
 // memberSuffix renders member key the way the loader does: ".key" for a plain
