@@ -37,10 +37,13 @@ var gcPercent = 100
 
 var (
 	streamsSinceCheck int
-	allocsAtLastGC    uint64
-	cyclesAtLastGC    uint64
-	budget            uint64 = gcMinBudget
-	samples                  = []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}, {Name: "/gc/cycles/total:gc-cycles"},
+	// retired: a configuration (plugin context) was retired since the last
+	// collection: what it held is garbage the next check collects.
+	retired        bool
+	allocsAtLastGC uint64
+	cyclesAtLastGC uint64
+	budget         uint64 = gcMinBudget
+	samples               = []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}, {Name: "/gc/cycles/total:gc-cycles"},
 		{Name: "/gc/heap/live:bytes"}}
 )
 
@@ -55,7 +58,7 @@ func maybeCollect() {
 	}
 	streamsSinceCheck = 0
 	metrics.Read(samples[:2])
-	if due(sampleUint(0), sampleUint(1)) {
+	if due(sampleUint(0), sampleUint(1)) || retired {
 		collectNow()
 	}
 }
@@ -81,6 +84,7 @@ func due(allocs, cycles uint64) bool {
 // garbage otherwise stays.
 func collectNow() {
 	runtime.GC()
+	retired = false
 	metrics.Read(samples)
 	allocsAtLastGC, cyclesAtLastGC = sampleUint(0), sampleUint(1)
 	budget = max(gcMinBudget, sampleUint(2)/100*uint64(gcPercent))

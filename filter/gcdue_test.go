@@ -1,6 +1,9 @@
 package main
 
-import "testing"
+import (
+	"runtime/metrics"
+	"testing"
+)
 
 // TestGCDue: the between-request collection is due once the budget has been
 // allocated since the last collection, whoever made it; a collection the
@@ -31,4 +34,32 @@ func TestGCDue(t *testing.T) {
 			t.Fatalf("step %d: due(%d, %d) = %v, want %v", i, s.allocs, s.cycles, got, s.want)
 		}
 	}
+}
+
+// TestGCAfterRetire: a retired configuration makes the next check collect
+// (its tables are garbage the runtime, pacing on the old live heap, would
+// leave for long), once; without one and under the budget, no collection.
+func TestGCAfterRetire(t *testing.T) {
+	prevBudget, prevRetired := budget, retired
+	t.Cleanup(func() { budget, retired = prevBudget, prevRetired })
+	cycles := func() uint64 {
+		s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+		metrics.Read(s)
+		return s[0].Value.Uint64()
+	}
+	check := func(step string, wantGC bool) {
+		t.Helper()
+		budget = 1 << 60 // never due by allocation here
+		streamsSinceCheck = gcCheckEvery - 1
+		before := cycles()
+		maybeCollect()
+		if got := cycles() > before; got != wantGC {
+			t.Errorf("%s: collected %v, want %v", step, got, wantGC)
+		}
+	}
+	retired = false
+	check("nothing retired", false)
+	(&pluginContext{}).OnPluginDone()
+	check("after OnPluginDone", true)
+	check("the check after that", false)
 }

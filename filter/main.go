@@ -139,6 +139,16 @@ func (p *pluginContext) OnPluginStart(int) types.OnPluginStartStatus {
 	return types.OnPluginStartStatusOK
 }
 
+// OnPluginDone: the host retires this configuration (a new one replaced
+// it, or the VM stops). Its engine, token cache and tables become garbage
+// once the host deletes the context; the between-request check after it
+// collects them (filter/gc.go), as the runtime, pacing on the larger live
+// heap the old configuration made, would wait long for it.
+func (p *pluginContext) OnPluginDone() bool {
+	retired = true
+	return true
+}
+
 func (p *pluginContext) NewHttpContext(id uint32) types.HttpContext {
 	return &httpContext{plugin: p, id: id}
 }
