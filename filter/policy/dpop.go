@@ -1,8 +1,6 @@
 package policy
 
 import (
-	"time"
-
 	"github.com/audguard/audguard/filter/config"
 	"github.com/audguard/audguard/filter/dpop"
 	"github.com/audguard/audguard/jwtlite"
@@ -216,11 +214,11 @@ func (e *Engine) dpopReplyHeaders(d *Decision, r *config.Resource, reason Reason
 
 // dpopResponse asks the glue to set a fresh DPoP-Nonce on the response to an
 // allowed request whose proof carried the previous one (RFC 9449 §8.2).
-func (e *Engine) dpopResponse(r *config.Resource, d *Decision, now time.Time) {
+func (e *Engine) dpopResponse(r *config.Resource, d *Decision) {
 	if !e.freshNonce {
-		return
+		return // before reading the clock: in the module that is a host call, on every allowed request
 	}
-	if n, err := e.dpop.res[r.Index].nonces.Issue(now); err == nil {
+	if n, err := e.dpop.res[r.Index].nonces.Issue(e.now()); err == nil {
 		d.Response = append(d.Response, [2]string{hdrDPoPNonce, n})
 		if e.view.hasOrigin { // a browser client may read it (Fetch, CORS-exposed headers)
 			d.Response = append(d.Response, [2]string{hdrACEH, hdrDPoPNonce})

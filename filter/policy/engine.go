@@ -347,7 +347,7 @@ func (e *Engine) Decide(req *Request) *Decision {
 		}
 	}
 	if !report {
-		e.dpopResponse(r, d, e.now())
+		e.dpopResponse(r, d)
 	}
 	e.setClaimHeaders(r, claims, d)
 	return d
