@@ -116,39 +116,28 @@ func (d *Decision) CacheCounterID() int {
 	return -1
 }
 
-// Counter returns the counter a decision moves ("" for none). Cache counters
-// are separate: see Decision.Cache.
-func (d *Decision) Counter() string {
-	switch d.Outcome {
-	case OutcomeAllowed:
-		return CounterAllowed
-	case OutcomeDenied:
-		return counterDeniedNames[d.Reason]
-	case OutcomeWouldDeny:
-		return counterWouldNames[d.Reason]
-	case OutcomeMetadata:
-		return CounterMetadata
-	case OutcomePublic:
-		return CounterPublic
-	case OutcomePreflight:
-		return CounterPreflight
-	case OutcomeHostError:
-		return CounterHostError
-	}
-	return ""
-}
+// Counter returns the name of the counter a decision moves ("" for none):
+// CounterNames()[CounterID()]. Cache counters are separate: see
+// Decision.Cache.
+func (d *Decision) Counter() string { return counterName(d.CounterID()) }
 
-// CacheCounter returns the cache counter a decision moves ("" for none).
-func (d *Decision) CacheCounter() string {
-	switch d.Cache {
-	case CacheHit:
-		return CounterCacheHit
-	case CacheMiss:
-		return CounterCacheMiss
-	case CacheShared:
-		return CounterCacheShared
+// CacheCounter returns the name of the cache counter a decision moves (""
+// for none).
+func (d *Decision) CacheCounter() string { return counterName(d.CacheCounterID()) }
+
+// counterName is the name of the counter with this ID, "" for -1.
+func counterName(id int) string {
+	if id < 0 {
+		return ""
 	}
-	return ""
+	if id < len(fixedCounters) {
+		return fixedCounters[id]
+	}
+	r := Reason((id-len(fixedCounters))/2 + 1)
+	if (id-len(fixedCounters))%2 == 0 {
+		return counterDeniedNames[r]
+	}
+	return counterWouldNames[r]
 }
 
 // Precomputed so the request path does not concatenate.

@@ -158,9 +158,9 @@ func TestReadmeStatsTags(t *testing.T) {
 	}
 }
 
-// TestCounterIDs: every counter's ID is its index in CounterNames, and a
-// decision's IDs name the same counters as its names, for every outcome,
-// reason and cache source.
+// TestCounterIDs: every counter's ID is its index in CounterNames, and each
+// decision moves the counters docs/metrics.md names for its outcome, reason
+// and cache use.
 func TestCounterIDs(t *testing.T) {
 	names := CounterNames()
 	if len(names) != numCounters {
@@ -174,23 +174,46 @@ func TestCounterIDs(t *testing.T) {
 	if id := CounterID("audguard.nothing"); id != -1 {
 		t.Errorf("unknown name: %d", id)
 	}
-	name := func(id int) string {
-		if id < 0 {
-			return ""
-		}
-		return names[id]
-	}
 	for o := Outcome(0); o < 16; o++ {
 		for r := ReasonNone; r < numReasons; r++ {
-			for c := CacheNotUsed; c <= CacheShared+1; c++ {
-				d := &Decision{Outcome: o, Reason: r, Cache: c}
-				if got, want := name(d.CounterID()), d.Counter(); got != want {
-					t.Errorf("outcome %v reason %v: CounterID names %q, Counter %q", o, r, got, want)
+			d := &Decision{Outcome: o, Reason: r}
+			want := ""
+			switch o {
+			case OutcomeAllowed:
+				want = "audguard.allowed"
+			case OutcomeDenied:
+				if r != ReasonNone {
+					want = "audguard.denied." + r.String()
 				}
-				if got, want := name(d.CacheCounterID()), d.CacheCounter(); got != want {
-					t.Errorf("cache %v: CacheCounterID names %q, CacheCounter %q", c, got, want)
+			case OutcomeWouldDeny:
+				if r != ReasonNone {
+					want = "audguard.would_deny." + r.String()
 				}
+			case OutcomeMetadata:
+				want = "audguard.metadata"
+			case OutcomePublic:
+				want = "audguard.public"
+			case OutcomePreflight:
+				want = "audguard.preflight"
+			case OutcomeHostError:
+				want = "audguard.host_error"
 			}
+			if got := d.Counter(); got != want {
+				t.Errorf("outcome %v reason %v: counter %q, want %q", o, r, got, want)
+			}
+			if id := d.CounterID(); (id < 0) != (want == "") || id >= 0 && names[id] != want {
+				t.Errorf("outcome %v reason %v: CounterID %d, want the ID of %q", o, r, id, want)
+			}
+		}
+	}
+	for c, want := range map[CacheUse]string{CacheNotUsed: "", CacheHit: "audguard.cache.hit", CacheMiss: "audguard.cache.miss",
+		CacheShared: "audguard.cache.shared", CacheShared + 1: ""} {
+		d := &Decision{Cache: c}
+		if got := d.CacheCounter(); got != want {
+			t.Errorf("cache %v: counter %q, want %q", c, got, want)
+		}
+		if id := d.CacheCounterID(); (id < 0) != (want == "") || id >= 0 && names[id] != want {
+			t.Errorf("cache %v: CacheCounterID %d, want the ID of %q", c, id, want)
 		}
 	}
 }
