@@ -57,7 +57,11 @@ func maybeCollect() {
 		return
 	}
 	streamsSinceCheck = 0
-	metrics.Read(samples[:2])
+	metrics.Read(samples[:1])
+	if sampleUint(0)-allocsAtLastGC < budget && !retired {
+		return // the cycle count is read only when a collection may be due
+	}
+	metrics.Read(samples[1:2])
 	if due(sampleUint(0), sampleUint(1)) || retired {
 		collectNow()
 	}
