@@ -12,13 +12,8 @@ package mcp
 // are as ParseRaw sets them. A header present more than once, empty, or
 // malformed is an error as in ParseRaw.
 func (p *Parser) ParseRawAll(r *Raw) (Headers, error) {
-	switch {
-	case r.nVersion > 1:
-		return Headers{}, headerError(idxVersion, ProblemDuplicate)
-	case r.nMethod > 1:
-		return Headers{}, headerError(idxMethod, ProblemDuplicate)
-	case r.nName > 1:
-		return Headers{}, headerError(idxName, ProblemDuplicate)
+	if err := r.duplicated(); err != nil {
+		return Headers{}, err
 	}
 	h := Headers{Era: EraOf(r.version), Version: r.version}
 	var prob Problem

@@ -261,15 +261,24 @@ func (r *Raw) Add(name, value string) {
 	}
 }
 
-// ParseRaw is Parse on headers already gathered by Raw.Add.
-func (p *Parser) ParseRaw(r *Raw) (Headers, error) {
+// duplicated is the error for the first MCP header present more than once
+// (version, method, name), or nil.
+func (r *Raw) duplicated() error {
 	switch {
 	case r.nVersion > 1:
-		return Headers{}, headerError(idxVersion, ProblemDuplicate)
+		return headerError(idxVersion, ProblemDuplicate)
 	case r.nMethod > 1:
-		return Headers{}, headerError(idxMethod, ProblemDuplicate)
+		return headerError(idxMethod, ProblemDuplicate)
 	case r.nName > 1:
-		return Headers{}, headerError(idxName, ProblemDuplicate)
+		return headerError(idxName, ProblemDuplicate)
+	}
+	return nil
+}
+
+// ParseRaw is Parse on headers already gathered by Raw.Add.
+func (p *Parser) ParseRaw(r *Raw) (Headers, error) {
+	if err := r.duplicated(); err != nil {
+		return Headers{}, err
 	}
 	h := Headers{Era: EraOf(r.version), Version: r.version}
 	if h.Era == EraLegacy {
