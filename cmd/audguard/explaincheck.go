@@ -328,7 +328,7 @@ func moreChecks(tf *tokenFacts, eng *policy.Engine, req *policy.Request, now tim
 		case jwtlite.ErrIssuedInFuture:
 			reason = policy.ReasonIssuedInFuture
 		}
-		add("time", err == nil, claimTimesText(&t.Claims, now, cfg.ClockSkew), reason)
+		add("time", err == nil, policy.ClaimTimes(&t.Claims, now, cfg.ClockSkew), reason)
 	}
 	if !done["audience"] {
 		err := t.Claims.CheckAudience(r.Audience.Match, r.ExclusiveAudience)
@@ -397,23 +397,6 @@ func missingClaimOf(is *config.Issuer, c *jwtlite.Claims) string {
 		}
 	}
 	return ""
-}
-
-// claimTimesText describes exp, nbf and iat as the filter's trace does.
-func claimTimesText(c *jwtlite.Claims, now time.Time, skew time.Duration) string {
-	var b strings.Builder
-	b.WriteString("now " + now.UTC().Format(time.RFC3339) + ", skew " + skew.String())
-	if exp, ok := c.Expiry(); ok {
-		b.WriteString(", exp " + strconv.FormatFloat(exp, 'f', -1, 64) + " (" + time.Unix(int64(exp), 0).UTC().Format(time.RFC3339) + ")")
-	} else {
-		b.WriteString(", exp missing or not a valid NumericDate")
-	}
-	for _, name := range []string{"nbf", "iat"} {
-		if v, ok := c.HeaderValue(name, nil); ok {
-			b.WriteString(", " + name + " " + string(v))
-		}
-	}
-	return b.String()
 }
 
 // explainFailures goes on after a denial (more: with the checks the filter

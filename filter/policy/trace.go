@@ -44,8 +44,9 @@ func unixString(v float64) string {
 	return strconv.FormatFloat(v, 'f', -1, 64) + " (" + time.Unix(sec, 0).UTC().Format(time.RFC3339) + ")"
 }
 
-// claimTimes describes exp/nbf/iat for a trace.
-func claimTimes(c *jwtlite.Claims, now time.Time, skew time.Duration) string {
+// ClaimTimes describes exp/nbf/iat for a trace (and for explain's list of
+// the checks the filter did not get to).
+func ClaimTimes(c *jwtlite.Claims, now time.Time, skew time.Duration) string {
 	var b strings.Builder
 	b.WriteString("now " + now.UTC().Format(time.RFC3339) + ", skew " + skew.String())
 	if exp, ok := c.Expiry(); ok {

@@ -98,7 +98,7 @@ func (e *Engine) resourceChecks(r *config.Resource, issuer *config.Issuer, claim
 	skew := e.cfg.ClockSkew
 	err := claims.CheckTime(now, skew)
 	if e.tracing() {
-		e.trace("time", err == nil, claimTimes(claims, now, skew))
+		e.trace("time", err == nil, ClaimTimes(claims, now, skew))
 	}
 	if err != nil {
 		return reasonOf(err, ReasonExpired)
