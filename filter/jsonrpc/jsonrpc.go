@@ -220,17 +220,33 @@ func (p *Parser) end() error {
 	return nil
 }
 
-// The members of a message the proxy reads, as bits.
+// The members of a message the proxy reads, as bits (MessageMember).
 const (
-	mJSONRPC = 1 << iota
-	mID
-	mMethod
-	mParams
-	mResult
-	mError
+	MemberJSONRPC = 1 << iota
+	MemberID
+	MemberMethod
+	MemberParams
+	MemberResult
+	MemberError
 )
 
 var messageMembers = [...]string{"jsonrpc", "id", "method", "params", "result", "error"}
+
+// MessageMember reads a message's member name: bit is the member's bit when
+// name is one of them exactly, variant its bit when name is a case variant
+// of one (FoldEqual: a reader that folds would take it for that member); 0
+// and 0 for any other name.
+func MessageMember(name string) (bit, variant int) {
+	for k, w := range messageMembers {
+		if name == w {
+			return 1 << k, 0
+		}
+		if foldEqual(name, w) {
+			return 0, 1 << k
+		}
+	}
+	return 0, 0
+}
 
 // message reads one message object at p.i (a '{'), which opens depth (1
 // alone, 2 in a batch).
@@ -254,15 +270,9 @@ func (p *Parser) message(depth int) (Message, error) {
 		if err != nil {
 			return m, err
 		}
-		bit := 0
-		for k, w := range messageMembers {
-			if name == w {
-				bit = 1 << k
-				break
-			}
-			if foldEqual(name, w) {
-				return m, ErrCaseVariant
-			}
+		bit, variant := MessageMember(name)
+		if variant != 0 {
+			return m, ErrCaseVariant
 		}
 		if bit != 0 && seen&bit != 0 {
 			return m, ErrDuplicate
@@ -271,13 +281,13 @@ func (p *Parser) message(depth int) (Message, error) {
 		p.space()
 		start := p.i
 		switch bit {
-		case mMethod, mJSONRPC:
+		case MemberMethod, MemberJSONRPC:
 			if p.peek('"') {
 				s, err := p.str()
 				if err != nil {
 					return m, err
 				}
-				if bit == mMethod {
+				if bit == MemberMethod {
 					method, methodStr = s, true
 				} else {
 					version, versionOK = s, true
@@ -287,7 +297,7 @@ func (p *Parser) message(depth int) (Message, error) {
 			if err := p.value(depth); err != nil {
 				return m, err
 			}
-		case mParams:
+		case MemberParams:
 			if p.peek('{') {
 				params, err = p.params(depth + 1)
 				if err != nil {
@@ -305,7 +315,7 @@ func (p *Parser) message(depth int) (Message, error) {
 			if err := p.value(depth); err != nil {
 				return m, err
 			}
-		case mID:
+		case MemberID:
 			if p.i < len(p.b) && (p.b[p.i] == '{' || p.b[p.i] == '[' || p.b[p.i] == 't' || p.b[p.i] == 'f' || p.b[p.i] == 'n') {
 				if err := p.value(depth); err != nil {
 					return m, err
@@ -340,16 +350,16 @@ func (p *Parser) message(depth int) (Message, error) {
 	if !versionOK || p.text(version) != "2.0" {
 		return m, ErrVersion
 	}
-	if seen&mID != 0 {
+	if seen&MemberID != 0 {
 		m.ID = unsafe.String(unsafe.SliceData(p.b[id.start:]), id.end-id.start)
 	}
 	switch {
-	case seen&mMethod != 0:
-		if !methodStr || seen&(mResult|mError) != 0 {
+	case seen&MemberMethod != 0:
+		if !methodStr || seen&(MemberResult|MemberError) != 0 {
 			return m, ErrNotMessage
 		}
 		m.Kind = Notification
-		if seen&mID != 0 {
+		if seen&MemberID != 0 {
 			m.Kind = Request
 		}
 		m.Method = p.text(method)
@@ -364,7 +374,7 @@ func (p *Parser) message(depth int) (Message, error) {
 		if !paramsObj || m.Target == "" {
 			return m, ErrTarget
 		}
-	case seen&mID != 0 && (seen&mResult != 0) != (seen&mError != 0):
+	case seen&MemberID != 0 && (seen&MemberResult != 0) != (seen&MemberError != 0):
 		m.Kind = Response
 	default:
 		return m, ErrNotMessage

@@ -252,19 +252,6 @@ func (s *Shaper) Shape(body []byte, kind Kind, id string, keep func(target strin
 	return append(dst, body[from:]...), removed, nil
 }
 
-// The members of a message on the path to the list, as bits (those of
-// filter/jsonrpc).
-const (
-	mJSONRPC = 1 << iota
-	mID
-	mMethod
-	mParams
-	mResult
-	mError
-)
-
-var messageMembers = [...]string{"jsonrpc", "id", "method", "params", "result", "error"}
-
 // listState is what scanning learned about the result and its list.
 type listState struct {
 	found, dup bool // the list member (an array) seen; twice or in a case variant
@@ -311,17 +298,8 @@ func (s *Shaper) scan(body []byte, kind Kind, id string, keep func(string) bool)
 			if err != nil {
 				return 0, false, ErrNotJSON
 			}
-			bit := 0
-			for k, w := range messageMembers {
-				if name == w {
-					bit = 1 << k
-					break
-				}
-				if jsonrpc.FoldEqual(name, w) {
-					dup |= 1 << k
-					break
-				}
-			}
+			bit, variant := jsonrpc.MessageMember(name)
+			dup |= variant
 			if seen&bit != 0 {
 				dup |= bit
 			}
@@ -329,13 +307,13 @@ func (s *Shaper) scan(body []byte, kind Kind, id string, keep func(string) bool)
 			seen |= bit
 			sc.Space()
 			switch {
-			case first && bit == mJSONRPC && sc.Peek() == '"':
+			case first && bit == jsonrpc.MemberJSONRPC && sc.Peek() == '"':
 				v, err := sc.Quoted()
 				if err != nil {
 					return 0, false, ErrNotJSON
 				}
 				versionOK = v == "2.0"
-			case first && bit == mID:
+			case first && bit == jsonrpc.MemberID:
 				start := sc.Pos()
 				c := sc.Peek()
 				if sc.Value(1) != nil {
@@ -343,7 +321,7 @@ func (s *Shaper) scan(body []byte, kind Kind, id string, keep func(string) bool)
 				}
 				idScalar = c == '"' || c == '-' || '0' <= c && c <= '9'
 				idMatch = string(body[start:sc.Pos()]) == id
-			case first && bit == mResult && sc.Peek() == '{':
+			case first && bit == jsonrpc.MemberResult && sc.Peek() == '{':
 				resultObj = true
 				n, err := s.result(in, keep, &list)
 				if err != nil {
@@ -373,12 +351,12 @@ func (s *Shaper) scan(body []byte, kind Kind, id string, keep func(string) bool)
 	switch {
 	case dup != 0:
 		return 0, false, ErrDuplicate
-	case !versionOK || seen&mMethod != 0 || seen&mID == 0 || !idScalar ||
-		(seen&mResult != 0) == (seen&mError != 0):
+	case !versionOK || seen&jsonrpc.MemberMethod != 0 || seen&jsonrpc.MemberID == 0 || !idScalar ||
+		(seen&jsonrpc.MemberResult != 0) == (seen&jsonrpc.MemberError != 0):
 		return 0, false, ErrNotResponse
 	case !idMatch:
 		return 0, false, ErrOtherID
-	case seen&mError != 0:
+	case seen&jsonrpc.MemberError != 0:
 		return 0, true, ErrErrorResponse
 	case !resultObj:
 		return 0, true, ErrNoList
