@@ -16,7 +16,9 @@ import (
 type SharedStore interface {
 	// Get returns the value and its CAS token; ok is false when the key is absent.
 	Get(key string) (value []byte, cas uint32, ok bool)
-	// Set stores value if cas still matches (0: only if absent); false otherwise.
+	// Set stores value if cas still matches; false otherwise. CAS 0 means
+	// "only if absent" to some hosts (ngx_wasm_module) and "unconditionally" to
+	// Envoy: what is stored here is correct under either reading.
 	Set(key string, value []byte, cas uint32) bool
 }
 
